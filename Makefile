@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pcimem: the two commands are `make run` (boot a guest, bind, map,
+# cross-check, show it) and `make test` (the whole suite). Both install
+# what they need first. Everything built lands in build/.
+
+BUILD := $(CURDIR)/build
+export BUILD
+
+.PHONY: all setup build run test lint clean distclean
+
+all: build
+
+setup:
+	@ci/setup.sh $(BUILD)
+
+# kernels.mk, written by setup, names the guest kernel releases.
+build: setup
+	@$(MAKE) --no-print-directory -f ci/build.mk
+
+run: build
+	@ci/run-demo.sh
+
+test: build
+	@ci/run-tests.sh
+
+# checkpatch --strict, sparse and W=1 against every guest kernel.
+lint: build
+	@ci/lint.sh
+
+clean:
+	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/drivers $(BUILD)/guest $(BUILD)/logs
+
+distclean:
+	rm -rf $(BUILD)

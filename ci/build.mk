@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds pcimem.ko for every guest kernel, the host and guest tools, and a
+# guest initramfs per kernel. Run from the top Makefile after setup.
+
+include $(BUILD)/kernels.mk
+
+RELEASES := $(KERNEL_6_1) $(KERNEL_6_12)
+BIN := $(BUILD)/bin
+GUEST_TOOLS := $(BIN)/pcimem $(BIN)/pcimem-contract
+MODULE_SRC := $(wildcard drivers/*.c drivers/*.h drivers/uapi/*.h) drivers/Kbuild
+GUEST_SRC := $(wildcard ci/guest/*.sh) ci/make-initramfs.sh
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2
+
+.PHONY: all tools
+# The modules are intermediate files of the pattern rules; keep them.
+.SECONDARY:
+all: tools $(foreach r,$(RELEASES),$(BUILD)/guest/$(r)/initramfs.cpio.gz)
+
+tools:
+	@$(MAKE) --no-print-directory -C userspace BUILD=$(BUILD)
+	-@$(MAKE) --no-print-directory -C qemu-device/ivshmem-server BUILD=$(BUILD)
+
+$(BIN)/pcimem: tools
+
+$(BIN)/pcimem-contract: ci/tests/pcimem-contract.c drivers/uapi/pcimem.h
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -Idrivers/uapi -o $@ $< -lpci
+
+$(BUILD)/drivers/%/pcimem.ko: $(MODULE_SRC)
+	@$(MAKE) --no-print-directory -C drivers KDIR=/usr/src/linux-headers-$* \
+		O_DIR=$(BUILD)/drivers/$*
+
+$(BUILD)/guest/%/initramfs.cpio.gz: $(BUILD)/drivers/%/pcimem.ko $(GUEST_TOOLS) $(GUEST_SRC)
+	@mkdir -p $(dir $@)
+	ci/make-initramfs.sh $* $< $@ $(GUEST_TOOLS)

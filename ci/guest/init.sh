@@ -1,0 +1,21 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest's /init: mount what the tests need, run the job named by
+# lab= on the kernel command line (demo or test), then power off. The last
+# line it prints tells the host the guest reached the end.
+/bin/busybox --install -s /bin
+export PATH=/usr/bin:/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+
+case "${lab:-test}" in
+demo)	sh /pcimem/demo.sh ;;
+*)	sh /pcimem/tests.sh ;;
+esac
+echo "pcimem-guest: exit $?"
+echo "pcimem-guest: end of run"
+sync
+poweroff -f

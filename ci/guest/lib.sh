@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the guest scripts: one line per check, and a line to the host
+# agent on the second serial port (ttyS1) to check or change the backing
+# file of a device while the guest runs.
+
+KO=/lib/modules/$(uname -r)/extra/pcimem.ko
+DRV=/sys/bus/pci/drivers/pcimem
+
+say() { echo "pcimem-guest: $*"; }
+section() { echo; echo "=== $* ==="; }
+
+# check NAME CMD...: run CMD, print ok or FAIL with its output.
+check() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		echo "ok - $name"
+	else
+		echo "FAIL - $name"
+		printf '%s\n' "$out" | sed 's/^/    | /' | head -n 20
+	fi
+}
+
+# expect_fail NAME RC PATTERN CMD...: CMD must exit RC and print PATTERN.
+expect_fail() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = "$want" ] && printf '%s' "$out" | grep -q -- "$pat"; then
+		echo "ok - $name"
+	else
+		echo "FAIL - $name: exit $rc (want $want), output:"
+		printf '%s\n' "$out" | sed 's/^/    | /' | head -n 10
+	fi
+}
+
+hostlink_open() {
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	exec 7<>/dev/ttyS1
+}
+
+# host CMD SLOT ARGS...: ask the host agent to run `ivshmem-host CMD FILE
+# ARGS` on the backing file of the device at SLOT; succeeds when it did.
+host() {
+	echo "$*" >&7
+	read -r reply <&7
+	echo "    host: $reply"
+	case "$reply" in
+	"RC 0"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# driver_of ADDR: the driver lspci reports in use for the device.
+driver_of() {
+	lspci -k -s "$1" | sed -n 's/.*Kernel driver in use: //p'
+}
+
+bound_to_pcimem() {
+	[ "$(driver_of "$1")" = pcimem ]
+}
+
+# node_of ADDR: /dev/pcimemN of the device, from its sysfs class link.
+node_of() {
+	for d in /sys/bus/pci/devices/0000:$1/pcimem/pcimem*; do
+		[ -e "$d" ] && echo "/dev/${d##*/}"
+	done
+}

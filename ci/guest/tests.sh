@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of `make test`. The host started two ivshmem-plain devices:
+# 00:04.0 (16 MiB, an empty file) and 00:05.0 (4 MiB, which the host filled
+# with "hostdata" before boot). Every check prints one line; the host counts.
+. /pcimem/lib.sh
+
+A=00:04.0
+B=00:05.0
+hostlink_open
+
+section "PCI devices before the driver"
+check "lspci sees two ivshmem devices (1af4:1110)" \
+	test "$(lspci -n -d 1af4:1110 | wc -l)" -eq 2
+check "no driver is bound to $A yet" test -z "$(driver_of $A)"
+
+section "an empty pattern keeps what the host wrote"
+check "insmod pcimem.ko pattern= (empty)" insmod "$KO" pattern=
+lspci -nnk -d 1af4:1110
+check "lspci -k: $A is bound to pcimem" bound_to_pcimem $A
+check "lspci -k: $B is bound to pcimem" bound_to_pcimem $B
+check "$B keeps the host's data (mmap)" pcimem verify $B hostdata
+check "$B keeps the host's data (read)" pcimem --rw verify $B hostdata
+check "$B keeps the host's data (host file)" host verify $B hostdata
+check "rmmod pcimem" rmmod pcimem
+check "no /dev/pcimem node after rmmod" test -z "$(ls /dev/pcimem* 2>/dev/null)"
+
+section "the driver writes its pattern through the kernel mapping"
+check "insmod pcimem.ko (pattern abcd)" insmod "$KO"
+for dev in $A $B; do
+	node=$(node_of $dev)
+	check "$dev has a node ($node)" test -c "$node"
+	check "$dev: abcd everywhere (mmap)" pcimem verify "$node" abcd
+	check "$dev: abcd everywhere (read)" pcimem --rw verify "$node" abcd
+	check "$dev: abcd everywhere (host file)" host verify $dev abcd
+done
+pcimem dump "$(node_of $A)" 0 64
+
+section "nodes, sizes and sysfs"
+check "$A is /dev/pcimem0 and 16 MiB" \
+	sh -c "pcimem info /dev/pcimem0 | grep -q 'bar_size: 16777216 ' && test \$(node_of $A) = /dev/pcimem0"
+check "$B is /dev/pcimem1 and 4 MiB" \
+	sh -c "pcimem info /dev/pcimem1 | grep -q 'bar_size: 4194304 '"
+check "/sys/class/pcimem/pcimem0/device links to 0000:$A" \
+	test "$(readlink -f /sys/class/pcimem/pcimem0/device)" = "/sys/devices/pci0000:00/0000:$A"
+check "/dev/pcimem0 is root-only (crw-------)" \
+	sh -c "ls -l /dev/pcimem0 | grep -q '^crw------- '"
+check "pcimem list shows both devices, the driver and their nodes" \
+	sh -c "pcimem list | grep -c pcimem0 && pcimem list | grep -q pcimem1"
+
+section "the node's contract ($A, with the host)"
+pcimem-contract --host $A "$(node_of $A)"
+section "the node's contract ($B)"
+pcimem-contract "$(node_of $B)"
+
+section "the pcimem tool"
+check "write then read 64 bits through mmap" \
+	sh -c "pcimem write /dev/pcimem1 0x100 0x6867666564636261 64 &&
+	       test \$(pcimem read /dev/pcimem1 0x100 64) = 0x6867666564636261"
+check "write then read 16 bits through read/write" \
+	sh -c "pcimem --rw write /dev/pcimem1 0x108 0xbeef 16 &&
+	       test \$(pcimem --rw read /dev/pcimem1 0x108 16) = 0xbeef"
+check "the host sees the 64-bit value as little-endian bytes" \
+	host expect $B 0x100 abcdefgh
+check "fill then verify a new pattern, seen by the host" \
+	sh -c "pcimem fill /dev/pcimem1 'xyz' && pcimem verify /dev/pcimem1 xyz"
+check "host: the new pattern is in the file" host verify $B xyz
+expect_fail "an offset beyond the BAR is refused, naming BAR and size" \
+	2 "offset 0x2000000 beyond BAR2 (16 MiB)" pcimem read /dev/pcimem0 0x2000000
+expect_fail "a dump past the end is refused" 2 "beyond BAR2" \
+	pcimem dump /dev/pcimem1 0x3ffff0 0x20
+expect_fail "a missing device is reported" 3 "/dev/pcimem9" pcimem info /dev/pcimem9
+expect_fail "an unprivileged user is refused" 4 "Permission denied" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups pcimem info /dev/pcimem0
+expect_fail "a bad width is refused" 2 "width" pcimem read /dev/pcimem0 0 12
+expect_fail "a value too wide for its width is refused" 2 "0x1ff" \
+	pcimem write /dev/pcimem0 0 0x1ff 8
+expect_fail "an unaligned access is refused" 2 "align" pcimem read /dev/pcimem0 2 32
+expect_fail "a bad number is refused" 2 "12zz" pcimem read /dev/pcimem0 12zz
+expect_fail "verify reports the first mismatch and exits 1" 1 "first mismatch at 0x0" \
+	pcimem verify /dev/pcimem0 zzzz
+expect_fail "an unknown command is a usage error" 2 "" pcimem frobnicate
+
+section "unbind and bind"
+i=0
+while [ $i -lt 10 ]; do
+	echo 0000:$A >$DRV/unbind || break
+	[ -z "$(driver_of $A)" ] && [ ! -e /dev/pcimem0 ] || break
+	echo 0000:$A >$DRV/bind || break
+	bound_to_pcimem $A && [ "$(node_of $A)" = /dev/pcimem0 ] || break
+	i=$((i + 1))
+done
+check "10 unbind/bind cycles: the node goes and comes back ($i done)" test $i -eq 10
+check "after the cycles $A still maps and verifies" pcimem verify /dev/pcimem0 abcd
+
+section "rmmod and insmod"
+i=0
+while [ $i -lt 5 ]; do
+	rmmod pcimem || break
+	[ ! -e /dev/pcimem0 ] && [ ! -e /dev/pcimem1 ] || break
+	insmod "$KO" || break
+	bound_to_pcimem $A && bound_to_pcimem $B || break
+	i=$((i + 1))
+done
+check "5 rmmod/insmod cycles ($i done)" test $i -eq 5
+exec 8</dev/pcimem0
+expect_fail "rmmod while a node is open is refused" 1 "in use" rmmod pcimem
+exec 8<&-
+
+section "new_id and driver_override"
+echo 0000:$A >$DRV/unbind
+check "new_id binds the device again" \
+	sh -c "echo '1af4 1110' >$DRV/new_id && test \"\$(lspci -k -s $A | sed -n 's/.*in use: //p')\" = pcimem"
+echo '1af4 1110' >$DRV/remove_id 2>/dev/null
+echo 0000:$A >$DRV/unbind
+echo pcimem >/sys/bus/pci/devices/0000:$A/driver_override
+echo 0000:$A >/sys/bus/pci/drivers_probe
+check "driver_override binds the device" bound_to_pcimem $A
+echo >/sys/bus/pci/devices/0000:$A/driver_override
+check "the device still verifies after both" pcimem verify "$(node_of $A)" abcd
+
+section "the kernel log"
+check "no x86/PAT complaint in the kernel log" \
+	sh -c "! dmesg | grep -E 'x86/PAT|PAT: .*(conflicting|expected)'"
+echo "--- dmesg ---"
+dmesg
+echo "--- end of dmesg ---"

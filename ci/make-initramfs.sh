@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds the guest's initramfs: static busybox, the real lspci/setpci with
+# their libraries and pci.ids, pcimem.ko for one kernel, our tools and the
+# guest scripts. No disk, no network.
+#
+#   ci/make-initramfs.sh KERNEL_RELEASE MODULE.ko OUTPUT.cpio.gz TOOL...
+set -euo pipefail
+
+rel=$1 module=$2 out=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+
+root=$(mktemp -d "${out%.cpio.gz}.root.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,usr/bin,usr/share/misc,lib/modules/"$rel"/extra,pcimem}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in sh mount; do ln -s busybox "$root/bin/$applet"; done
+
+# A dynamic binary and every library it loads, at the same paths.
+add_binary() {
+	local bin=$1 dest=$2 lib
+	cp "$bin" "$root$dest"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+add_binary /usr/bin/lspci /usr/bin/lspci
+add_binary /usr/bin/setpci /usr/bin/setpci
+cp /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
+
+for tool in "$@"; do
+	add_binary "$tool" "/usr/bin/$(basename "$tool")"
+done
+
+cp "$module" "$root/lib/modules/$rel/extra/pcimem.ko"
+# modules.alias and friends, so lspci -k can name the module too.
+depmod -b "$root" "$rel" 2>/dev/null || true
+cp "$here"/guest/*.sh "$root/pcimem/"
+cp "$here/guest/init.sh" "$root/init"
+chmod 755 "$root/init" "$root"/pcimem/*.sh
+
+# An unprivileged user for the permission checks.
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
+	>"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make test`: the host-side unit tests, then, on every guest kernel, a
+# guest booted with two ivshmem devices running the guest suite while the
+# host agent cross-checks the backing files. One line per check; the last
+# line is `N passed, N failed`; exit status 1 on any failure.
+#
+# KERNELS="6.1" limits the run to some series; TIMEOUT bounds each guest.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${BUILD:-$top/build}
+bin=$build/bin
+logs=$build/logs
+mkdir -p "$logs"
+
+passed=0 failed=0
+# count PREFIX: echo each check line of stdin with PREFIX, tally it.
+count() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) passed=$((passed + 1)); echo "ok - $1${line#ok - }" ;;
+		"FAIL - "*) failed=$((failed + 1)); echo "FAIL - $1${line#FAIL - }" ;;
+		"    "*|"=== "*) echo "$line" ;;
+		esac
+	done
+}
+result() {
+	if [ "$2" -eq 0 ]; then echo "ok - $1"; else echo "FAIL - $1"; fi
+}
+
+echo "== host: unit tests =="
+count "region: " < <("$bin/region-test" 2>&1)
+count "server: " < <("$bin/ivshmem-server-test" 2>&1)
+count "host tools: " < <("$here/host-tests.sh" "$bin" 2>&1)
+
+# kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".
+while read -r var _ rel; do
+	series=${var#KERNEL_}
+	series=${series//_/.}
+	case " ${KERNELS:-6.1 6.12} " in *" $series "*) ;; *) continue ;; esac
+
+	echo
+	echo "== guest: Linux $rel =="
+	shm=/dev/shm/pcimem-test-$$-$series
+	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null &&
+	"$bin/ivshmem-host" create "$shm-b" 4M >/dev/null &&
+	"$bin/ivshmem-host" fill "$shm-b" hostdata >/dev/null
+	result "[$series] host: backing files created, 4 MiB one seeded with hostdata" $?
+
+	log=$logs/test-$series.log
+	"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
+		--initrd "$build/guest/$rel/initramfs.cpio.gz" --log "$log" \
+		--timeout "${TIMEOUT:-600}" --agent "$bin/ivshmem-host" \
+		--append "lab=test" \
+		--shm "$shm-a:16M" --shm "$shm-b:4M" >"$log.judge" 2>&1
+	judged=$?
+	count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" | tr -d '\r')
+	result "[$series] the guest reached its last line" "$([ $judged -eq 2 ] && echo 1 || echo 0)"
+	result "[$series] the kernel log holds no BUG, WARNING, Oops, call trace or PAT conflict" \
+		"$([ $judged -eq 1 ] && echo 1 || echo 0)"
+	[ $judged -ne 0 ] && sed 's/^/    /' "$log.judge"
+
+	# After the guest is gone, the data it left is still in the files.
+	"$bin/ivshmem-host" verify "$shm-a" abcd >/dev/null
+	result "[$series] host: after power-off the 16 MiB file still holds abcd everywhere" $?
+	"$bin/ivshmem-host" verify "$shm-b" xyz >/dev/null
+	result "[$series] host: after power-off the 4 MiB file holds the guest's xyz fill" $?
+	rm -f "$shm-a" "$shm-b"
+	echo "   (console: $log)"
+done <"$build/kernels.mk"
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

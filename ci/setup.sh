@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs what pcimem needs from Debian's archive and unpacks the guest
+# kernels into the build folder. Idempotent: a stamp records what was done
+# and a later run with the same kernels returns at once.
+#
+#   ci/setup.sh BUILD_DIR
+#
+# Writes BUILD_DIR/kernels.mk: one line per guest kernel,
+#   KERNEL_<series> := <release>
+# and unpacks each image to BUILD_DIR/kernels/<release>/vmlinuz.
+set -euo pipefail
+
+build=${1:?usage: setup.sh BUILD_DIR}
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
+
+# Guest kernel series and the meta-packages that name their current release.
+series=(6.1 6.12)
+declare -A meta=([6.1]=linux-image-amd64 [6.12]=linux-image-6.12-amd64)
+
+tools=(qemu-system-x86 busybox-static cpio pciutils libpci-dev pci.ids
+       sparse gcc make kmod xz-utils)
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+missing_tools() {
+	local p
+	for p in "${tools[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+apt_install() {
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing packages: $*
+setup: install them with:  sudo apt-get install -y --no-install-recommends $*"
+	fi
+	say "installing: $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+		>"$build/apt.log" 2>&1 || {
+		tail -n 20 "$build/apt.log" >&2
+		die "apt-get install failed; full log in $build/apt.log"
+	}
+}
+
+apt_updated=
+apt_update_once() {
+	[ -n "$apt_updated" ] && return
+	if [ "$(id -u)" -eq 0 ]; then
+		say "apt-get update"
+		apt-get update -q >"$build/apt-update.log" 2>&1 ||
+			die "apt-get update failed; see $build/apt-update.log"
+	fi
+	apt_updated=1
+}
+
+# The release a meta-package points at now, e.g. 6.1.0-56-amd64.
+resolve_release() {
+	apt-cache depends "$1" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | grep -v unsigned | head -n 1
+}
+
+stamp="$build/.setup-stamp"
+want_stamp() {
+	local s
+	for s in "${series[@]}"; do printf '%s\n' "$s"; done
+	missing_tools
+}
+
+if [ -f "$stamp" ] && [ -f "$build/kernels.mk" ] &&
+   [ -z "$(missing_tools)" ] && [ "$(cat "$stamp")" = "$(want_stamp)" ]; then
+	exit 0
+fi
+
+todo=$(missing_tools)
+if [ -n "$todo" ]; then
+	apt_update_once
+	# shellcheck disable=SC2086
+	apt_install $todo
+fi
+
+[ "$(id -u)" -eq 0 ] && apt_update_once
+
+: >"$build/kernels.mk.new"
+for s in "${series[@]}"; do
+	rel=$(resolve_release "${meta[$s]}")
+	if [ -z "$rel" ]; then
+		apt_update_once
+		rel=$(resolve_release "${meta[$s]}")
+	fi
+	[ -n "$rel" ] || die "cannot resolve ${meta[$s]} to a kernel release (apt-get update?)"
+
+	# Headers to build the module against (the package also pulls the
+	# image into /boot on some series; the guest does not use that copy).
+	if [ ! -d "/usr/src/linux-headers-$rel" ]; then
+		apt_install "linux-headers-$rel"
+	fi
+
+	# The image itself, unpacked into the build folder.
+	kdir="$build/kernels/$rel"
+	if [ ! -f "$kdir/vmlinuz" ]; then
+		say "unpacking linux-image-$rel"
+		rm -rf "$kdir.tmp" && mkdir -p "$kdir.tmp/deb"
+		(cd "$kdir.tmp/deb" && apt-get download -q "linux-image-$rel" >/dev/null 2>&1) ||
+			die "cannot download linux-image-$rel"
+		dpkg-deb -x "$kdir.tmp"/deb/*.deb "$kdir.tmp/root"
+		cp "$kdir.tmp/root/boot/vmlinuz-$rel" "$kdir.tmp/vmlinuz"
+		rm -rf "$kdir.tmp/deb" "$kdir.tmp/root"
+		rm -rf "$kdir" && mv "$kdir.tmp" "$kdir"
+	fi
+	printf 'KERNEL_%s := %s\n' "${s//./_}" "$rel" >>"$build/kernels.mk.new"
+	say "guest kernel $s: $rel"
+done
+mv "$build/kernels.mk.new" "$build/kernels.mk"
+want_stamp >"$stamp"

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ivshmem-server: command line front end.  Parses the options, starts the
+ * server library, daemonizes, writes the pid file and stops cleanly on
+ * SIGTERM, SIGINT or SIGHUP.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define PROG "ivshmem-server"
+
+enum {
+	OPT_SEND_TIMEOUT = 0x100,
+	OPT_MAX_PEERS,
+};
+
+static const struct option long_opts[] = {
+	{ "socket",		required_argument, NULL, 'S' },
+	{ "shm",		required_argument, NULL, 'M' },
+	{ "shm-dir",		required_argument, NULL, 'm' },
+	{ "size",		required_argument, NULL, 'l' },
+	{ "vectors",		required_argument, NULL, 'n' },
+	{ "foreground",		no_argument,	   NULL, 'F' },
+	{ "pidfile",		required_argument, NULL, 'p' },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "send-timeout",	required_argument, NULL, OPT_SEND_TIMEOUT },
+	{ "max-peers",		required_argument, NULL, OPT_MAX_PEERS },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [options]\n"
+		"Serve shared memory and doorbell eventfds to QEMU ivshmem-doorbell devices\n"
+		"(-chardev socket,path=SOCKET,id=ID -device ivshmem-doorbell,chardev=ID,vectors=N).\n"
+		"\n"
+		"  -S, --socket PATH      Unix socket to listen on (default " IVSHM_DEFAULT_SOCKET ")\n"
+		"  -M, --shm NAME         POSIX shared memory object (default \"" IVSHM_DEFAULT_SHM_NAME "\");\n"
+		"                         created if needed, left in place on exit\n"
+		"  -m, --shm-dir DIR      use an unnamed file in DIR instead (e.g. /dev/shm or a\n"
+		"                         hugetlbfs mount); the last of -M and -m wins\n"
+		"  -l, --size SIZE        shared memory size, a power of two; K, M, G, T\n"
+		"                         suffixes (default 4M)\n"
+		"  -n, --vectors N        doorbell vectors per peer, 1..%d (default %d)\n"
+		"  -F, --foreground       do not daemonize\n"
+		"  -p, --pidfile FILE     write the process ID to FILE (removed on exit)\n"
+		"  -v, --verbose          log peers joining and leaving to stderr\n"
+		"      --send-timeout MS  drop a client that does not read for MS ms\n"
+		"                         (default %d, 0: wait forever)\n"
+		"      --max-peers N      at most N clients at once, 1..%d (default %d)\n"
+		"  -h, --help             show this help\n"
+		"\n"
+		"Without -F the command returns once the socket is listening.\n",
+		IVSHM_MAX_VECTORS, IVSHM_DEFAULT_VECTORS,
+		IVSHM_DEFAULT_SEND_TIMEOUT_MS, IVSHM_MAX_PEERS, IVSHM_MAX_PEERS);
+}
+
+/* Decimal number with an optional K, M, G or T (binary) suffix. */
+static int parse_size(const char *arg, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		return -errno;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case 't': case 'T':
+		shift = 40;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end && end[1])
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *arg, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* "-l" or "--size", as the user wrote it. */
+static const char *opt_name(int c, int longindex, char *buf, size_t len)
+{
+	if (longindex >= 0)
+		snprintf(buf, len, "--%s", long_opts[longindex].name);
+	else
+		snprintf(buf, len, "-%c", c);
+	return buf;
+}
+
+/* Each client costs one socket and one eventfd per vector. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * Detach from the terminal.  The original process waits on a pipe and
+ * exits 0 only once the daemon reports that it is ready, so callers can
+ * start QEMU as soon as this command returns.  Returns the write end of
+ * that pipe in the daemon.
+ */
+static int daemonize(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		do {
+			n = read(pfd[0], &c, 1);
+		} while (n < 0 && errno == EINTR);
+		_exit(n == 1 && c == 0 ? 0 : 1);
+	}
+	close(pfd[0]);
+	if (setsid() < 0) {
+		fprintf(stderr, PROG ": setsid: %s\n", strerror(errno));
+		_exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+		_exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0) {
+		fprintf(stderr, PROG ": chdir /: %s\n", strerror(errno));
+		_exit(1);
+	}
+	return pfd[1];
+}
+
+static void notify_parent(int fd, char status)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	do {
+		n = write(fd, &status, 1);
+	} while (n < 0 && errno == EINTR);
+	close(fd);
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static int write_pidfile(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int ret = 0;
+
+	if (fd < 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0)
+		ret = -1;
+	if (fd >= 0 && close(fd) < 0)
+		ret = -1;
+	if (ret < 0)
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+	return ret;
+}
+
+/* The daemon changes to "/", so relative paths are resolved first. */
+static char *absolute_path(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	if (asprintf(&abs, "%s/%s", cwd, path) < 0)
+		abs = NULL;
+	free(cwd);
+	return abs;
+}
+
+int main(int argc, char **argv)
+{
+	struct ivshm_server_config cfg = {
+		.socket_path = IVSHM_DEFAULT_SOCKET,
+		.shm_name = IVSHM_DEFAULT_SHM_NAME,
+		.shm_size = IVSHM_DEFAULT_SIZE,
+		.vectors = IVSHM_DEFAULT_VECTORS,
+		.send_timeout_ms = IVSHM_DEFAULT_SEND_TIMEOUT_MS,
+	};
+	struct ivshm_server *srv;
+	struct signalfd_siginfo si;
+	const char *pidfile_arg = NULL;
+	char *pidfile = NULL;
+	bool foreground = false;
+	char err[512], name[32];
+	int c, longindex, notify_fd = -1, sfd, ret;
+	unsigned long ul;
+	sigset_t sigs;
+
+	for (;;) {
+		longindex = -1;
+		c = getopt_long(argc, argv, "S:M:m:l:n:Fp:vh", long_opts,
+				&longindex);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'S':
+			cfg.socket_path = optarg;
+			break;
+		case 'M':
+			cfg.shm_name = optarg;
+			cfg.shm_dir = NULL;
+			break;
+		case 'm':
+			cfg.shm_dir = optarg;
+			break;
+		case 'l':
+			if (parse_size(optarg, &cfg.shm_size) < 0) {
+				fprintf(stderr, PROG ": %s %s: invalid size\n",
+					opt_name(c, longindex, name, sizeof(name)),
+					optarg);
+				return 1;
+			}
+			if (!ivshm_is_power_of_2(cfg.shm_size)) {
+				fprintf(stderr,
+					PROG ": %s %s: size must be a power of two\n",
+					opt_name(c, longindex, name, sizeof(name)),
+					optarg);
+				return 1;
+			}
+			break;
+		case 'n':
+			if (parse_uint(optarg, IVSHM_MAX_VECTORS, &ul) < 0 ||
+			    ul < 1) {
+				fprintf(stderr,
+					PROG ": %s %s: vectors must be between 1 and %d\n",
+					opt_name(c, longindex, name, sizeof(name)),
+					optarg, IVSHM_MAX_VECTORS);
+				return 1;
+			}
+			cfg.vectors = (unsigned int)ul;
+			break;
+		case 'F':
+			foreground = true;
+			break;
+		case 'p':
+			pidfile_arg = optarg;
+			break;
+		case 'v':
+			cfg.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_SEND_TIMEOUT:
+			if (parse_uint(optarg, 24UL * 3600 * 1000, &ul) < 0) {
+				fprintf(stderr, PROG ": --send-timeout %s: invalid time\n",
+					optarg);
+				return 1;
+			}
+			cfg.send_timeout_ms = (unsigned int)ul;
+			break;
+		case OPT_MAX_PEERS:
+			if (parse_uint(optarg, IVSHM_MAX_PEERS, &ul) < 0 ||
+			    ul < 1) {
+				fprintf(stderr,
+					PROG ": --max-peers %s: must be between 1 and %d\n",
+					optarg, IVSHM_MAX_PEERS);
+				return 1;
+			}
+			cfg.max_peers = (unsigned int)ul;
+			break;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	if (pidfile_arg) {
+		pidfile = absolute_path(pidfile_arg);
+		if (!pidfile) {
+			fprintf(stderr, PROG ": %s: %s\n", pidfile_arg,
+				strerror(errno));
+			return 1;
+		}
+	}
+
+	/* Signals are only ever read from the signalfd. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+
+	cfg.log = stderr;
+	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		free(pidfile);
+		return 1;
+	}
+
+	if (!foreground) {
+		notify_fd = daemonize();
+		if (notify_fd < 0)
+			goto fail;
+	}
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		fprintf(stderr, PROG ": signalfd: %s\n", strerror(errno));
+		free(pidfile);		/* not written yet: leave it alone */
+		pidfile = NULL;
+		goto fail;
+	}
+	if (pidfile && write_pidfile(pidfile) < 0) {
+		free(pidfile);
+		pidfile = NULL;
+		close(sfd);
+		goto fail;
+	}
+	if (!foreground) {
+		notify_parent(notify_fd, 0);
+		detach_stdio();
+	}
+
+	ret = ivshm_server_run(srv, sfd);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": %s\n", strerror(-ret));
+	} else if (cfg.verbose &&
+		   read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		fprintf(stderr, PROG ": %s, exiting\n",
+			strsignal((int)si.ssi_signo));
+	}
+	close(sfd);
+	ivshm_server_destroy(srv);
+	if (pidfile)
+		unlink(pidfile);
+	free(pidfile);
+	return ret < 0 ? 1 : 0;
+
+fail:
+	ivshm_server_destroy(srv);
+	if (pidfile)
+		unlink(pidfile);
+	free(pidfile);
+	notify_parent(notify_fd, 1);
+	return 1;
+}

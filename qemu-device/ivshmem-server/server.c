@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ivshmem-server library: the listening socket, the shared memory, the
+ * peer table and the protocol messages that keep every client's view of
+ * its peers up to date.
+ */
+#include "server.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* At most this many connections are accepted per poll iteration. */
+#define ACCEPT_BURST	32
+
+/* Why a peer is being dropped (peer.why); positive values are errnos. */
+#define WHY_HANGUP	0
+#define WHY_SENT_DATA	(-1)
+
+struct peer {
+	int sock;
+	unsigned int id;
+	bool announced;		/* the other clients were told it joined */
+	bool dead;		/* to be removed by reap() */
+	int why;
+	int fds[IVSHM_MAX_VECTORS];
+};
+
+struct ivshm_server {
+	unsigned int vectors;
+	unsigned int max_peers;
+	unsigned int send_timeout_ms;
+	FILE *log;
+	bool verbose;
+
+	int listen_fd;
+	int shm_fd;
+	uint64_t shm_size;
+	int spare_fd;		/* given up to shed a connection on EMFILE */
+
+	/* The socket file, to remove it on exit even after a chdir(). */
+	int sock_dirfd;
+	char *sock_base;
+	dev_t sock_dev;
+	ino_t sock_ino;
+
+	struct peer **peers;	/* sorted by id */
+	unsigned int npeers;
+	unsigned int peers_cap;
+
+	struct pollfd *pfds;
+	size_t pfds_cap;
+};
+
+static void srv_log(const struct ivshm_server *srv, bool info,
+		    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void srv_log(const struct ivshm_server *srv, bool info,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!srv->log || (info && !srv->verbose))
+		return;
+	va_start(ap, fmt);
+	fputs("ivshmem-server: ", srv->log);
+	vfprintf(srv->log, fmt, ap);
+	fputc('\n', srv->log);
+	fflush(srv->log);
+	va_end(ap);
+}
+
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * Send one protocol message.  Client sockets are blocking with a send
+ * timeout, so EAGAIN means the client stopped reading; a short send
+ * leaves the stream out of step.  Both count as a dead client.
+ */
+static int send_msg(int sock, int64_t val, int fd)
+{
+	uint64_t le = htole64((uint64_t)val);
+	struct iovec iov = { .iov_base = &le, .iov_len = sizeof(le) };
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(le))
+		return -EPIPE;
+	return 0;
+}
+
+/* Send and mark the receiver dead on failure; returns false if it died. */
+static bool send_to(struct peer *to, int64_t val, int fd)
+{
+	int ret = send_msg(to->sock, val, fd);
+
+	if (ret < 0) {
+		to->dead = true;
+		to->why = -ret;
+		return false;
+	}
+	return true;
+}
+
+static const char *why_str(int why)
+{
+	if (why == WHY_HANGUP)
+		return "disconnected";
+	if (why == WHY_SENT_DATA)
+		return "sent data";
+	return strerror(why);
+}
+
+static void free_peer(struct peer *p)
+{
+	unsigned int v;
+
+	close_fd(&p->sock);
+	for (v = 0; v < IVSHM_MAX_VECTORS; v++)
+		close_fd(&p->fds[v]);
+	free(p);
+}
+
+/*
+ * Remove dead peers and tell the others they left.  Telling may kill more
+ * peers, so go round until none is left.  skip is not told: it is a
+ * newcomer that has not been shown the peers yet.
+ */
+static void reap(struct ivshm_server *srv, const struct peer *skip)
+{
+	unsigned int i, j;
+	struct peer *p;
+
+restart:
+	for (i = 0; i < srv->npeers; i++) {
+		p = srv->peers[i];
+		if (!p->dead)
+			continue;
+
+		memmove(&srv->peers[i], &srv->peers[i + 1],
+			(srv->npeers - i - 1) * sizeof(*srv->peers));
+		srv->npeers--;
+
+		if (p->announced) {
+			for (j = 0; j < srv->npeers; j++) {
+				struct peer *q = srv->peers[j];
+
+				if (q != skip && !q->dead)
+					send_to(q, p->id, -1);
+			}
+			srv_log(srv, true, "peer %u left (%s), %u connected",
+				p->id, why_str(p->why), srv->npeers);
+		} else {
+			srv_log(srv, true,
+				"client dropped during handshake (%s)",
+				why_str(p->why));
+		}
+		free_peer(p);
+		goto restart;
+	}
+}
+
+/* Index at which the lowest unused ID goes; the ID equals the index. */
+static unsigned int lowest_free_id(const struct ivshm_server *srv)
+{
+	unsigned int i;
+
+	for (i = 0; i < srv->npeers; i++)
+		if (srv->peers[i]->id != i)
+			break;
+	return i;
+}
+
+static void add_client(struct ivshm_server *srv, int sock)
+{
+	struct peer *p;
+	unsigned int i, v, pos;
+
+	if (srv->npeers >= srv->max_peers) {
+		srv_log(srv, false, "refusing a client: %u peers connected",
+			srv->npeers);
+		close(sock);
+		return;
+	}
+
+	if (srv->send_timeout_ms) {
+		struct timeval tv = {
+			.tv_sec = srv->send_timeout_ms / 1000,
+			.tv_usec = (srv->send_timeout_ms % 1000) * 1000,
+		};
+
+		if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO,
+			       &tv, sizeof(tv)) < 0) {
+			srv_log(srv, false, "refusing a client: SO_SNDTIMEO: %s",
+				strerror(errno));
+			close(sock);
+			return;
+		}
+	}
+
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		srv_log(srv, false, "refusing a client: out of memory");
+		close(sock);
+		return;
+	}
+	p->sock = sock;
+	for (v = 0; v < IVSHM_MAX_VECTORS; v++)
+		p->fds[v] = -1;
+	for (v = 0; v < srv->vectors; v++) {
+		p->fds[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (p->fds[v] < 0) {
+			srv_log(srv, false, "refusing a client: eventfd: %s",
+				strerror(errno));
+			free_peer(p);
+			return;
+		}
+	}
+
+	if (srv->npeers == srv->peers_cap) {
+		unsigned int cap = srv->peers_cap ? srv->peers_cap * 2 : 16;
+		struct peer **np = realloc(srv->peers, cap * sizeof(*np));
+
+		if (!np) {
+			srv_log(srv, false, "refusing a client: out of memory");
+			free_peer(p);
+			return;
+		}
+		srv->peers = np;
+		srv->peers_cap = cap;
+	}
+	pos = lowest_free_id(srv);
+	p->id = pos;
+	memmove(&srv->peers[pos + 1], &srv->peers[pos],
+		(srv->npeers - pos) * sizeof(*srv->peers));
+	srv->peers[pos] = p;
+	srv->npeers++;
+
+	/* Version, ID and shared memory go first. */
+	if (!send_to(p, IVSHM_PROTOCOL_VERSION, -1) ||
+	    !send_to(p, p->id, -1) ||
+	    !send_to(p, -1, srv->shm_fd))
+		return;
+
+	/* Then every connected client learns the newcomer's eventfds. */
+	p->announced = true;
+	for (i = 0; i < srv->npeers; i++) {
+		struct peer *q = srv->peers[i];
+
+		if (q == p)
+			continue;
+		for (v = 0; v < srv->vectors && !q->dead; v++)
+			send_to(q, p->id, p->fds[v]);
+	}
+	/* Those that died just now are not shown to the newcomer. */
+	reap(srv, p);
+
+	/* The newcomer learns its peers' eventfds, then its own. */
+	for (i = 0; i < srv->npeers; i++) {
+		struct peer *q = srv->peers[i];
+
+		if (q == p)
+			continue;
+		for (v = 0; v < srv->vectors; v++)
+			if (!send_to(p, q->id, q->fds[v]))
+				return;
+	}
+	for (v = 0; v < srv->vectors; v++)
+		if (!send_to(p, p->id, p->fds[v]))
+			return;
+
+	srv_log(srv, true, "peer %u joined, %u connected", p->id, srv->npeers);
+}
+
+/*
+ * Out of file descriptors: the pending connection would keep the
+ * listening socket readable forever, so accept it on a spare descriptor
+ * and close it at once.
+ */
+static void shed_connection(struct ivshm_server *srv, int err)
+{
+	int fd;
+
+	srv_log(srv, false, "accept: %s: refusing a client", strerror(err));
+	if (srv->spare_fd < 0)
+		return;
+	close_fd(&srv->spare_fd);
+	fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static int accept_clients(struct ivshm_server *srv)
+{
+	unsigned int n;
+	int fd;
+
+	for (n = 0; n < ACCEPT_BURST; n++) {
+		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EAGAIN:
+				return 0;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				shed_connection(srv, errno);
+				return 0;
+			default:
+				return -errno;
+			}
+		}
+		add_client(srv, fd);
+		reap(srv, NULL);
+	}
+	return 0;
+}
+
+/* A client only ever hangs up: any byte, EOF or error drops it. */
+static void check_client(struct peer *p, short revents)
+{
+	char buf[64];
+	ssize_t n;
+
+	if (revents & POLLIN) {
+		n = recv(p->sock, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			p->dead = true;
+			p->why = WHY_SENT_DATA;
+		} else if (n == 0) {
+			p->dead = true;
+			p->why = WHY_HANGUP;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			p->dead = true;
+			p->why = errno;
+		}
+	} else if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		p->dead = true;
+		p->why = WHY_HANGUP;
+	}
+}
+
+int ivshm_server_poll(struct ivshm_server *srv, int extra_fd, int timeout_ms)
+{
+	size_t n = (size_t)srv->npeers + 2, i;
+	int ret;
+
+	if (n > srv->pfds_cap) {
+		size_t cap = n * 2;
+		struct pollfd *np = realloc(srv->pfds, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		srv->pfds = np;
+		srv->pfds_cap = cap;
+	}
+	srv->pfds[0] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+	srv->pfds[1] = (struct pollfd){ .fd = extra_fd, .events = POLLIN };
+	for (i = 2; i < n; i++)
+		srv->pfds[i] = (struct pollfd){
+			.fd = srv->peers[i - 2]->sock, .events = POLLIN };
+
+	ret = poll(srv->pfds, n, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (ret == 0)
+		return 0;
+
+	for (i = 2; i < n; i++)
+		if (srv->pfds[i].revents)
+			check_client(srv->peers[i - 2], srv->pfds[i].revents);
+	reap(srv, NULL);
+
+	if (srv->pfds[0].revents & POLLIN) {
+		ret = accept_clients(srv);
+		if (ret < 0)
+			return ret;
+	} else if (srv->pfds[0].revents & (POLLERR | POLLNVAL)) {
+		return -EIO;
+	}
+
+	return extra_fd >= 0 && (srv->pfds[1].revents & (POLLIN | POLLHUP));
+}
+
+int ivshm_server_run(struct ivshm_server *srv, int stop_fd)
+{
+	int ret;
+
+	do {
+		ret = ivshm_server_poll(srv, stop_fd, -1);
+	} while (ret == 0);
+	return ret < 0 ? ret : 0;
+}
+
+static int open_shm(struct ivshm_server *srv,
+		    const struct ivshm_server_config *cfg,
+		    char *err, size_t errlen)
+{
+	struct stat st;
+	const char *what;
+	int ret;
+
+	if (cfg->shm_dir) {
+		char *path;
+
+		if (asprintf(&path, "%s/ivshmem.XXXXXX", cfg->shm_dir) < 0)
+			return set_err(err, errlen, -ENOMEM, "out of memory");
+		srv->shm_fd = mkostemp(path, O_CLOEXEC);
+		ret = -errno;
+		if (srv->shm_fd >= 0)
+			unlink(path);
+		free(path);
+		if (srv->shm_fd < 0)
+			return set_err(err, errlen, ret,
+				       "%s: cannot create a file: %s",
+				       cfg->shm_dir, strerror(-ret));
+		what = cfg->shm_dir;
+	} else {
+		srv->shm_fd = shm_open(cfg->shm_name, O_CREAT | O_RDWR | O_CLOEXEC,
+				       S_IRUSR | S_IWUSR);
+		if (srv->shm_fd < 0)
+			return set_err(err, errlen, -errno, "shm_open %s: %s",
+				       cfg->shm_name, strerror(errno));
+		what = cfg->shm_name;
+	}
+
+	if (ftruncate(srv->shm_fd, (off_t)cfg->shm_size) < 0)
+		return set_err(err, errlen, -errno, "%s: cannot set size: %s",
+			       what, strerror(errno));
+	if (fstat(srv->shm_fd, &st) < 0)
+		return set_err(err, errlen, -errno, "%s: fstat: %s",
+			       what, strerror(errno));
+	if ((uint64_t)st.st_size != cfg->shm_size)
+		return set_err(err, errlen, -EIO,
+			       "%s: size is %lld, not %llu", what,
+			       (long long)st.st_size,
+			       (unsigned long long)cfg->shm_size);
+	srv->shm_size = cfg->shm_size;
+	return 0;
+}
+
+/* Split path into a directory fd and a base name kept for unlinking. */
+static int open_sock_dir(struct ivshm_server *srv, const char *path,
+			 char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+
+	if (!slash) {
+		dir = strdup(".");
+		srv->sock_base = strdup(path);
+	} else {
+		dir = slash == path ? strdup("/") :
+				      strndup(path, (size_t)(slash - path));
+		srv->sock_base = strdup(slash + 1);
+	}
+	if (!dir || !srv->sock_base) {
+		free(dir);
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	}
+	if (!*srv->sock_base) {
+		free(dir);
+		return set_err(err, errlen, -EINVAL,
+			       "%s: socket path names a directory", path);
+	}
+	srv->sock_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (srv->sock_dirfd < 0) {
+		int ret = -errno;
+
+		set_err(err, errlen, ret, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return ret;
+	}
+	free(dir);
+	return 0;
+}
+
+/*
+ * Refuse a socket another server answers on; remove a stale one.  The
+ * probe is non-blocking so that a live server with a full backlog
+ * (EAGAIN) cannot hang it.
+ */
+static int check_existing_socket(const struct sockaddr_un *sa,
+				 char *err, size_t errlen)
+{
+	const char *path = sa->sun_path;
+	struct stat st;
+	int fd, e;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return set_err(err, errlen, -errno, "socket: %s",
+			       strerror(errno));
+	e = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
+	close(fd);
+
+	if (e == 0 || e == EAGAIN || e == EINPROGRESS)
+		return set_err(err, errlen, -EADDRINUSE,
+			       "%s: another server is listening on this socket",
+			       path);
+	if (e == ENOENT)
+		return 0;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return set_err(err, errlen, -errno, "%s: %s", path,
+			       strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return set_err(err, errlen, -EEXIST,
+			       "%s: exists and is not a socket", path);
+	if (e != ECONNREFUSED)
+		return set_err(err, errlen, -e, "%s: %s", path, strerror(e));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return set_err(err, errlen, -errno,
+			       "%s: cannot remove stale socket: %s", path,
+			       strerror(errno));
+	return 0;
+}
+
+static int open_listen(struct ivshm_server *srv, const char *path,
+		       char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int ret;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return set_err(err, errlen, -ENAMETOOLONG,
+			       "%s: socket path too long (max %zu bytes)",
+			       path, sizeof(sa.sun_path) - 1);
+	strcpy(sa.sun_path, path);
+
+	ret = open_sock_dir(srv, path, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = check_existing_socket(&sa, err, errlen);
+	if (ret < 0)
+		return ret;
+
+	srv->listen_fd = socket(AF_UNIX,
+				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (srv->listen_fd < 0)
+		return set_err(err, errlen, -errno, "socket: %s",
+			       strerror(errno));
+	if (bind(srv->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return set_err(err, errlen, -errno, "%s: bind: %s", path,
+			       strerror(errno));
+	if (fstatat(srv->sock_dirfd, srv->sock_base, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+		srv->sock_dev = st.st_dev;
+		srv->sock_ino = st.st_ino;
+	}
+	if (listen(srv->listen_fd, SOMAXCONN) < 0) {
+		ret = -errno;
+		unlinkat(srv->sock_dirfd, srv->sock_base, 0);
+		srv->sock_ino = 0;
+		return set_err(err, errlen, ret, "%s: listen: %s", path,
+			       strerror(-ret));
+	}
+	return 0;
+}
+
+int ivshm_server_create(struct ivshm_server **out,
+			const struct ivshm_server_config *cfg,
+			char *err, size_t errlen)
+{
+	struct ivshm_server *srv;
+	int ret;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	if (!cfg->socket_path || !*cfg->socket_path)
+		return set_err(err, errlen, -EINVAL, "no socket path");
+	if (!cfg->shm_dir && (!cfg->shm_name || !*cfg->shm_name))
+		return set_err(err, errlen, -EINVAL, "no shared memory name");
+	if (!ivshm_is_power_of_2(cfg->shm_size) ||
+	    cfg->shm_size > (uint64_t)INT64_MAX)
+		return set_err(err, errlen, -EINVAL,
+			       "size %llu is not a power of two",
+			       (unsigned long long)cfg->shm_size);
+	if (cfg->vectors < 1 || cfg->vectors > IVSHM_MAX_VECTORS)
+		return set_err(err, errlen, -EINVAL,
+			       "%u vectors: must be between 1 and %d",
+			       cfg->vectors, IVSHM_MAX_VECTORS);
+	if (cfg->max_peers > IVSHM_MAX_PEERS)
+		return set_err(err, errlen, -EINVAL,
+			       "at most %d peers", IVSHM_MAX_PEERS);
+
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return set_err(err, errlen, -ENOMEM, "out of memory");
+	srv->vectors = cfg->vectors;
+	srv->max_peers = cfg->max_peers ? cfg->max_peers : IVSHM_MAX_PEERS;
+	srv->send_timeout_ms = cfg->send_timeout_ms;
+	srv->log = cfg->log;
+	srv->verbose = cfg->verbose;
+	srv->listen_fd = -1;
+	srv->shm_fd = -1;
+	srv->sock_dirfd = -1;
+	srv->spare_fd = -1;
+
+	ret = open_shm(srv, cfg, err, errlen);
+	if (ret < 0)
+		goto fail;
+	ret = open_listen(srv, cfg->socket_path, err, errlen);
+	if (ret < 0)
+		goto fail;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	srv_log(srv, true, "listening on %s: %llu bytes of shared memory, %u vector%s",
+		cfg->socket_path, (unsigned long long)srv->shm_size,
+		srv->vectors, srv->vectors == 1 ? "" : "s");
+	*out = srv;
+	return 0;
+fail:
+	ivshm_server_destroy(srv);
+	return ret;
+}
+
+int ivshm_server_listen_fd(const struct ivshm_server *srv)
+{
+	return srv->listen_fd;
+}
+
+int ivshm_server_shm_fd(const struct ivshm_server *srv)
+{
+	return srv->shm_fd;
+}
+
+unsigned int ivshm_server_peer_count(const struct ivshm_server *srv)
+{
+	return srv->npeers;
+}
+
+void ivshm_server_destroy(struct ivshm_server *srv)
+{
+	struct stat st;
+	unsigned int i;
+
+	if (!srv)
+		return;
+	for (i = 0; i < srv->npeers; i++)
+		free_peer(srv->peers[i]);
+	free(srv->peers);
+	free(srv->pfds);
+
+	if (srv->listen_fd >= 0) {
+		close_fd(&srv->listen_fd);
+		/* Remove the socket file only if it is still ours. */
+		if (srv->sock_ino &&
+		    fstatat(srv->sock_dirfd, srv->sock_base, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_dev == srv->sock_dev && st.st_ino == srv->sock_ino)
+			unlinkat(srv->sock_dirfd, srv->sock_base, 0);
+	}
+	close_fd(&srv->sock_dirfd);
+	close_fd(&srv->shm_fd);
+	close_fd(&srv->spare_fd);
+	free(srv->sock_base);
+	free(srv);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ivshmem-server library: hands out shared memory and doorbell eventfds
+ * to QEMU ivshmem-doorbell devices (and other clients) over a Unix socket.
+ *
+ * Protocol (the server is the only sender): every message is a signed
+ * 64-bit little-endian integer with at most one file descriptor attached.
+ * A new client receives the protocol version (0), its own ID, -1 with the
+ * shared memory fd, the ID of every connected peer once per vector with
+ * that peer's eventfds, then its own ID once per vector with its own
+ * eventfds.  Connected clients are first told about the newcomer the same
+ * way.  An ID without an fd announces that this peer has left.
+ *
+ * The library is single-threaded: one server object must only be used by
+ * one thread at a time.
+ */
+#ifndef IVSHMEM_SERVER_H
+#define IVSHMEM_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IVSHM_PROTOCOL_VERSION	0
+#define IVSHM_MAX_VECTORS	64	/* per peer, same limit as QEMU's server */
+#define IVSHM_MAX_PEERS		65536	/* IDs 0..65535 (IVPosition is 16-bit) */
+
+#define IVSHM_DEFAULT_SOCKET	"/tmp/ivshmem_socket"
+#define IVSHM_DEFAULT_SHM_NAME	"ivshmem"
+#define IVSHM_DEFAULT_SIZE	(4ULL << 20)
+#define IVSHM_DEFAULT_VECTORS	1
+#define IVSHM_DEFAULT_SEND_TIMEOUT_MS	10000
+
+struct ivshm_server_config {
+	const char *socket_path;	/* required */
+	/*
+	 * Shared memory: when shm_dir is set, an unnamed file is created in
+	 * that directory (and unlinked at once); otherwise the POSIX shared
+	 * memory object shm_name is opened or created with shm_open() and
+	 * left in place on exit, so that other programs can find it.
+	 */
+	const char *shm_name;
+	const char *shm_dir;
+	uint64_t shm_size;		/* bytes, a power of two */
+	unsigned int vectors;		/* 1..IVSHM_MAX_VECTORS */
+	unsigned int max_peers;		/* 0: IVSHM_MAX_PEERS */
+	/*
+	 * A send to a client that has not completed within this time drops
+	 * the client, so that one stuck client cannot stall the server.
+	 * 0: wait forever.
+	 */
+	unsigned int send_timeout_ms;
+	FILE *log;			/* warnings (and joins/leaves if verbose) */
+	bool verbose;
+};
+
+struct ivshm_server;
+
+/*
+ * Create the shared memory and the listening socket.  A socket path that
+ * another server answers on is refused (-EADDRINUSE); a stale socket left
+ * behind by a dead server is replaced.  On error returns -errno and puts
+ * a message into err (if errlen > 0).
+ */
+int ivshm_server_create(struct ivshm_server **out,
+			const struct ivshm_server_config *cfg,
+			char *err, size_t errlen);
+
+/* The listening socket, for callers with their own event loop. */
+int ivshm_server_listen_fd(const struct ivshm_server *srv);
+
+/* The shared memory fd (owned by the server). */
+int ivshm_server_shm_fd(const struct ivshm_server *srv);
+
+/* Number of clients currently connected. */
+unsigned int ivshm_server_peer_count(const struct ivshm_server *srv);
+
+/*
+ * One poll iteration: wait up to timeout_ms (-1: forever) for activity on
+ * the listening socket, the clients and extra_fd (ignored if < 0), then
+ * handle what arrived.  Returns 1 if extra_fd is readable, 0 otherwise,
+ * or -errno on a fatal error.
+ */
+int ivshm_server_poll(struct ivshm_server *srv, int extra_fd, int timeout_ms);
+
+/*
+ * Serve until stop_fd (a signalfd, eventfd or pipe) becomes readable.
+ * stop_fd is not read.  Returns 0, or -errno on a fatal error.
+ */
+int ivshm_server_run(struct ivshm_server *srv, int stop_fd);
+
+/*
+ * Disconnect every client, close everything and remove the socket file
+ * (if it is still the one this server created).  NULL is allowed.
+ */
+void ivshm_server_destroy(struct ivshm_server *srv);
+
+/* Helpers shared with the command line front end. */
+static inline bool ivshm_is_power_of_2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+#endif /* IVSHMEM_SERVER_H */

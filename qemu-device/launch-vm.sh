@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots a guest kernel and initramfs in QEMU with one ivshmem-plain device
+# per backing file, captures the serial console to a log, optionally serves
+# the guest's control line with host-agent.sh, and judges the run.
+#
+#   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
+#                [--shm FILE:SIZE]... [--append ARGS] [--timeout SECONDS]
+#                [--agent IVSHMEM_HOST] [--show]
+#
+# Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given; the
+# backing files must exist with their size (ivshmem-host create).
+# ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary.
+#
+# Exit status: 0 when the guest printed its last line and the console holds
+# no kernel report; 1 when it holds one; 2 on a time-out or no last line.
+set -u
+
+kernel= initrd= log= append= timeout=300 agent= show=
+shms=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--log) log=$2; shift ;;
+	--shm) shms+=("$2"); shift ;;
+	--append) append=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--agent) agent=$2; shift ;;
+	--show) show=1 ;;
+	*) echo "launch-vm: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$log" ] ||
+	{ echo "launch-vm: --kernel, --initrd and --log are required" >&2; exit 2; }
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/pcimem-vm.XXXXXX")
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+accel=${ACCEL:-tcg}
+args=(-accel "$accel" -M pc -m 512 -smp 1 -nodefaults -display none -no-reboot
+      -kernel "$kernel" -initrd "$initrd"
+      -append "console=ttyS0 loglevel=5 panic=-1 $append"
+      -chardev "file,id=con,path=$log" -serial chardev:con)
+[ "$accel" = kvm ] && args+=(-cpu host)
+
+slot=4
+slots=()
+for i in "${!shms[@]}"; do
+	file=${shms[$i]%:*} size=${shms[$i]##*:}
+	args+=(-object "memory-backend-file,id=shm$i,size=$size,share=on,mem-path=$file"
+	       -device "ivshmem-plain,memdev=shm$i,bus=pci.0,addr=$(printf '0x%x' $slot)")
+	slots+=("$(printf '00:%02x.0' $slot)=$file")
+	slot=$((slot + 1))
+done
+
+: >"$log"
+if [ -n "$agent" ]; then
+	mkfifo "$work/ctl.in" "$work/ctl.out"
+	args+=(-chardev "pipe,id=ctl,path=$work/ctl" -serial chardev:ctl)
+	"$here/host-agent.sh" "$work/ctl" "$agent" "$log.agent" "${slots[@]}" &
+	pids+=($!)
+fi
+
+if [ -n "$show" ]; then
+	tail -n +1 -F "$log" 2>/dev/null &
+	pids+=($!)
+fi
+
+timeout --foreground -k 5 "$timeout" "${QEMU:-qemu-system-x86_64}" "${args[@]}" \
+	>"$log.qemu" 2>&1
+qrc=$?
+[ -n "$show" ] && sleep 0.5
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "launch-vm: the guest did not finish within ${timeout}s" >&2
+elif [ $qrc -ne 0 ]; then
+	echo "launch-vm: QEMU exited with status $qrc:" >&2
+	sed 's/^/    /' "$log.qemu" >&2
+fi
+
+"$here/../ci/judge-log.sh" "$log"

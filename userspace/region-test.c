@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit test of region.c on a temporary file, in mmap and in fd mode.
+ * Prints "ok - what" or "FAIL - what: detail" per check, then
+ * "N passed, N failed"; exits 1 if anything failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "region.h"
+
+#define BIG_SIZE	(2 * 65536 + 100)	/* crosses fill chunks, odd end */
+#define PATTERN		"abcdefg"		/* 7 bytes: 64 KiB is no multiple */
+#define PATLEN		(sizeof(PATTERN) - 1)
+
+static int passed, failed;
+
+static void __attribute__((format(printf, 3, 4)))
+check(bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("ok - %s\n", what);
+		passed++;
+		return;
+	}
+	printf("FAIL - %s: ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	failed++;
+}
+
+struct fixture {
+	char path[64];
+	int raw;		/* our own fd, to look behind the region's back */
+	struct region r;
+	const char *mode_name;
+	char what[128];
+};
+
+/* A temporary file of @size bytes holding @init (zeros after it). */
+static bool fixture_open(struct fixture *f, enum region_mode mode,
+			 uint64_t size, const void *init, size_t init_len)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd, err;
+
+	snprintf(f->path, sizeof(f->path), "%s/region-test.XXXXXX",
+		 tmp ? tmp : "/tmp");
+	f->mode_name = mode == REGION_MMAP ? "mmap" : "fd";
+	f->raw = mkstemp(f->path);
+	if (f->raw < 0) {
+		perror(f->path);
+		return false;
+	}
+	if (ftruncate(f->raw, (off_t)size) ||
+	    pwrite(f->raw, init, init_len, 0) != (ssize_t)init_len) {
+		perror(f->path);
+		return false;
+	}
+	fd = open(f->path, O_RDWR);
+	if (fd < 0) {
+		perror(f->path);
+		return false;
+	}
+	err = region_init(&f->r, f->path, "test file", fd, true, size, mode);
+	if (err) {
+		fprintf(stderr, "%s: region_init: %s\n", f->path, strerror(-err));
+		return false;
+	}
+	return true;
+}
+
+static void fixture_close(struct fixture *f)
+{
+	region_close(&f->r);
+	close(f->raw);
+	unlink(f->path);
+}
+
+static const char *name(struct fixture *f, const char *what)
+{
+	snprintf(f->what, sizeof(f->what), "%s: %s", f->mode_name, what);
+	return f->what;
+}
+
+/* Every byte of the file, read with plain pread, follows the pattern. */
+static void check_phase(struct fixture *f)
+{
+	static unsigned char buf[BIG_SIZE];
+	size_t i;
+
+	if (pread(f->raw, buf, BIG_SIZE, 0) != BIG_SIZE) {
+		check(false, name(f, "pattern phase"), "pread: %s",
+		      strerror(errno));
+		return;
+	}
+	for (i = 0; i < BIG_SIZE; i++)
+		if (buf[i] != PATTERN[i % PATLEN])
+			break;
+	check(i == BIG_SIZE, name(f, "pattern phase over a non-multiple size"),
+	      "byte at 0x%zx is 0x%02x, expected 0x%02x", i, buf[i],
+	      PATTERN[i % PATLEN]);
+}
+
+static void test_fill_verify(enum region_mode mode)
+{
+	static const uint64_t bad[] = { 5, 70000, BIG_SIZE - 1 };
+	struct region_mismatch m;
+	struct fixture f;
+	size_t i;
+	int err;
+
+	if (!fixture_open(&f, mode, BIG_SIZE, "", 0)) {
+		check(false, "fixture", "cannot set up a temporary file");
+		return;
+	}
+
+	err = region_fill(&f.r, PATTERN, PATLEN);
+	check(!err, name(&f, "fill"), "%s", strerror(-err));
+	check_phase(&f);
+
+	err = region_verify(&f.r, PATTERN, PATLEN, &m);
+	check(!err && m.count == 0, name(&f, "verify after fill"),
+	      "err %d, %llu bad bytes", err, (unsigned long long)m.count);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (pwrite(f.raw, "\0", 1, (off_t)bad[i]) != 1)
+			perror("pwrite");
+	err = region_verify(&f.r, PATTERN, PATLEN, &m);
+	check(!err && m.count == 3 && m.offset == bad[0] &&
+	      m.expected == PATTERN[bad[0] % PATLEN] && m.found == 0,
+	      name(&f, "verify finds 3 corrupted bytes, first one first"),
+	      "err %d, count %llu, first 0x%llx expected 0x%02x found 0x%02x",
+	      err, (unsigned long long)m.count, (unsigned long long)m.offset,
+	      m.expected, m.found);
+
+	fixture_close(&f);
+}
+
+static void test_values(enum region_mode mode)
+{
+	static const uint64_t values[] = {
+		0, 0xa5, 0xbeef, 0xdeadbeef, 0x0123456789abcdefULL,
+	};
+	unsigned char raw[16], zero[16] = { 0 };
+	struct fixture f;
+	unsigned int width;
+	uint64_t v = 0;
+	size_t i;
+	int err;
+
+	if (!fixture_open(&f, mode, 4096, "", 0)) {
+		check(false, "fixture", "cannot set up a temporary file");
+		return;
+	}
+
+	for (width = 1, i = 1; width <= 8; width *= 2, i++) {
+		uint64_t want = values[i];
+		uint64_t off = 64 + width * 16;
+		char what[64];
+
+		snprintf(what, sizeof(what), "write and read back %u bits",
+			 width * 8);
+		err = region_write_value(&f.r, off, width, want);
+		if (!err)
+			err = region_read_value(&f.r, off, width, &v);
+		check(!err && v == want, name(&f, what),
+		      "err %d, read 0x%llx, wrote 0x%llx", err,
+		      (unsigned long long)v, (unsigned long long)want);
+
+		/* The file holds exactly those bytes and nothing around. */
+		snprintf(what, sizeof(what), "%u-bit store touches only its bytes",
+			 width * 8);
+		if (pread(f.raw, raw, sizeof(raw), (off_t)(off - 4)) != 16)
+			perror("pread");
+		check(!memcmp(raw, zero, 4) && !memcmp(raw + 4, &want, width) &&
+		      !memcmp(raw + 4 + width, zero, 12 - width), name(&f, what),
+		      "bytes around 0x%llx differ", (unsigned long long)off);
+	}
+
+	err = region_read_value(&f.r, 2, 4, &v);
+	check(err == -EINVAL, name(&f, "unaligned 32-bit read refused"),
+	      "got %d", err);
+	err = region_write_value(&f.r, 4, 8, 1);
+	check(err == -EINVAL, name(&f, "unaligned 64-bit write refused"),
+	      "got %d", err);
+	err = region_read_value(&f.r, 0, 3, &v);
+	check(err == -EINVAL, name(&f, "width 3 refused"), "got %d", err);
+	err = region_read_value(&f.r, 4096, 1, &v);
+	check(err == -ERANGE, name(&f, "read at the end refused"), "got %d",
+	      err);
+	err = region_write_value(&f.r, 4092, 8, 1);
+	check(err == -EINVAL || err == -ERANGE,
+	      name(&f, "write past the end refused"), "got %d", err);
+
+	fixture_close(&f);
+}
+
+static void check_dump(struct fixture *f, uint64_t off, uint64_t len,
+		       const char *want, const char *what)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out;
+	int err;
+
+	out = open_memstream(&text, &size);
+	if (!out) {
+		check(false, name(f, what), "open_memstream: %s", strerror(errno));
+		return;
+	}
+	err = region_dump(&f->r, off, len, out);
+	fclose(out);
+	check(!err && !strcmp(text, want), name(f, what),
+	      "err %d, got:\n%swant:\n%s", err, text, want);
+	free(text);
+}
+
+static void test_dump(enum region_mode mode)
+{
+	static const char init[] = "abcdefghijklmnop";
+	struct fixture f;
+	int err;
+
+	if (!fixture_open(&f, mode, 0x33, init, sizeof(init) - 1)) {
+		check(false, "fixture", "cannot set up a temporary file");
+		return;
+	}
+	if (pwrite(f.raw, "xyz", 3, 0x30) != 3)
+		perror("pwrite");
+
+	check_dump(&f, 0, 0x33,
+		"00000000  61 62 63 64 65 66 67 68  69 6a 6b 6c 6d 6e 6f 70  |abcdefghijklmnop|\n"
+		"00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000030  78 79 7a                                          |xyz|\n"
+		"00000033\n",
+		"dump collapses repeated lines");
+	check_dump(&f, 0x8, 0x10,
+		"00000008  69 6a 6b 6c 6d 6e 6f 70  00 00 00 00 00 00 00 00  |ijklmnop........|\n"
+		"00000018\n",
+		"dump at an offset");
+	err = region_dump(&f.r, 0x30, 0x4, stdout);
+	check(err == -ERANGE, name(&f, "dump past the end refused"),
+	      "got %d", err);
+	fixture_close(&f);
+}
+
+int main(void)
+{
+	static const enum region_mode modes[] = { REGION_MMAP, REGION_FD };
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		test_fill_verify(modes[i]);
+		test_values(modes[i]);
+		test_dump(modes[i]);
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A region: a named byte range (a PCI BAR behind /dev/pcimemN, or the
+ * host's ivshmem backing file) reached either through a MAP_SHARED
+ * mapping or through pread/pwrite on its fd.
+ *
+ * All functions return 0 or a negative errno. Offsets and lengths are
+ * checked by the caller (see region_check_range()).
+ */
+#ifndef REGION_H
+#define REGION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum region_mode {
+	REGION_MMAP,	/* map the whole region once, MAP_SHARED */
+	REGION_FD,	/* pread/pwrite on the fd */
+};
+
+struct region {
+	const char *name;	/* path, for messages */
+	const char *what;	/* "BAR2", "shared memory", for messages */
+	int fd;
+	bool writable;
+	enum region_mode mode;
+	volatile unsigned char *map;	/* REGION_MMAP only */
+	uint64_t size;
+};
+
+/* First mismatch and count of bad bytes found by region_verify(). */
+struct region_mismatch {
+	uint64_t count;
+	uint64_t offset;
+	unsigned char expected;
+	unsigned char found;
+};
+
+/* Take over @fd (opened O_RDONLY or O_RDWR) of @size bytes; maps it in
+ * REGION_MMAP mode. On failure @fd is left open. */
+int region_init(struct region *r, const char *name, const char *what,
+		int fd, bool writable, uint64_t size, enum region_mode mode);
+/* Unmap and close the fd. */
+void region_close(struct region *r);
+
+/* Whether [off, off + len) lies inside the region (overflow-safe). */
+bool region_contains(const struct region *r, uint64_t off, uint64_t len);
+
+/* One access of @width bytes (1, 2, 4, 8) at @off aligned to @width:
+ * a single volatile load/store, or a single pread/pwrite. -EINVAL if
+ * @width is bad or @off unaligned, -ERANGE if outside the region. */
+int region_read_value(const struct region *r, uint64_t off,
+		      unsigned int width, uint64_t *value);
+int region_write_value(const struct region *r, uint64_t off,
+		       unsigned int width, uint64_t value);
+
+/* Plain byte copies; -ERANGE if outside the region. */
+int region_read_bytes(const struct region *r, uint64_t off, void *buf,
+		      size_t len);
+int region_write_bytes(const struct region *r, uint64_t off,
+		       const void *buf, size_t len);
+
+/* hexdump -C of [off, off + len) with absolute offsets, collapsing
+ * repeated 16-byte lines into one "*" line, ending with the end offset. */
+int region_dump(const struct region *r, uint64_t off, uint64_t len,
+		FILE *out);
+
+/* Fill the whole region with @pat repeated; byte at offset o gets
+ * pat[o % patlen]. */
+int region_fill(const struct region *r, const void *pat, size_t patlen);
+
+/* Compare every byte with what region_fill() would have written. */
+int region_verify(const struct region *r, const void *pat, size_t patlen,
+		  struct region_mismatch *m);
+
+/* Push stores to the backing file (msync / fdatasync). */
+int region_sync(const struct region *r);
+
+#endif /* REGION_H */
