@@ -14,6 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 root=$(mktemp -d "${out%.cpio.gz}.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"	# mktemp made it 0700; the guest's / must be searchable
 
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,usr/bin,usr/share/misc,lib/modules/"$rel"/extra,pcimem}
 

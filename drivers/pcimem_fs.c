@@ -22,9 +22,13 @@ static int pcimem_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, PCIMEM_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the mount lives from module init to module exit, and a module
+ * reference held by it would make the module impossible to unload. Every
+ * inode is gone by exit, because open files pin the module.
+ */
 static struct file_system_type pcimem_fs_type = {
 	.name = "pcimem",
-	.owner = THIS_MODULE,
 	.init_fs_context = pcimem_fs_init_fs_context,
 	.kill_sb = kill_anon_super,
 };

@@ -30,10 +30,19 @@ struct pcimem_variant {
 	bool is_ram;		/* plain memory: safe to seed with the pattern */
 };
 
-static const struct pcimem_variant pcimem_ivshmem = { .bar = 2, .is_ram = true };
+/*
+ * driver_data indexes this table. It is a small number, not a pointer, so
+ * that a full new_id line ("1af4 1110 ffffffff ffffffff 0 0 0") can name
+ * it: the PCI core accepts only driver_data values found in our table.
+ */
+enum { PCIMEM_IVSHMEM };
+
+static const struct pcimem_variant pcimem_variants[] = {
+	[PCIMEM_IVSHMEM] = { .bar = 2, .is_ram = true },
+};
 
 static const struct pci_device_id pcimem_ids[] = {
-	{ PCI_DEVICE(0x1af4, 0x1110), .driver_data = (kernel_ulong_t)&pcimem_ivshmem },
+	{ PCI_DEVICE(0x1af4, 0x1110), .driver_data = PCIMEM_IVSHMEM },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, pcimem_ids);
@@ -62,7 +71,7 @@ static const struct pcimem_variant *pcimem_variant(struct pci_dev *pdev)
 {
 	const struct pci_device_id *id = pci_match_id(pcimem_ids, pdev);
 
-	return id ? (const struct pcimem_variant *)id->driver_data : NULL;
+	return id ? &pcimem_variants[id->driver_data] : NULL;
 }
 
 static int pcimem_pick_bar(struct pci_dev *pdev, const struct pcimem_variant *v)

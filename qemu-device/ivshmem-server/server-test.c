@@ -1,0 +1,1429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ivshmem-server tests: the server library runs in a thread on sockets in
+ * a temporary directory and is driven through the client library or raw
+ * protocol reads; the command line front end is run as a program.
+ *
+ * Usage: ivshmem-server-test [PATH-TO-ivshmem-server]
+ * (default: ivshmem-server next to this program).  Set IVSHM_TEST_LOG=1
+ * to see the server's log.  Timeouts only guard against hangs.
+ */
+#include "client.h"
+#include "server.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TMO		5000	/* ms: guard for anything expected to happen */
+#define WATCHDOG_S	600	/* s: guard for the whole run */
+
+static int passed, failed;
+static char detail[1024];
+static char tmpdir[64];
+static char server_bin[PATH_MAX + 32];
+static unsigned int sock_seq;
+
+/* ---- reporting ---- */
+
+static int failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void report(const char *what, int ret)
+{
+	if (ret == 0) {
+		printf("ok - %s\n", what);
+		passed++;
+	} else {
+		printf("FAIL - %s: %s\n", what, detail);
+		failed++;
+	}
+	fflush(stdout);
+	detail[0] = '\0';
+}
+
+/* ---- a server running in a thread ---- */
+
+struct server {
+	struct ivshm_server *srv;
+	pthread_t thread;
+	int stop_fd;
+	int ret;
+	bool running;
+	char path[PATH_MAX];
+};
+
+static void test_cfg(struct ivshm_server_config *cfg, char *path, size_t len,
+		     unsigned int vectors)
+{
+	snprintf(path, len, "%s/s%u", tmpdir, sock_seq++);
+	*cfg = (struct ivshm_server_config){
+		.socket_path = path,
+		.shm_dir = tmpdir,
+		.shm_size = 1 << 20,
+		.vectors = vectors,
+		.send_timeout_ms = TMO,
+		.log = getenv("IVSHM_TEST_LOG") ? stderr : NULL,
+		.verbose = true,
+	};
+}
+
+static void *server_thread(void *arg)
+{
+	struct server *s = arg;
+
+	s->ret = ivshm_server_run(s->srv, s->stop_fd);
+	return NULL;
+}
+
+static int server_start(struct server *s, const struct ivshm_server_config *cfg)
+{
+	char err[256];
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", cfg->socket_path);
+	ret = ivshm_server_create(&s->srv, cfg, err, sizeof(err));
+	if (ret < 0)
+		return failf("ivshm_server_create: %s", err);
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->stop_fd < 0) {
+		ivshm_server_destroy(s->srv);
+		return failf("eventfd: %s", strerror(errno));
+	}
+	ret = pthread_create(&s->thread, NULL, server_thread, s);
+	if (ret) {
+		close(s->stop_fd);
+		ivshm_server_destroy(s->srv);
+		return failf("pthread_create: %s", strerror(ret));
+	}
+	s->running = true;
+	return 0;
+}
+
+static int server_stop(struct server *s)
+{
+	uint64_t one = 1;
+
+	if (!s->running)
+		return 0;
+	s->running = false;
+	if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	pthread_join(s->thread, NULL);
+	close(s->stop_fd);
+	ivshm_server_destroy(s->srv);
+	if (s->ret < 0)
+		return failf("server loop failed: %s", strerror(-s->ret));
+	if (access(s->path, F_OK) == 0)
+		return failf("%s still exists after destroy", s->path);
+	return 0;
+}
+
+/* ---- protocol helpers ---- */
+
+static int expect_raw(int sock, int64_t want, bool with_fd, int *fd_out)
+{
+	int64_t val;
+	int fd, ret;
+
+	ret = ivshm_recv_msg(sock, &val, &fd, TMO);
+	if (ret < 0)
+		return failf("waiting for %lld%s: %s", (long long)want,
+			     with_fd ? " with fd" : "", strerror(-ret));
+	if (val != want || (fd >= 0) != with_fd) {
+		if (fd >= 0)
+			close(fd);
+		return failf("got %lld %s, expected %lld %s", (long long)val,
+			     fd >= 0 ? "with fd" : "without fd",
+			     (long long)want, with_fd ? "with fd" : "without fd");
+	}
+	if (fd_out)
+		*fd_out = fd;
+	else if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static bool is_eventfd(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "anon_inode:[eventfd]") == 0;
+}
+
+static const char *event_name(enum ivshm_event_type t)
+{
+	switch (t) {
+	case IVSHM_EVENT_PEER_VECTOR:
+		return "peer vector";
+	case IVSHM_EVENT_PEER_LEFT:
+		return "peer left";
+	case IVSHM_EVENT_OWN_VECTOR:
+		return "own vector";
+	}
+	return "?";
+}
+
+static int expect_event(struct ivshm_client *c, enum ivshm_event_type type,
+			unsigned int peer, unsigned int vector)
+{
+	struct ivshm_event ev;
+	int ret;
+
+	ret = ivshm_client_process(c, TMO, &ev);
+	if (ret < 0)
+		return failf("client %u waiting for %s %u/%u: %s",
+			     ivshm_client_id(c), event_name(type), peer, vector,
+			     strerror(-ret));
+	if (ev.type != type || ev.peer != peer ||
+	    (type != IVSHM_EVENT_PEER_LEFT && ev.vector != vector))
+		return failf("client %u got %s %u/%u, expected %s %u/%u",
+			     ivshm_client_id(c), event_name(ev.type), ev.peer,
+			     ev.vector, event_name(type), peer, vector);
+	return 0;
+}
+
+static int expect_join(struct ivshm_client *c, unsigned int peer,
+		       unsigned int vectors)
+{
+	unsigned int v;
+
+	for (v = 0; v < vectors; v++)
+		if (expect_event(c, IVSHM_EVENT_PEER_VECTOR, peer, v))
+			return -1;
+	if (ivshm_client_peer_vectors(c, peer) != (int)vectors)
+		return failf("client %u has %d vectors for peer %u, not %u",
+			     ivshm_client_id(c),
+			     ivshm_client_peer_vectors(c, peer), peer, vectors);
+	return 0;
+}
+
+static int expect_leave(struct ivshm_client *c, unsigned int peer)
+{
+	if (expect_event(c, IVSHM_EVENT_PEER_LEFT, peer, 0))
+		return -1;
+	if (ivshm_client_peer_vectors(c, peer) != -ENOENT)
+		return failf("client %u still knows peer %u after it left",
+			     ivshm_client_id(c), peer);
+	return 0;
+}
+
+static int connect_client(struct ivshm_client **c, const char *path,
+			  unsigned int vectors, unsigned int want_id)
+{
+	int ret = ivshm_client_connect(c, path, vectors, TMO);
+
+	if (ret < 0)
+		return failf("client connect: %s", strerror(-ret));
+	if (ivshm_client_id(*c) != want_id) {
+		failf("got id %u, expected %u", ivshm_client_id(*c), want_id);
+		ivshm_client_close(*c);
+		*c = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* from rings vector of to; to must see exactly count on that vector. */
+static int expect_ring(struct ivshm_client *from, struct ivshm_client *to,
+		       unsigned int vector, unsigned int count)
+{
+	uint64_t total = 0, n;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		ret = ivshm_client_ring(from, ivshm_client_id(to), vector);
+		if (ret < 0)
+			return failf("client %u ringing %u/%u: %s",
+				     ivshm_client_id(from), ivshm_client_id(to),
+				     vector, strerror(-ret));
+	}
+	while (total < count) {
+		ret = ivshm_client_wait(to, (int)vector, TMO, &n);
+		if (ret < 0)
+			return failf("client %u waiting on vector %u: %s (got %llu of %u)",
+				     ivshm_client_id(to), vector,
+				     strerror(-ret),
+				     (unsigned long long)total, count);
+		total += n;
+	}
+	if (total != count)
+		return failf("client %u vector %u counted %llu, expected %u",
+			     ivshm_client_id(to), vector,
+			     (unsigned long long)total, count);
+	/* Nothing else pending on any vector. */
+	ret = ivshm_client_wait(to, -1, 0, &n);
+	if (ret != -ETIMEDOUT)
+		return failf("client %u: unexpected ring on vector %d",
+			     ivshm_client_id(to), ret);
+	return 0;
+}
+
+/* ---- tests: protocol ---- */
+
+static void test_handshake_one(void)
+{
+	struct ivshm_server_config cfg;
+	struct server s;
+	char path[PATH_MAX];
+	struct stat st;
+	int sock = -1, shm = -1, fd, ret;
+	unsigned int v;
+	void *map;
+
+	test_cfg(&cfg, path, sizeof(path), 4);
+	cfg.shm_size = 2 << 20;
+	ret = server_start(&s, &cfg);
+	if (ret)
+		goto out;
+	sock = ivshm_socket_connect(path);
+	if (sock < 0) {
+		ret = failf("connect: %s", strerror(-sock));
+		goto out;
+	}
+	ret = expect_raw(sock, 0, false, NULL);		/* version */
+	if (!ret)
+		ret = expect_raw(sock, 0, false, NULL);	/* own id */
+	if (!ret)
+		ret = expect_raw(sock, -1, true, &shm);
+	if (ret)
+		goto out;
+	if (fstat(shm, &st) < 0 || st.st_size != 2 << 20) {
+		ret = failf("shm size %lld, expected %d",
+			    (long long)st.st_size, 2 << 20);
+		goto out;
+	}
+	map = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+	if (map == MAP_FAILED) {
+		ret = failf("mmap shm: %s", strerror(errno));
+		goto out;
+	}
+	munmap(map, 2 << 20);
+	for (v = 0; v < 4 && !ret; v++) {
+		ret = expect_raw(sock, 0, true, &fd);
+		if (!ret && !is_eventfd(fd))
+			ret = failf("vector %u fd is not an eventfd", v);
+		if (!ret)
+			close(fd);
+	}
+out:
+	if (shm >= 0)
+		close(shm);
+	if (sock >= 0)
+		close(sock);
+	if (!ret)
+		ret = server_stop(&s);
+	else
+		server_stop(&s);
+	report("handshake for one client: version 0, id 0, -1 with a 2 MiB shm fd, 4 own eventfds", ret);
+}
+
+static void test_handshake_several(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL;
+	struct server s;
+	char path[PATH_MAX];
+	int sock = -1, fds[3][3], ret;
+	unsigned int p, v;
+	uint64_t n;
+
+	memset(fds, -1, sizeof(fds));
+	test_cfg(&cfg, path, sizeof(path), 3);
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 3, 0);
+	if (!ret)
+		ret = connect_client(&b, path, 3, 1);
+	if (!ret) {
+		sock = ivshm_socket_connect(path);
+		if (sock < 0)
+			ret = failf("connect: %s", strerror(-sock));
+	}
+	if (!ret)
+		ret = expect_raw(sock, 0, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, 2, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, -1, true, NULL);
+	/* peers 0 and 1, then itself, each once per vector */
+	for (p = 0; p < 3 && !ret; p++)
+		for (v = 0; v < 3 && !ret; v++)
+			ret = expect_raw(sock, p, true, &fds[p][v]);
+	report("handshake for a third client: 0, 2, -1+shm, peer 0 x3, peer 1 x3, own x3", ret);
+	if (ret)
+		goto out;
+
+	ret = expect_join(a, 1, 3);
+	if (!ret)
+		ret = expect_join(a, 2, 3);
+	if (!ret)
+		ret = expect_join(b, 2, 3);
+	report("join announced to existing clients: new ID once per vector with fds", ret);
+	if (ret)
+		goto out;
+
+	/* The fds handed to the newcomer are the peers' own eventfds. */
+	for (v = 0; v < 3 && !ret; v++) {
+		const uint64_t one = 1;
+
+		if (write(fds[0][v], &one, sizeof(one)) != sizeof(one) ||
+		    write(fds[1][v], &one, sizeof(one)) != sizeof(one)) {
+			ret = failf("write eventfd: %s", strerror(errno));
+			break;
+		}
+		if (ivshm_client_wait(a, (int)v, TMO, &n) != (int)v || n != 1)
+			ret = failf("client 0 vector %u not rung", v);
+		else if (ivshm_client_wait(b, (int)v, TMO, &n) != (int)v ||
+			 n != 1)
+			ret = failf("client 1 vector %u not rung", v);
+		else if (ivshm_client_ring(a, 2, v) < 0)
+			ret = failf("client 0 cannot ring 2/%u", v);
+		else if (read(fds[2][v], &n, sizeof(n)) != sizeof(n) || n != 1)
+			ret = failf("client 2 vector %u not rung by 0", v);
+	}
+	report("eventfds given to a newcomer are the ones its peers are rung on", ret);
+	if (ret)
+		goto out;
+
+	close(sock);
+	sock = -1;
+	ret = expect_leave(a, 2);
+	if (!ret)
+		ret = expect_leave(b, 2);
+	report("leave announced to the others: ID without fd", ret);
+out:
+	for (p = 0; p < 3; p++)
+		for (v = 0; v < 3; v++)
+			if (fds[p][v] >= 0)
+				close(fds[p][v]);
+	if (sock >= 0)
+		close(sock);
+	ivshm_client_close(a);
+	ivshm_client_close(b);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+static void test_ids(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *c[6] = { NULL };
+	struct server s;
+	char path[PATH_MAX];
+	int ret;
+	unsigned int i;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	ret = server_start(&s, &cfg);
+	for (i = 0; i < 4 && !ret; i++)
+		ret = connect_client(&c[i], path, 1, i);
+	report("IDs handed out 0, 1, 2, 3 while all stay connected", ret);
+	if (ret)
+		goto out;
+
+	/* c[0] learns of 1, 2, 3; then 1 leaves. */
+	for (i = 1; i < 4 && !ret; i++)
+		ret = expect_join(c[0], i, 1);
+	ivshm_client_close(c[1]);
+	c[1] = NULL;
+	if (!ret)
+		ret = expect_leave(c[0], 1);
+	if (!ret)
+		ret = connect_client(&c[1], path, 1, 1);
+	if (!ret)
+		ret = connect_client(&c[4], path, 1, 4);
+	report("freed ID 1 reused after its leave, then the next is 4", ret);
+	if (ret)
+		goto out;
+
+	ret = expect_join(c[0], 1, 1);
+	if (!ret)
+		ret = expect_join(c[0], 4, 1);
+	ivshm_client_close(c[0]);
+	c[0] = NULL;
+	for (i = 1; i <= 4 && !ret; i++) {
+		/* drain what c[2] saw so far, up to the leave of 0 */
+		struct ivshm_event ev;
+
+		if (i != 2)
+			continue;
+		do {
+			ret = ivshm_client_process(c[2], TMO, &ev);
+		} while (!ret && !(ev.type == IVSHM_EVENT_PEER_LEFT &&
+				   ev.peer == 0));
+		if (ret)
+			failf("client 2 waiting for leave of 0: %s",
+			      strerror(-ret));
+	}
+	if (!ret)
+		ret = connect_client(&c[0], path, 1, 0);
+	if (!ret)
+		ret = connect_client(&c[5], path, 1, 5);
+	report("lowest free ID 0 reused after its leave, then 5", ret);
+out:
+	for (i = 0; i < 6; i++)
+		ivshm_client_close(c[i]);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+static void test_ring(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL;
+	struct server s;
+	char path[PATH_MAX];
+	unsigned int v;
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), 4);
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 4, 0);
+	if (!ret)
+		ret = connect_client(&b, path, 4, 1);
+	if (!ret)
+		ret = expect_join(a, 1, 4);
+	for (v = 0; v < 4 && !ret; v++)
+		ret = expect_ring(a, b, v, 1);
+	for (v = 0; v < 4 && !ret; v++)
+		ret = expect_ring(b, a, v, 1);
+	report("ring: A rings B's vector v (and B rings A), only v fires, count 1", ret);
+	if (!ret)
+		ret = expect_ring(a, b, 2, 10);
+	if (!ret)
+		ret = expect_ring(b, a, 3, 1000);
+	report("ring: 10 and 1000 rings add up to 10 and 1000", ret);
+
+	ivshm_client_close(a);
+	ivshm_client_close(b);
+	a = b = NULL;
+
+	/* 64 vectors */
+	if (server_stop(&s) && !ret)
+		ret = -1;
+	test_cfg(&cfg, path, sizeof(path), 64);
+	if (!ret)
+		ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 64, 0);
+	if (!ret)
+		ret = connect_client(&b, path, 64, 1);
+	if (!ret)
+		ret = expect_join(a, 1, 64);
+	if (!ret && ivshm_client_peer_vectors(b, 0) != 64)
+		ret = failf("client 1 knows %d vectors of peer 0",
+			    ivshm_client_peer_vectors(b, 0));
+	if (!ret)
+		ret = expect_ring(a, b, 63, 1);
+	if (!ret)
+		ret = expect_ring(b, a, 0, 1);
+	report("64 vectors: handshake, join, ring on vectors 63 and 0", ret);
+	ivshm_client_close(a);
+	ivshm_client_close(b);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+static void test_bad_clients(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *x = NULL, *y = NULL;
+	struct ivshm_event ev;
+	struct server s;
+	char path[PATH_MAX];
+	int sock, ret;
+
+	test_cfg(&cfg, path, sizeof(path), 2);
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 2, 0);
+	if (!ret)
+		ret = connect_client(&x, path, 2, 1);
+	if (!ret)
+		ret = expect_join(a, 1, 2);
+	if (!ret && send(ivshm_client_socket(x), "x", 1, MSG_NOSIGNAL) != 1)
+		ret = failf("send: %s", strerror(errno));
+	if (!ret)
+		ret = expect_leave(a, 1);
+	if (!ret) {
+		/* x's connection is closed by the server */
+		ret = ivshm_client_process(x, TMO, &ev);
+		ret = ret == -ECONNRESET ? 0 :
+			failf("dropped client read %d, expected EOF", ret);
+	}
+	ivshm_client_close(x);
+	x = NULL;
+	if (!ret)
+		ret = connect_client(&y, path, 2, 1);
+	if (!ret)
+		ret = expect_join(a, 1, 2);
+	if (!ret)
+		ret = expect_ring(y, a, 1, 1);
+	report("client sending a byte is dropped, others told, its ID reused", ret);
+	ivshm_client_close(y);
+	y = NULL;
+	if (!ret)
+		ret = expect_leave(a, 1);
+	if (ret)
+		goto out;
+
+	/* Connect and close at once. */
+	sock = ivshm_socket_connect(path);
+	if (sock < 0) {
+		ret = failf("connect: %s", strerror(-sock));
+		goto out;
+	}
+	close(sock);
+	/*
+	 * ID 2 if the server finished the short-lived client's handshake
+	 * before it noticed the hang-up, else 1.
+	 */
+	ret = ivshm_client_connect(&y, path, 2, TMO);
+	if (ret < 0)
+		ret = failf("connect: %s", strerror(-ret));
+	else if (ivshm_client_id(y) != 1 && ivshm_client_id(y) != 2)
+		ret = failf("got ID %u, expected 1 or 2", ivshm_client_id(y));
+	/* a may have seen the short-lived client join and leave */
+	while (!ret) {
+		ret = ivshm_client_process(a, TMO, &ev);
+		if (ret < 0) {
+			ret = failf("client 0 waiting for the join of %u: %s",
+				    ivshm_client_id(y), strerror(-ret));
+			break;
+		}
+		if (ev.type == IVSHM_EVENT_PEER_VECTOR &&
+		    ev.peer == ivshm_client_id(y) && ev.vector == 1)
+			break;
+	}
+	if (!ret)
+		ret = expect_ring(a, y, 0, 1);
+	if (!ret)
+		ret = expect_ring(y, a, 1, 1);
+	report("client that connects and closes at once does no harm", ret);
+out:
+	ivshm_client_close(a);
+	ivshm_client_close(x);
+	ivshm_client_close(y);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+/* A client vanishes while its (large) handshake is being sent. */
+static void test_vanish_mid_handshake(void)
+{
+	enum { NC = 4, NV = 64 };
+	struct ivshm_server_config cfg;
+	struct ivshm_client *c[NC + 1] = { NULL };
+	struct server s;
+	char path[PATH_MAX];
+	unsigned int i, j;
+	int sock, ret;
+
+	test_cfg(&cfg, path, sizeof(path), NV);
+	ret = server_start(&s, &cfg);
+	for (i = 0; i < NC && !ret; i++) {
+		ret = connect_client(&c[i], path, NV, i);
+		for (j = 0; j < i && !ret; j++)
+			ret = expect_join(c[j], i, NV);
+	}
+	if (ret)
+		goto out;
+
+	/* Read version, ID and shm, then go away. */
+	sock = ivshm_socket_connect(path);
+	if (sock < 0) {
+		ret = failf("connect: %s", strerror(-sock));
+		goto out;
+	}
+	ret = expect_raw(sock, 0, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, NC, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, -1, true, NULL);
+	close(sock);
+	for (j = 0; j < NC && !ret; j++) {
+		ret = expect_join(c[j], NC, NV);
+		if (!ret)
+			ret = expect_leave(c[j], NC);
+	}
+	if (!ret)
+		ret = connect_client(&c[NC], path, NV, NC);
+	for (j = 0; j < NC && !ret; j++)
+		ret = expect_join(c[j], NC, NV);
+	for (j = 0; j < NC && !ret; j++)
+		ret = expect_ring(c[NC], c[j], j, 1);
+	report("client vanishing mid-handshake (64 vectors, 4 peers) is dropped, others keep working", ret);
+out:
+	for (i = 0; i <= NC; i++)
+		ivshm_client_close(c[i]);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+/* A client that never reads must not block the server forever. */
+static void test_never_reads(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *c = NULL;
+	struct ivshm_event ev;
+	struct server s;
+	char path[PATH_MAX];
+	bool gone = false;
+	unsigned int round;
+	int sock = -1, ret;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.send_timeout_ms = 100;
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 1, 0);
+	if (!ret) {
+		sock = ivshm_socket_connect(path);
+		if (sock < 0)
+			ret = failf("connect: %s", strerror(-sock));
+	}
+	if (!ret)
+		ret = expect_join(a, 1, 1);
+	/* Churn until the server gives up on the silent client (ID 1). */
+	for (round = 0; round < 5000 && !ret && !gone; round++) {
+		unsigned int id;
+
+		ret = ivshm_client_connect(&c, path, 1, TMO);
+		if (ret < 0) {
+			ret = failf("round %u: connect: %s", round,
+				    strerror(-ret));
+			break;
+		}
+		id = ivshm_client_id(c);
+		ivshm_client_close(c);
+		c = NULL;
+		/* a sees the churn client join and leave, maybe 1 leave */
+		for (;;) {
+			ret = ivshm_client_process(a, TMO, &ev);
+			if (ret < 0) {
+				ret = failf("round %u: %s", round,
+					    strerror(-ret));
+				break;
+			}
+			if (ev.type == IVSHM_EVENT_PEER_LEFT && ev.peer == 1 &&
+			    id != 1)
+				gone = true;
+			if (ev.type == IVSHM_EVENT_PEER_LEFT && ev.peer == id)
+				break;
+		}
+	}
+	if (!ret && !gone)
+		ret = failf("silent client still connected after %u rounds",
+			    round);
+	if (!ret)
+		ret = connect_client(&c, path, 1, 1);
+	if (!ret)
+		ret = expect_join(a, 1, 1);
+	if (!ret)
+		ret = expect_ring(a, c, 0, 1);
+	if (!ret)
+		ret = expect_ring(c, a, 0, 1);
+	report("client that never reads is dropped once its socket fills; others keep working", ret);
+	if (sock >= 0)
+		close(sock);
+	ivshm_client_close(a);
+	ivshm_client_close(c);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+/* Minimal client: read the handshake for one vector, keep no fds. */
+static int raw_join(const char *path, unsigned int want_id, unsigned int npeers,
+		    int *sock_out)
+{
+	unsigned int i;
+	int sock, ret;
+
+	sock = ivshm_socket_connect(path);
+	if (sock < 0)
+		return failf("connect: %s", strerror(-sock));
+	ret = expect_raw(sock, 0, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, want_id, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, -1, true, NULL);
+	for (i = 0; i < npeers && !ret; i++)
+		ret = expect_raw(sock, i, true, NULL);
+	if (!ret)
+		ret = expect_raw(sock, want_id, true, NULL);
+	if (ret) {
+		close(sock);
+		return ret;
+	}
+	*sock_out = sock;
+	return 0;
+}
+
+static void test_many_clients(void)
+{
+	enum { N = 100 };
+	struct ivshm_server_config cfg;
+	struct ivshm_client *c = NULL;
+	struct server s;
+	char path[PATH_MAX];
+	int socks[N], ret;
+	unsigned int i, j;
+	bool seen[N];
+
+	for (i = 0; i < N; i++)
+		socks[i] = -1;
+	test_cfg(&cfg, path, sizeof(path), 1);
+	ret = server_start(&s, &cfg);
+	for (i = 0; i < N && !ret; i++) {
+		ret = raw_join(path, i, i, &socks[i]);
+		for (j = 0; j < i && !ret; j++)
+			ret = expect_raw(socks[j], i, true, NULL);
+	}
+	report("100 clients get IDs 0..99, each join announced to all earlier ones", ret);
+	if (ret)
+		goto out;
+
+	for (i = 0; i < N; i += 2) {
+		close(socks[i]);
+		socks[i] = -1;
+	}
+	for (i = 1; i < N && !ret; i += 2) {
+		memset(seen, 0, sizeof(seen));
+		for (j = 0; j < N / 2 && !ret; j++) {
+			int64_t val;
+			int fd;
+
+			ret = ivshm_recv_msg(socks[i], &val, &fd, TMO);
+			if (ret < 0) {
+				ret = failf("client %u: %s", i, strerror(-ret));
+			} else if (fd >= 0 || val < 0 || val >= N || val % 2 ||
+				   seen[val]) {
+				if (fd >= 0)
+					close(fd);
+				ret = failf("client %u: bad leave %lld", i,
+					    (long long)val);
+			} else {
+				seen[val] = true;
+			}
+		}
+	}
+	if (!ret)
+		ret = connect_client(&c, path, 1, 0);
+	if (!ret && ivshm_client_peer_count(c) != N / 2)
+		ret = failf("newcomer knows %u peers, expected %u",
+			    ivshm_client_peer_count(c), N / 2);
+	for (i = 0; i < N / 2 && !ret; i++)
+		if (ivshm_client_peer_id(c, i) != (int)(2 * i + 1))
+			ret = failf("newcomer's peer %u is %d", i,
+				    ivshm_client_peer_id(c, i));
+	report("50 of them leave, all told; a newcomer gets ID 0 and sees the other 50", ret);
+out:
+	for (i = 0; i < N; i++)
+		if (socks[i] >= 0)
+			close(socks[i]);
+	ivshm_client_close(c);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+static void test_max_peers(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL, *c = NULL;
+	struct server s;
+	char path[PATH_MAX];
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.max_peers = 2;
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 1, 0);
+	if (!ret)
+		ret = connect_client(&b, path, 1, 1);
+	if (!ret) {
+		ret = ivshm_client_connect(&c, path, 1, TMO);
+		ret = ret == -ECONNRESET ? 0 :
+			failf("third client: %s, expected a closed connection",
+			      ret ? strerror(-ret) : "accepted");
+	}
+	if (!ret)
+		ret = expect_join(a, 1, 1);
+	ivshm_client_close(b);
+	b = NULL;
+	if (!ret)
+		ret = expect_leave(a, 1);
+	if (!ret)
+		ret = connect_client(&c, path, 1, 1);
+	if (!ret)
+		ret = expect_ring(c, a, 0, 1);
+	report("max_peers 2: a third client is turned away, admitted once one leaves", ret);
+	ivshm_client_close(a);
+	ivshm_client_close(b);
+	ivshm_client_close(c);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+static void test_posix_shm(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL;
+	struct server s;
+	char path[PATH_MAX], name[64];
+	volatile uint32_t *ma = MAP_FAILED, *mb = MAP_FAILED;
+	void *mn = MAP_FAILED;
+	int ret, fd = -1;
+
+	snprintf(name, sizeof(name), "/ivshmem-test-%ld", (long)getpid());
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_dir = NULL;
+	cfg.shm_name = name;
+	cfg.shm_size = 64 << 10;
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 1, 0);
+	if (!ret)
+		ret = connect_client(&b, path, 1, 1);
+	if (!ret && ivshm_client_shm_size(a) != 64 << 10)
+		ret = failf("size %llu",
+			    (unsigned long long)ivshm_client_shm_size(a));
+	if (!ret) {
+		ma = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  ivshm_client_shm_fd(a), 0);
+		mb = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  ivshm_client_shm_fd(b), 0);
+		fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+		if (fd >= 0)
+			mn = mmap(NULL, 64 << 10, PROT_READ, MAP_SHARED, fd, 0);
+		if (ma == MAP_FAILED || mb == MAP_FAILED || mn == MAP_FAILED)
+			ret = failf("mmap/shm_open: %s", strerror(errno));
+	}
+	if (!ret) {
+		ma[100] = 0xdeadbeef;
+		if (mb[100] != 0xdeadbeef ||
+		    ((volatile uint32_t *)mn)[100] != 0xdeadbeef)
+			ret = failf("write by client 0 not seen by client 1 or %s",
+				    name);
+	}
+	report("POSIX shm name: both clients and shm_open() see the same 64 KiB", ret);
+	if (ma != MAP_FAILED)
+		munmap((void *)ma, 64 << 10);
+	if (mb != MAP_FAILED)
+		munmap((void *)mb, 64 << 10);
+	if (mn != MAP_FAILED)
+		munmap(mn, 64 << 10);
+	if (fd >= 0)
+		close(fd);
+	ivshm_client_close(a);
+	ivshm_client_close(b);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+	shm_unlink(name);
+}
+
+static void test_library_errors(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_server *srv = NULL;
+	struct ivshm_client *c = NULL;
+	struct server s;
+	char path[PATH_MAX], err[256];
+	int ret, fd;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_size = 3 << 20;
+	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+	report("library refuses a size that is not a power of two",
+	       ret == -EINVAL ? 0 : failf("returned %d (%s)", ret, err));
+	ivshm_server_destroy(srv);
+	srv = NULL;
+
+	test_cfg(&cfg, path, sizeof(path), 0);
+	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+	ivshm_server_destroy(srv);
+	srv = NULL;
+	if (ret == -EINVAL) {
+		test_cfg(&cfg, path, sizeof(path), 65);
+		ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+		ivshm_server_destroy(srv);
+		srv = NULL;
+	}
+	report("library refuses 0 and 65 vectors",
+	       ret == -EINVAL ? 0 : failf("returned %d (%s)", ret, err));
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	ret = server_start(&s, &cfg);
+	if (!ret) {
+		ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+		ivshm_server_destroy(srv);
+		srv = NULL;
+		ret = ret == -EADDRINUSE && strstr(err, "another server") ? 0 :
+			failf("returned %d (%s)", ret, err);
+	}
+	if (!ret)
+		ret = connect_client(&c, path, 1, 0);
+	ivshm_client_close(c);
+	report("library refuses a socket a live server answers on, which keeps serving", ret);
+	server_stop(&s);
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+	ivshm_server_destroy(srv);
+	srv = NULL;
+	report("library refuses to replace a file that is not a socket",
+	       ret == -EEXIST && access(path, F_OK) == 0 ? 0 :
+	       failf("returned %d (%s)", ret, err));
+	unlink(path);
+}
+
+/* ---- tests: the program ---- */
+
+static pid_t spawn(const char *const *args, int *err_fd)
+{
+	const char *argv[32];
+	int pfd[2], devnull;
+	unsigned int i;
+	pid_t pid;
+
+	argv[0] = server_bin;
+	for (i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(pfd[1], 2);
+		execv(server_bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		return -1;
+	}
+	*err_fd = pfd[0];
+	return pid;
+}
+
+/* Read fd until EOF, or until needle shows up if given. */
+static int read_output(int fd, char *buf, size_t len, const char *needle)
+{
+	size_t got = 0;
+
+	buf[0] = '\0';
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (needle && strstr(buf, needle))
+			return 0;
+		if (poll(&pfd, 1, TMO) <= 0)
+			return failf("no output within the guard time (so far: '%s')",
+				     buf);
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (got == len - 1)
+			break;
+	}
+	if (needle && !strstr(buf, needle))
+		return failf("output lacks '%s': '%s'", needle, buf);
+	return 0;
+}
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Wait (with a guard) for pid to end; reap it if it is our child. */
+static int wait_exit(pid_t pid, bool child, int *status)
+{
+	struct pollfd pfd;
+	int fd = pidfd_open_(pid), ret;
+
+	if (fd < 0)
+		return errno == ESRCH && !child ? 0 :
+			failf("pidfd_open: %s", strerror(errno));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ret = poll(&pfd, 1, TMO);
+	close(fd);
+	if (ret <= 0) {
+		kill(pid, SIGKILL);
+		if (child)
+			waitpid(pid, status, 0);
+		return failf("pid %ld did not exit", (long)pid);
+	}
+	if (child && waitpid(pid, status, 0) != pid)
+		return failf("waitpid: %s", strerror(errno));
+	return 0;
+}
+
+/* Run the program to completion; expect exit status 1 and a message. */
+static int expect_refusal(const char *const *args, const char *message)
+{
+	char out[1024];
+	int fd, status, ret;
+	pid_t pid;
+
+	pid = spawn(args, &fd);
+	if (pid < 0)
+		return failf("spawn: %s", strerror(errno));
+	ret = read_output(fd, out, sizeof(out), NULL);
+	close(fd);
+	if (wait_exit(pid, true, &status))
+		return -1;
+	if (ret)
+		return ret;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+		return failf("status 0x%x, expected exit 1 (stderr: '%s')",
+			     status, out);
+	if (!strstr(out, message))
+		return failf("stderr '%s' lacks '%s'", out, message);
+	return 0;
+}
+
+static void test_program_options(void)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/opt", tmpdir);
+	{
+		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
+				       "-l", "3M", NULL };
+		ret = expect_refusal(args,
+			"ivshmem-server: -l 3M: size must be a power of two\n");
+	}
+	if (!ret) {
+		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
+				       "--size=3M", NULL };
+		ret = expect_refusal(args,
+			"ivshmem-server: --size 3M: size must be a power of two\n");
+	}
+	if (!ret) {
+		const char *args[] = { "-F", "-S", path, "-l", "12Q", NULL };
+		ret = expect_refusal(args, "-l 12Q: invalid size");
+	}
+	if (!ret && access(path, F_OK) == 0)
+		ret = failf("%s was created", path);
+	report("program: -l 3M, --size=3M, -l 12Q refused with a clear message", ret);
+
+	{
+		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
+				       "-n", "0", NULL };
+		ret = expect_refusal(args,
+			"ivshmem-server: -n 0: vectors must be between 1 and 64\n");
+	}
+	if (!ret) {
+		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
+				       "-n", "65", NULL };
+		ret = expect_refusal(args, "-n 65: vectors must be between 1 and 64");
+	}
+	report("program: -n 0 and -n 65 refused", ret);
+}
+
+static void test_program_live_socket(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *c = NULL;
+	struct server s;
+	char path[PATH_MAX];
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	ret = server_start(&s, &cfg);
+	if (!ret) {
+		const char *args[] = { "-F", "-S", path, "-m", tmpdir, NULL };
+
+		ret = expect_refusal(args, "another server is listening");
+	}
+	if (!ret)
+		ret = connect_client(&c, path, 1, 0);
+	ivshm_client_close(c);
+	report("program: second server on a live socket refused; the first keeps serving", ret);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+static int read_pidfile(const char *path, long *pid)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return failf("%s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return failf("%s: empty", path);
+	buf[n] = '\0';
+	*pid = strtol(buf, NULL, 10);
+	return 0;
+}
+
+static void test_program_foreground(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ivshm_client *c = NULL;
+	char path[PATH_MAX], pidfile[PATH_MAX], out[1024];
+	int fd, efd = -1, status, ret = 0;
+	long pid_in_file;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/fg.sock", tmpdir);
+	snprintf(pidfile, sizeof(pidfile), "%s/fg.pid", tmpdir);
+
+	/* A stale socket: bound, never listening, closed. */
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		report("program: stale socket taken over",
+		       failf("%s: path too long", path));
+		return;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		report("program: stale socket taken over",
+		       failf("make stale socket: %s", strerror(errno)));
+		return;
+	}
+	close(fd);
+
+	{
+		const char *args[] = { "-F", "-v", "-S", path, "-m", tmpdir,
+				       "-l", "64K", "-n", "2", "-p", pidfile,
+				       NULL };
+		pid = spawn(args, &efd);
+	}
+	if (pid < 0) {
+		report("program: stale socket taken over",
+		       failf("spawn: %s", strerror(errno)));
+		return;
+	}
+	ret = read_output(efd, out, sizeof(out), "listening on");
+	if (!ret)
+		ret = connect_client(&c, path, 2, 0);
+	report("program: stale socket taken over", ret);
+
+	if (!ret && ivshm_client_shm_size(c) != 64 << 10)
+		ret = failf("shm size %llu",
+			    (unsigned long long)ivshm_client_shm_size(c));
+	report("program: -l 64K -n 2 gives 64 KiB and 2 vectors", ret);
+	ivshm_client_close(c);
+
+	if (!ret)
+		ret = read_pidfile(pidfile, &pid_in_file);
+	if (!ret && pid_in_file != pid)
+		ret = failf("pid file says %ld, not %ld", pid_in_file,
+			    (long)pid);
+	kill(pid, SIGTERM);
+	if (wait_exit(pid, true, &status)) {
+		ret = -1;
+	} else if (!ret) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			ret = failf("status 0x%x, expected exit 0", status);
+		else if (access(path, F_OK) == 0)
+			ret = failf("%s still exists", path);
+		else if (access(pidfile, F_OK) == 0)
+			ret = failf("%s still exists", pidfile);
+	}
+	report("program: SIGTERM in foreground exits 0, removes socket and pid file", ret);
+	if (efd >= 0)
+		close(efd);
+	unlink(path);
+	unlink(pidfile);
+}
+
+static void test_program_daemon(void)
+{
+	struct ivshm_client *c = NULL;
+	char path[PATH_MAX], pidfile[PATH_MAX], out[256];
+	int efd, status, ret;
+	long dpid = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/d.sock", tmpdir);
+	snprintf(pidfile, sizeof(pidfile), "%s/d.pid", tmpdir);
+	{
+		const char *args[] = { "-S", path, "-m", tmpdir, "-p", pidfile,
+				       NULL };
+		pid = spawn(args, &efd);
+	}
+	if (pid < 0) {
+		report("program: daemon mode",
+		       failf("spawn: %s", strerror(errno)));
+		return;
+	}
+	/* The daemon detaches from stderr once it is ready. */
+	ret = read_output(efd, out, sizeof(out), NULL);
+	close(efd);
+	if (wait_exit(pid, true, &status))
+		ret = -1;
+	else if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = failf("status 0x%x (stderr '%s')", status, out);
+	if (!ret)
+		ret = read_pidfile(pidfile, &dpid);
+	if (!ret && (dpid <= 1 || dpid == pid))
+		ret = failf("pid file says %ld", dpid);
+	if (!ret)
+		ret = connect_client(&c, path, 1, 0);
+	ivshm_client_close(c);
+	report("program: daemon mode returns once listening and writes its pid", ret);
+	if (dpid > 1) {
+		kill((pid_t)dpid, SIGTERM);
+		ret = wait_exit((pid_t)dpid, false, &status);
+		if (!ret && access(path, F_OK) == 0)
+			ret = failf("%s still exists", path);
+		if (!ret && access(pidfile, F_OK) == 0)
+			ret = failf("%s still exists", pidfile);
+		report("program: SIGTERM stops the daemon, socket and pid file removed", ret);
+	}
+	unlink(path);
+	unlink(pidfile);
+}
+
+/* ---- main ---- */
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+static void remove_tmpdir(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(tmpdir);
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit rl;
+	int fds_before, fds_after;
+
+	if (argc > 1) {
+		snprintf(server_bin, sizeof(server_bin), "%s", argv[1]);
+	} else {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *slash;
+
+		if (n < 0) {
+			perror("/proc/self/exe");
+			return 1;
+		}
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		*slash = '\0';
+		snprintf(server_bin, sizeof(server_bin), "%s/ivshmem-server",
+			 self);
+	}
+	if (access(server_bin, X_OK) < 0) {
+		fprintf(stderr, "%s: %s\n", server_bin, strerror(errno));
+		return 1;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	alarm(WATCHDOG_S);
+	/* Clients with 64 vectors hold many eventfds. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ivshm-test.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+
+	fds_before = count_fds();
+	test_handshake_one();
+	test_handshake_several();
+	test_ids();
+	test_ring();
+	test_bad_clients();
+	test_vanish_mid_handshake();
+	test_never_reads();
+	test_many_clients();
+	test_max_peers();
+	test_posix_shm();
+	test_library_errors();
+	test_program_options();
+	test_program_live_socket();
+	test_program_foreground();
+	test_program_daemon();
+	fds_after = count_fds();
+	report("no file descriptors leaked",
+	       fds_after == fds_before ? 0 :
+	       failf("%d open before, %d after", fds_before, fds_after));
+
+	remove_tmpdir();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
