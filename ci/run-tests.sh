@@ -58,6 +58,7 @@ echo "== host: unit tests =="
 suite "region: " "$bin/region-test"
 suite "server: " "$bin/ivshmem-server-test"
 suite "host tools: " "$here/host-tests.sh" "$bin"
+suite "lint: " "$here/lint.sh"
 
 # kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".
 while read -r var _ rel; do

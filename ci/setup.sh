@@ -21,7 +21,7 @@ series=(6.1 6.12)
 declare -A meta=([6.1]=linux-image-amd64 [6.12]=linux-image-6.12-amd64)
 
 tools=(qemu-system-x86 busybox-static cpio pciutils libpci-dev pci.ids
-       sparse gcc make kmod xz-utils)
+       sparse gcc make kmod xz-utils linux-source-6.1)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
@@ -71,7 +71,7 @@ want_stamp() {
 	missing_tools
 }
 
-if [ -f "$stamp" ] && [ -f "$build/kernels.mk" ] &&
+if [ -f "$stamp" ] && [ -f "$build/kernels.mk" ] && [ -f "$build/checkpatch/checkpatch.pl" ] &&
    [ -z "$(missing_tools)" ] && [ "$(cat "$stamp")" = "$(want_stamp)" ]; then
 	exit 0
 fi
@@ -116,4 +116,15 @@ for s in "${series[@]}"; do
 	say "guest kernel $s: $rel"
 done
 mv "$build/kernels.mk.new" "$build/kernels.mk"
+
+# checkpatch.pl and its data files, from the kernel source package.
+if [ ! -f "$build/checkpatch/checkpatch.pl" ]; then
+	say "extracting checkpatch.pl from linux-source-6.1"
+	rm -rf "$build/checkpatch.tmp" && mkdir -p "$build/checkpatch.tmp"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$build/checkpatch.tmp" \
+		--strip-components=2 linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	rm -rf "$build/checkpatch" && mv "$build/checkpatch.tmp" "$build/checkpatch"
+fi
 want_stamp >"$stamp"

@@ -69,16 +69,17 @@ static void srv_log(const struct ivshm_server *srv, bool info,
 static void srv_log(const struct ivshm_server *srv, bool info,
 		    const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
 
 	if (!srv->log || (info && !srv->verbose))
 		return;
 	va_start(ap, fmt);
-	fputs("ivshmem-server: ", srv->log);
-	vfprintf(srv->log, fmt, ap);
-	fputc('\n', srv->log);
-	fflush(srv->log);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One call, so lines from several servers do not interleave. */
+	fprintf(srv->log, "ivshmem-server: %s\n", line);
+	fflush(srv->log);
 }
 
 static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)

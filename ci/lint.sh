@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The driver's static checks, one line each: checkpatch --strict, and a
+# fresh W=1 build with sparse (C=2) against every guest kernel, which must
+# print no warning at all. Also: every tracked file carries an SPDX line.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${BUILD:-$top/build}
+
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; }
+
+cd "$top" || exit 1
+files=(drivers/*.c drivers/*.h drivers/uapi/*.h)
+out=$(perl "$build/checkpatch/checkpatch.pl" --no-tree --strict --show-types -f \
+	"${files[@]}" 2>&1)
+rc=$?
+clean=$(grep -c '^total: 0 errors, 0 warnings, 0 checks' <<<"$out")
+if [ $rc -eq 0 ] && [ "$clean" -eq "${#files[@]}" ]; then
+	ok "checkpatch --strict: all ${#files[@]} files in drivers/ are clean"
+else
+	fail "checkpatch --strict on drivers/ (exit $rc, $clean of ${#files[@]} clean)"
+	grep -E '^(ERROR|WARNING|CHECK)|^#|^total|^Can' <<<"$out" | sed 's/^/    /' | head -n 20
+fi
+
+while read -r _ _ rel; do
+	odir=$build/lint/$rel
+	rm -rf "$odir"
+	out=$(make -C drivers KDIR="/usr/src/linux-headers-$rel" O_DIR="$odir" \
+		KFLAGS="W=1 C=2" 2>&1)
+	rc=$?
+	# Everything that is not the build's own progress is a finding.
+	findings=$(grep -vE '^(ln -sf|make|  (CC|LD|CHECK|MODPOST|BTF)|Skipping BTF)' <<<"$out")
+	if [ $rc -eq 0 ] && [ -z "$findings" ]; then
+		ok "W=1 and sparse (C=2) build against $rel: no warnings"
+	else
+		fail "W=1 and sparse (C=2) build against $rel (exit $rc)"
+		sed 's/^/    /' <<<"$findings" | head -n 20
+	fi
+	rm -rf "$odir"
+done <"$build/kernels.mk"
+
+missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore)$|\.md$' |
+	while read -r f; do
+		head -n 3 "$f" | grep -q 'SPDX-License-Identifier' || echo "$f"
+	done)
+if [ -z "$missing" ]; then
+	ok "every tracked source file carries an SPDX line"
+else
+	fail "files without an SPDX line: $(echo $missing)"
+fi
