@@ -36,8 +36,9 @@ missing_tools() {
 
 apt_install() {
 	if [ "$(id -u)" -ne 0 ]; then
-		die "missing packages: $*
-setup: install them with:  sudo apt-get install -y --no-install-recommends $*"
+		die "missing packages:$(printf ' %s' "$@")
+setup: install them with one command, then run make again:
+    sudo apt-get update && sudo apt-get install -y --no-install-recommends$(printf ' %s' "$@")"
 	fi
 	say "installing: $*"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
@@ -76,31 +77,31 @@ if [ -f "$stamp" ] && [ -f "$build/kernels.mk" ] && [ -f "$build/checkpatch/chec
 	exit 0
 fi
 
-todo=$(missing_tools)
-if [ -n "$todo" ]; then
-	apt_update_once
-	# shellcheck disable=SC2086
-	apt_install $todo
-fi
-
 [ "$(id -u)" -eq 0 ] && apt_update_once
+
+# Resolve each series to its release now: the meta-packages move.
+declare -A release
+for s in "${series[@]}"; do
+	release[$s]=$(resolve_release "${meta[$s]}")
+	[ -n "${release[$s]}" ] ||
+		die "cannot resolve ${meta[$s]} to a kernel release (run apt-get update)"
+done
+
+# One install for everything missing: tools, and headers to build the
+# module against (on some series the headers package also pulls the image
+# into /boot; the guest does not use that copy).
+todo=$(missing_tools)
+for s in "${series[@]}"; do
+	[ -d "/usr/src/linux-headers-${release[$s]}" ] ||
+		todo="$todo linux-headers-${release[$s]}"
+done
+# shellcheck disable=SC2086 # a list of package names
+[ -n "${todo// /}" ] && apt_install $todo
 
 : >"$build/kernels.mk.new"
 for s in "${series[@]}"; do
-	rel=$(resolve_release "${meta[$s]}")
-	if [ -z "$rel" ]; then
-		apt_update_once
-		rel=$(resolve_release "${meta[$s]}")
-	fi
-	[ -n "$rel" ] || die "cannot resolve ${meta[$s]} to a kernel release (apt-get update?)"
-
-	# Headers to build the module against (the package also pulls the
-	# image into /boot on some series; the guest does not use that copy).
-	if [ ! -d "/usr/src/linux-headers-$rel" ]; then
-		apt_install "linux-headers-$rel"
-	fi
-
-	# The image itself, unpacked into the build folder.
+	rel=${release[$s]}
+	# The image itself, unpacked into the build folder, not into /boot.
 	kdir="$build/kernels/$rel"
 	if [ ! -f "$kdir/vmlinuz" ]; then
 		say "unpacking linux-image-$rel"

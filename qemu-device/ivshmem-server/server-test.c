@@ -563,7 +563,7 @@ static void test_ring(void)
 static void test_bad_clients(void)
 {
 	struct ivshm_server_config cfg;
-	struct ivshm_client *a = NULL, *x = NULL, *y = NULL;
+	struct ivshm_client *a = NULL, *x = NULL, *y = NULL, *z = NULL;
 	struct ivshm_event ev;
 	struct server s;
 	char path[PATH_MAX];
@@ -619,16 +619,24 @@ static void test_bad_clients(void)
 		ret = failf("connect: %s", strerror(-ret));
 	else if (ivshm_client_id(y) != 1 && ivshm_client_id(y) != 2)
 		ret = failf("got ID %u, expected 1 or 2", ivshm_client_id(y));
-	/* a may have seen the short-lived client join and leave */
+	/*
+	 * a may see the short-lived client join and leave, possibly under
+	 * y's ID.  z joins after y, so once a has z's join, a's entry for
+	 * y's ID is y's.
+	 */
+	if (!ret)
+		ret = ivshm_client_connect(&z, path, 2, TMO);
+	if (ret < 0)
+		ret = failf("connect z: %s", strerror(-ret));
 	while (!ret) {
 		ret = ivshm_client_process(a, TMO, &ev);
 		if (ret < 0) {
 			ret = failf("client 0 waiting for the join of %u: %s",
-				    ivshm_client_id(y), strerror(-ret));
+				    ivshm_client_id(z), strerror(-ret));
 			break;
 		}
 		if (ev.type == IVSHM_EVENT_PEER_VECTOR &&
-		    ev.peer == ivshm_client_id(y) && ev.vector == 1)
+		    ev.peer == ivshm_client_id(z) && ev.vector == 1)
 			break;
 	}
 	if (!ret)
@@ -640,6 +648,7 @@ out:
 	ivshm_client_close(a);
 	ivshm_client_close(x);
 	ivshm_client_close(y);
+	ivshm_client_close(z);
 	if (server_stop(&s))
 		report("server stops cleanly", -1);
 }
@@ -1093,18 +1102,47 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Wait (with a guard) for pid to end; reap it if it is our child. */
+/* Has pid ended (gone, or a zombie nobody has reaped yet)? */
+static bool has_ended(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/*
+ * Wait (with a guard) for pid to end; reap it if it is our child.  Uses
+ * a pidfd, or where there is none (old kernels, valgrind) checks /proc
+ * every 10 ms.
+ */
 static int wait_exit(pid_t pid, bool child, int *status)
 {
 	struct pollfd pfd;
-	int fd = pidfd_open_(pid), ret;
+	int fd = pidfd_open_(pid), ret, i;
 
-	if (fd < 0)
-		return errno == ESRCH && !child ? 0 :
-			failf("pidfd_open: %s", strerror(errno));
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	ret = poll(&pfd, 1, TMO);
-	close(fd);
+	if (fd >= 0) {
+		pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+		ret = poll(&pfd, 1, TMO);
+		close(fd);
+	} else if (errno == ESRCH) {
+		ret = 1;
+	} else {
+		for (i = 0; i < TMO / 10 && !has_ended(pid); i++)
+			usleep(10000);
+		ret = has_ended(pid);
+	}
 	if (ret <= 0) {
 		kill(pid, SIGKILL);
 		if (child)
