@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pcimem: file operations of /dev/pcimemN. File offset 0 is the start of
- * the device's memory BAR, for mmap() and for read()/write() alike.
+ * pcimem: file operations of /dev/pcimemN. Each open file reaches one BAR
+ * (the device's main BAR until PCIMEM_IOC_SELECT says otherwise), file
+ * offset 0 being the BAR's first byte, for mmap() and read()/write() alike.
  */
 #include <linux/fs.h>
 #include <linux/io.h>
-#include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "pcimem.h"
-#include "uapi/pcimem.h"
+#include "pcimem_dev.h"
 
 /* read() and write() bounce through a buffer this big, one lock hold each */
 #define PCIMEM_IO_CHUNK	SZ_16K
@@ -19,55 +20,81 @@
 static int pcimem_open(struct inode *inode, struct file *file)
 {
 	struct pcimem_dev *pd = container_of(inode->i_cdev, struct pcimem_dev, cdev);
-	int ret = 0;
+	struct pcimem_file *pf;
+	int ret;
+
+	/* As the PCI core's own resource files: no BAR access when locked down. */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
+
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
 
 	down_read(&pd->lock);
 	if (pd->pdev) {
 		get_device(&pd->dev);
-		file->private_data = pd;
+		pf->pd = pd;
+		pf->bar = &pd->bars[pd->main_bar];
+		pf->memtype = pf->bar->def_memtype;
+		pf->irq_seen = atomic64_read(&pd->irq_total);
+		file->private_data = pf;
 		/* All mappings of this device share one revocable space. */
 		file->f_mapping = pd->inode->i_mapping;
 	} else {
 		ret = -ENODEV;
 	}
 	up_read(&pd->lock);
+	if (ret)
+		kfree(pf);
 	return ret;
 }
 
 static int pcimem_release(struct inode *inode, struct file *file)
 {
-	struct pcimem_dev *pd = file->private_data;
+	struct pcimem_file *pf = file->private_data;
 
-	put_device(&pd->dev);
+	put_device(&pf->pd->dev);
+	kfree(pf);
 	return 0;
 }
 
 static loff_t pcimem_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct pcimem_dev *pd = file->private_data;
+	struct pcimem_file *pf = file->private_data;
 
-	/* The size is fixed for the life of pd, even once the device is gone. */
-	return fixed_size_llseek(file, offset, whence, pd->bar_size);
+	/* BAR sizes are fixed for the life of pd, even once the device is gone. */
+	return fixed_size_llseek(file, offset, whence, READ_ONCE(pf->bar)->size);
 }
 
 /*
- * Clamp a transfer at *pos to the BAR and to one chunk. Returns the byte
- * count (0 at or past the end) or -ENODEV once the device is gone. Called
- * with pd->lock held.
+ * Clamp a transfer at pos to the BAR and to one chunk. Returns the byte
+ * count (0 at or past the end), -ENODEV once the device is gone, -EINVAL
+ * for a register access that is not whole registers. Called with pd->lock
+ * held.
  */
-static ssize_t pcimem_io_len(struct pcimem_dev *pd, loff_t pos, size_t count)
+static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 {
-	if (!pd->pdev)
+	struct pcimem_bar *bar = pf->bar;
+	size_t n;
+
+	if (!pf->pd->pdev)
 		return -ENODEV;
-	if (pos >= pd->bar_size)
+	if (bar->width > 1 && (!IS_ALIGNED(pos, bar->width) ||
+			       !IS_ALIGNED(count, bar->width)))
+		return -EINVAL;
+	if (pos >= bar->size)
 		return 0;
-	return min_t(u64, min_t(size_t, count, PCIMEM_IO_CHUNK), pd->bar_size - pos);
+	n = min_t(u64, min_t(size_t, count, PCIMEM_IO_CHUNK), bar->size - pos);
+	return round_down(n, bar->width);
 }
 
 static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
 			   loff_t *ppos)
 {
-	struct pcimem_dev *pd = file->private_data;
+	struct pcimem_file *pf = file->private_data;
+	struct pcimem_dev *pd = pf->pd;
 	ssize_t done = 0, ret = 0;
 	loff_t pos = *ppos;
 	void *buf;
@@ -82,9 +109,9 @@ static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
 		ssize_t n;
 
 		down_read(&pd->lock);
-		n = pcimem_io_len(pd, pos, count - done);
+		n = pcimem_io_len(pf, pos, count - done);
 		if (n > 0)
-			memcpy_fromio(buf, pd->base + pos, n);
+			pcimem_bar_read(pf->bar, buf, pos, n);
 		up_read(&pd->lock);
 		if (n <= 0) {
 			ret = n;
@@ -109,7 +136,8 @@ static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
 static ssize_t pcimem_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	struct pcimem_dev *pd = file->private_data;
+	struct pcimem_file *pf = file->private_data;
+	struct pcimem_dev *pd = pf->pd;
 	ssize_t done = 0, ret = 0;
 	loff_t pos = *ppos;
 	void *buf;
@@ -118,7 +146,7 @@ static ssize_t pcimem_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	if (!count)
 		return 0;
-	if (pos >= pd->bar_size)
+	if (pos >= READ_ONCE(pf->bar)->size)
 		return -ENOSPC;
 	buf = kmalloc(min_t(size_t, count, PCIMEM_IO_CHUNK), GFP_KERNEL);
 	if (!buf)
@@ -132,9 +160,9 @@ static ssize_t pcimem_write(struct file *file, const char __user *ubuf,
 			break;
 		}
 		down_read(&pd->lock);
-		n = pcimem_io_len(pd, pos, n);
+		n = pcimem_io_len(pf, pos, n);
 		if (n > 0)
-			memcpy_toio(pd->base + pos, buf, n);
+			pcimem_bar_write(pf->bar, buf, pos, n);
 		up_read(&pd->lock);
 		if (n <= 0) {
 			ret = n;
@@ -152,52 +180,9 @@ static ssize_t pcimem_write(struct file *file, const char __user *ubuf,
 	return done ? done : ret;
 }
 
-/* A revoked mapping has no pages left: any touch of it is a SIGBUS. */
-static vm_fault_t pcimem_vm_fault(struct vm_fault *vmf)
+static long pcimem_ioctl_info(struct pcimem_file *pf, void __user *arg)
 {
-	return VM_FAULT_SIGBUS;
-}
-
-static const struct vm_operations_struct pcimem_vm_ops = {
-	.fault = pcimem_vm_fault,
-#ifdef CONFIG_HAVE_IOREMAP_PROT
-	.access = generic_access_phys,	/* lets ptrace and gdb read it */
-#endif
-};
-
-static int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct pcimem_dev *pd = file->private_data;
-	unsigned long bar_pages = pd->bar_size >> PAGE_SHIFT;
-	unsigned long pages = vma_pages(vma);
-	int ret;
-
-	/* Copy-on-write of device memory makes no sense. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	if (!(pd->bar_flags & PCIMEM_BAR_MMAP))
-		return -ENODEV;
-	if (vma->vm_pgoff >= bar_pages || pages > bar_pages - vma->vm_pgoff)
-		return -EINVAL;
-
-	/* Uncached-minus, as pci_iomap() mapped it: PAT sees no conflict. */
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	vma->vm_ops = &pcimem_vm_ops;
-
-	down_read(&pd->lock);
-	if (pd->pdev)
-		/* Sets VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP. */
-		ret = io_remap_pfn_range(vma, vma->vm_start,
-					 (pd->bar_start >> PAGE_SHIFT) + vma->vm_pgoff,
-					 vma->vm_end - vma->vm_start, vma->vm_page_prot);
-	else
-		ret = -ENODEV;
-	up_read(&pd->lock);
-	return ret;
-}
-
-static long pcimem_ioctl_info(struct pcimem_dev *pd, void __user *arg)
-{
+	struct pcimem_dev *pd = pf->pd;
 	struct pcimem_info info = { 0 };
 	struct pci_dev *pdev;
 
@@ -216,26 +201,162 @@ static long pcimem_ioctl_info(struct pcimem_dev *pd, void __user *arg)
 	info.device = pdev->device;
 	info.subsystem_vendor = pdev->subsystem_vendor;
 	info.subsystem_device = pdev->subsystem_device;
-	info.bar = pd->bar;
-	info.flags = pd->bar_flags;
+	info.bar = pf->bar->index;
+	info.flags = pf->bar->flags;
 	info.minor = pd->minor;
-	info.bar_size = pd->bar_size;
-	info.bar_start = pd->bar_start;
+	info.bar_size = pf->bar->size;
+	info.bar_start = pf->bar->start;
+	info.peer_id = pcimem_peer_id(pd);
+	info.vectors = pd->vectors;
+	info.irq_mode = pd->irq_mode;
+	info.memtype = pf->memtype;
+	info.main_bar = pd->main_bar;
 	up_read(&pd->lock);
 
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static long pcimem_ioctl_bar_info(struct pcimem_file *pf, void __user *arg)
+{
+	struct pcimem_dev *pd = pf->pd;
+	struct pcimem_bar_info bi;
+	struct pcimem_bar *bar;
+
+	if (copy_from_user(&bi, arg, sizeof(bi)))
+		return -EFAULT;
+	if (bi.bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
+	bar = &pd->bars[bi.bar];
+
+	down_read(&pd->lock);
+	if (!pd->pdev) {
+		up_read(&pd->lock);
+		return -ENODEV;
+	}
+	bi.flags = bar->flags;
+	bi.size = bar->size;
+	bi.start = bar->start;
+	bi.memtype = bar->memtype;
+	bi.access_width = bar->width;
+	up_read(&pd->lock);
+
+	return copy_to_user(arg, &bi, sizeof(bi)) ? -EFAULT : 0;
+}
+
+static long pcimem_ioctl_select(struct pcimem_file *pf, void __user *arg)
+{
+	struct pcimem_dev *pd = pf->pd;
+	struct pcimem_select sel;
+	struct pcimem_bar *bar;
+	unsigned int memtype;
+	long ret = 0;
+
+	if (copy_from_user(&sel, arg, sizeof(sel)))
+		return -EFAULT;
+	if (sel.bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
+	bar = &pd->bars[sel.bar];
+	memtype = sel.memtype == PCIMEM_MT_DEFAULT ? bar->def_memtype : sel.memtype;
+
+	/* Written, so that mmap() never sees a BAR with another file's type. */
+	down_write(&pd->lock);
+	if (!pd->pdev)
+		ret = -ENODEV;
+	else if (!bar->flags || !pcimem_memtype_allowed(bar, memtype))
+		ret = -EINVAL;
+	else if (bar->flags & PCIMEM_BAR_MSIX)
+		ret = -EBUSY;
+	else if (memtype != bar->memtype && atomic_read(&bar->vmas))
+		ret = -EBUSY;	/* mapped by someone with another type */
+	if (!ret) {
+		WRITE_ONCE(pf->bar, bar);
+		pf->memtype = memtype;
+	}
+	up_write(&pd->lock);
+	return ret;
+}
+
+static long pcimem_ioctl_ring(struct pcimem_file *pf, void __user *arg)
+{
+	struct pcimem_dev *pd = pf->pd;
+	struct pcimem_ring ring;
+	long ret;
+
+	if (copy_from_user(&ring, arg, sizeof(ring)))
+		return -EFAULT;
+	down_read(&pd->lock);
+	ret = pd->pdev ? pcimem_ring(pd, ring.peer, ring.vector) : -ENODEV;
+	up_read(&pd->lock);
+	return ret;
+}
+
+static long pcimem_ioctl_events(struct pcimem_file *pf, void __user *arg)
+{
+	struct pcimem_dev *pd = pf->pd;
+	struct pcimem_events *ev;
+	unsigned int i;
+	s64 total;
+	long ret = 0;
+
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return -ENOMEM;
+	down_read(&pd->lock);
+	if (pd->pdev) {
+		/* The total first: an interrupt in between is reported again. */
+		total = atomic64_read(&pd->irq_total);
+		ev->vectors = pd->vectors;
+		for (i = 0; i < pd->vectors; i++)
+			ev->count[i] = atomic64_read(&pd->irq_count[i]);
+		WRITE_ONCE(pf->irq_seen, total);
+	} else {
+		ret = -ENODEV;
+	}
+	up_read(&pd->lock);
+	if (!ret && copy_to_user(arg, ev, sizeof(*ev)))
+		ret = -EFAULT;
+	kfree(ev);
+	return ret;
+}
+
 static long pcimem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct pcimem_dev *pd = file->private_data;
+	struct pcimem_file *pf = file->private_data;
+	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case PCIMEM_IOC_INFO:
-		return pcimem_ioctl_info(pd, (void __user *)arg);
+		return pcimem_ioctl_info(pf, uarg);
+	case PCIMEM_IOC_BAR_INFO:
+		return pcimem_ioctl_bar_info(pf, uarg);
+	case PCIMEM_IOC_SELECT:
+		return pcimem_ioctl_select(pf, uarg);
+	case PCIMEM_IOC_RING:
+		return pcimem_ioctl_ring(pf, uarg);
+	case PCIMEM_IOC_EVENTS:
+		return pcimem_ioctl_events(pf, uarg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/*
+ * Readable means "an interrupt came since this file last read the counts";
+ * the data itself never blocks. A gone device is an error and a hang-up.
+ */
+static __poll_t pcimem_poll(struct file *file, poll_table *wait)
+{
+	struct pcimem_file *pf = file->private_data;
+	struct pcimem_dev *pd = pf->pd;
+	__poll_t mask = 0;
+
+	/* A snapshot, without sleeping: remove() wakes us after the change. */
+	poll_wait(file, &pd->irq_wait, wait);
+	if (!READ_ONCE(pd->pdev))
+		mask = EPOLLERR | EPOLLHUP;
+	else if (atomic64_read(&pd->irq_total) != READ_ONCE(pf->irq_seen))
+		mask = EPOLLIN | EPOLLRDNORM;
+	return mask;
 }
 
 const struct file_operations pcimem_fops = {
@@ -246,6 +367,7 @@ const struct file_operations pcimem_fops = {
 	.read = pcimem_read,
 	.write = pcimem_write,
 	.mmap = pcimem_mmap,
+	.poll = pcimem_poll,
 	.unlocked_ioctl = pcimem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -11,7 +11,7 @@
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 
-#include "pcimem.h"
+#include "pcimem_dev.h"
 
 #define PCIMEM_FS_MAGIC	0x70636d6d	/* "pcmm" */
 

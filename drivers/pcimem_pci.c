@@ -1,48 +1,74 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pcimem: binds PCI devices whose memory BAR is worth handing to user
- * space (QEMU's ivshmem), maps the BAR for the kernel, seeds it with a
- * pattern and exposes it as /dev/pcimemN.
+ * pcimem: binds PCI devices whose BARs are worth handing to user space
+ * (QEMU's ivshmem and edu), maps every BAR for the kernel, seeds plain
+ * memory with a pattern and exposes each device as /dev/pcimemN.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/kdev_t.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "pcimem.h"
-#include "uapi/pcimem.h"
+#include "pcimem_dev.h"
 
 #define PCIMEM_MINORS		(MINORMASK + 1)
 #define PCIMEM_FILL_CHUNK	SZ_16K
+
+#define EDU_IDENT		0x00
+#define EDU_IDENT_MAGIC		0xed	/* low byte; major and minor above it */
 
 static char *pattern = "abcd";
 module_param(pattern, charp, 0444);
 MODULE_PARM_DESC(pattern,
 		 "bytes repeated over the whole memory BAR at probe; empty keeps its contents");
 
-/* What we know of a supported device: which BAR is its memory. */
-struct pcimem_variant {
-	unsigned int bar;
-	bool is_ram;		/* plain memory: safe to seed with the pattern */
+static unsigned int ram_memtype = PCIMEM_MT_WB;
+
+static int pcimem_param_set_memtype(const char *val, const struct kernel_param *kp)
+{
+	unsigned int memtype;
+
+	if (pcimem_memtype_parse(val, &memtype)) {
+		pr_err("%s: \"%s\" is not uc, wc or wb\n", kp->name, val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = memtype;
+	return 0;
+}
+
+static int pcimem_param_get_memtype(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", pcimem_memtype_name(*(unsigned int *)kp->arg));
+}
+
+static const struct kernel_param_ops pcimem_memtype_ops = {
+	.set = pcimem_param_set_memtype,
+	.get = pcimem_param_get_memtype,
 };
+module_param_cb(ram_memtype, &pcimem_memtype_ops, &ram_memtype, 0444);
+MODULE_PARM_DESC(ram_memtype,
+		 "default memory type of plain-memory (prefetchable) BARs: uc, wc or wb");
 
 /*
- * driver_data indexes this table. It is a small number, not a pointer, so
- * that a full new_id line ("1af4 1110 ffffffff ffffffff 0 0 0") can name
- * it: the PCI core accepts only driver_data values found in our table.
+ * driver_data indexes pcimem_variants. It is a small number, not a
+ * pointer, so that a full new_id line ("1af4 1110 ffffffff ffffffff 0 0 0")
+ * can name it: the PCI core accepts only driver_data values in our table.
  */
-enum { PCIMEM_IVSHMEM };
-
 static const struct pcimem_variant pcimem_variants[] = {
-	[PCIMEM_IVSHMEM] = { .bar = 2, .is_ram = true },
+	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2 },
+	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0 },
 };
 
 static const struct pci_device_id pcimem_ids[] = {
 	{ PCI_DEVICE(0x1af4, 0x1110), .driver_data = PCIMEM_IVSHMEM },
+	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = PCIMEM_EDU },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, pcimem_ids);
@@ -52,6 +78,7 @@ static DEFINE_IDA(pcimem_ida);
 
 static struct class pcimem_class = {
 	.name = "pcimem",
+	.dev_groups = pcimem_groups,
 };
 
 static void pcimem_dev_release(struct device *dev)
@@ -59,13 +86,13 @@ static void pcimem_dev_release(struct device *dev)
 	struct pcimem_dev *pd = to_pcimem_dev(dev);
 
 	iput(pd->inode);
+	mutex_destroy(&pd->mappers_lock);
 	kfree(pd);
 }
 
 /*
  * A device bound through new_id or driver_override arrives with a generic
- * id; look it up in our own table so it still gets its variant. Devices we
- * do not know get their first page-sized memory BAR and no pattern.
+ * id; look it up in our own table so it still gets its variant.
  */
 static const struct pcimem_variant *pcimem_variant(struct pci_dev *pdev)
 {
@@ -74,38 +101,37 @@ static const struct pcimem_variant *pcimem_variant(struct pci_dev *pdev)
 	return id ? &pcimem_variants[id->driver_data] : NULL;
 }
 
-static int pcimem_pick_bar(struct pci_dev *pdev, const struct pcimem_variant *v)
+/* The BAR a new open file reaches: the variant's, else the first mappable. */
+static int pcimem_pick_main_bar(struct pcimem_dev *pd)
 {
-	int bar;
+	int i;
 
-	if (v)
-		return v->bar;
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
-		if ((pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
-		    pci_resource_len(pdev, bar) >= PAGE_SIZE)
-			return bar;
+	if (pd->variant)
+		return pd->bars[pd->variant->main_bar].flags & PCIMEM_BAR_MEM ?
+		       pd->variant->main_bar : -ENODEV;
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if (pd->bars[i].flags & PCIMEM_BAR_MMAP)
+			return i;
 	return -ENODEV;
 }
 
-static unsigned int pcimem_bar_flags(struct pci_dev *pdev, unsigned int bar)
+/* Does the device answer as edu should? */
+static int pcimem_check_edu(struct pcimem_dev *pd)
 {
-	unsigned long flags = pci_resource_flags(pdev, bar);
-	unsigned int ret = 0;
+	u32 ident = ioread32(pd->bars[0].kmap + EDU_IDENT);
 
-	if (flags & IORESOURCE_MEM)
-		ret |= PCIMEM_BAR_MEM;
-	if (flags & IORESOURCE_PREFETCH)
-		ret |= PCIMEM_BAR_PREFETCH;
-	if (flags & IORESOURCE_MEM_64)
-		ret |= PCIMEM_BAR_64BIT;
-	if ((flags & IORESOURCE_MEM) && PAGE_ALIGNED(pci_resource_start(pdev, bar)) &&
-	    PAGE_ALIGNED(pci_resource_len(pdev, bar)))
-		ret |= PCIMEM_BAR_MMAP;
-	return ret;
+	if ((ident & 0xff) != EDU_IDENT_MAGIC) {
+		dev_err(&pd->pdev->dev,
+			"not an edu device: identification register reads 0x%08x, expected 0x......%02x\n",
+			ident, EDU_IDENT_MAGIC);
+		return -ENODEV;
+	}
+	dev_dbg(&pd->pdev->dev, "edu version %u.%u\n", ident >> 24, (ident >> 16) & 0xff);
+	return 0;
 }
 
 /* Repeat the pattern over the BAR, a chunk of whole patterns at a time. */
-static int pcimem_fill(struct pcimem_dev *pd, const char *pat)
+static int pcimem_fill(struct pcimem_bar *bar, const char *pat)
 {
 	size_t plen = strlen(pat);
 	size_t chunk, off, i;
@@ -121,55 +147,51 @@ static int pcimem_fill(struct pcimem_dev *pd, const char *pat)
 	for (i = 0; i < chunk; i++)
 		buf[i] = pat[i % plen];
 
-	for (off = 0; off < pd->bar_size; off += chunk) {
-		memcpy_toio(pd->base + off, buf, min_t(resource_size_t, chunk,
-						       pd->bar_size - off));
+	for (off = 0; off < bar->size; off += chunk) {
+		memcpy_toio(bar->kmap + off, buf, min_t(resource_size_t, chunk,
+							bar->size - off));
 		cond_resched();
 	}
 	kfree(buf);
 	return 0;
 }
 
-static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+static struct pcimem_dev *pcimem_alloc(struct pci_dev *pdev)
 {
-	const struct pcimem_variant *v = pcimem_variant(pdev);
-	struct device *dev = &pdev->dev;
-	struct pcimem_dev *pd;
-	int bar, ret;
+	struct pcimem_dev *pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 
-	bar = pcimem_pick_bar(pdev, v);
-	if (bar < 0) {
-		dev_err(dev, "no memory BAR of at least a page to expose\n");
-		return bar;
-	}
-	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
-	    !pci_resource_len(pdev, bar)) {
-		dev_err(dev, "BAR%d is not an assigned memory BAR\n", bar);
-		return -ENODEV;
-	}
-
-	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd)
-		return -ENOMEM;
-	init_rwsem(&pd->lock);
-	pd->pdev = pdev;
-	pd->bar = bar;
-	pd->bar_start = pci_resource_start(pdev, bar);
-	pd->bar_size = pci_resource_len(pdev, bar);
-	pd->bar_flags = pcimem_bar_flags(pdev, bar);
-
+		return ERR_PTR(-ENOMEM);
 	pd->inode = pcimem_fs_new_inode();
 	if (IS_ERR(pd->inode)) {
-		ret = PTR_ERR(pd->inode);
+		struct inode *err = pd->inode;
+
 		kfree(pd);
-		return ret;
+		return ERR_CAST(err);
 	}
+	init_rwsem(&pd->lock);
+	mutex_init(&pd->mappers_lock);
+	INIT_LIST_HEAD(&pd->mappers);
+	init_waitqueue_head(&pd->irq_wait);
+	pd->variant = pcimem_variant(pdev);
 
 	/* From here on the last put_device() frees pd and its inode. */
 	device_initialize(&pd->dev);
 	pd->dev.class = &pcimem_class;
-	pd->dev.parent = dev;
+	pd->dev.parent = &pdev->dev;
 	pd->dev.release = pcimem_dev_release;
+	return pd;
+}
+
+static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct pcimem_dev *pd;
+	int ret;
+
+	pd = pcimem_alloc(pdev);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
 
 	ret = pci_enable_device(pdev);
 	if (ret) {
@@ -184,47 +206,67 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_disable;
 	}
 
-	pd->base = pci_iomap(pdev, bar, 0);
-	if (!pd->base) {
-		dev_err(dev, "cannot map BAR%d\n", bar);
-		ret = -ENOMEM;
+	pd->pdev = pdev;
+	ret = ida_alloc_max(&pcimem_ida, PCIMEM_MINORS - 1, GFP_KERNEL);
+	if (ret < 0)
 		goto err_release;
-	}
+	pd->minor = ret;
 
-	if (v && v->is_ram) {
-		ret = pcimem_fill(pd, pattern);
+	ret = pcimem_bars_map(pd, ram_memtype);
+	if (ret)
+		goto err_ida;
+
+	ret = pcimem_pick_main_bar(pd);
+	if (ret < 0) {
+		dev_err(dev, "no memory BAR to expose\n");
+		goto err_unmap;
+	}
+	pd->main_bar = ret;
+
+	if (pd->variant && pd->variant->kind == PCIMEM_EDU) {
+		ret = pcimem_check_edu(pd);
 		if (ret)
 			goto err_unmap;
 	}
 
-	ret = ida_alloc_max(&pcimem_ida, PCIMEM_MINORS - 1, GFP_KERNEL);
-	if (ret < 0)
+	/* Only memory we know to be memory gets the pattern. */
+	if (pd->variant && (pd->bars[pd->main_bar].flags & PCIMEM_BAR_RAM)) {
+		ret = pcimem_fill(&pd->bars[pd->main_bar], pattern);
+		if (ret)
+			goto err_unmap;
+	}
+
+	ret = pcimem_irq_init(pd);
+	if (ret)
 		goto err_unmap;
-	pd->minor = ret;
+
 	pd->dev.devt = MKDEV(MAJOR(pcimem_devt), pd->minor);
 	ret = dev_set_name(&pd->dev, "pcimem%d", pd->minor);
 	if (ret)
-		goto err_ida;
-
+		goto err_irq;
 	cdev_init(&pd->cdev, &pcimem_fops);
 	pd->cdev.owner = THIS_MODULE;
 	pci_set_drvdata(pdev, pd);
 	ret = cdev_device_add(&pd->cdev, &pd->dev);
 	if (ret) {
 		dev_err(dev, "cannot add /dev/pcimem%d: %d\n", pd->minor, ret);
-		goto err_ida;
+		goto err_irq;
 	}
 
-	dev_info(dev, "BAR%d, %llu KiB at %pa, is /dev/%s\n", bar,
-		 (unsigned long long)pd->bar_size >> 10, &pd->bar_start,
-		 dev_name(&pd->dev));
+	dev_info(dev, "BAR%u, %llu KiB at %pa, %s, is /dev/%s\n", pd->main_bar,
+		 (unsigned long long)pd->bars[pd->main_bar].size >> 10,
+		 &pd->bars[pd->main_bar].start,
+		 pcimem_memtype_name(pd->bars[pd->main_bar].memtype), dev_name(&pd->dev));
 	return 0;
 
+err_irq:
+	pcimem_irq_exit(pd, pdev);
+err_unmap:
+	pcimem_bars_unmap(pd, pdev);
 err_ida:
 	ida_free(&pcimem_ida, pd->minor);
-err_unmap:
-	pci_iounmap(pdev, pd->base);
 err_release:
+	pd->pdev = NULL;
 	pci_release_regions(pdev);
 err_disable:
 	pci_disable_device(pdev);
@@ -237,18 +279,20 @@ static void pcimem_remove(struct pci_dev *pdev)
 {
 	struct pcimem_dev *pd = pci_get_drvdata(pdev);
 
-	/* No new opens; the node and its number go away now. */
+	/* No new opens; the node, its attributes and its number go away now. */
 	cdev_device_del(&pd->cdev, &pd->dev);
 
 	/* Wait for every operation in flight, then turn the rest away. */
 	down_write(&pd->lock);
-	pd->pdev = NULL;
+	WRITE_ONCE(pd->pdev, NULL);
 	up_write(&pd->lock);
+	wake_up_interruptible_all(&pd->irq_wait);
 
 	/* Revoke user mappings: a later access faults and gets SIGBUS. */
-	unmap_mapping_range(pd->inode->i_mapping, 0, 0, 1);
+	pcimem_revoke_mappings(pd);
 
-	pci_iounmap(pdev, pd->base);
+	pcimem_irq_exit(pd, pdev);
+	pcimem_bars_unmap(pd, pdev);
 	pci_release_regions(pdev);
 	pci_disable_device(pdev);
 	ida_free(&pcimem_ida, pd->minor);
@@ -300,6 +344,6 @@ static void __exit pcimem_exit(void)
 }
 module_exit(pcimem_exit);
 
-MODULE_DESCRIPTION("Map PCI memory BARs (QEMU ivshmem) into the kernel and user space");
+MODULE_DESCRIPTION("Map PCI BARs (QEMU ivshmem, edu) into the kernel and user space");
 MODULE_AUTHOR("The pcimem developers");
 MODULE_LICENSE("GPL");

@@ -102,7 +102,7 @@ static void check_info(int fd, const char *node, struct pcimem_info *info)
 	int i, zero = 1, seen = 0;
 
 	check(ioctl(fd, PCIMEM_IOC_INFO, info) == 0, "%s: PCIMEM_IOC_INFO succeeds", node);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < (int)(sizeof(info->reserved) / sizeof(info->reserved[0])); i++)
 		zero &= info->reserved[i] == 0;
 	check(zero, "info: reserved fields are zero");
 	check(sscanf(node, "/dev/pcimem%u", &minor) == 1 && minor == info->minor,

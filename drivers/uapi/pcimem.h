@@ -2,8 +2,16 @@
 /*
  * pcimem user-space ABI: shared by the driver and the user-space tools.
  *
- * /dev/pcimemN maps the device's main memory BAR at file offset 0
- * (ivshmem: BAR2). read/write/pread/pwrite reach the same bytes.
+ * /dev/pcimemN reaches one BAR of the device at a time, file offset 0 being
+ * the BAR's first byte: mmap, read, write, pread, pwrite and lseek all act
+ * on it. A new open file reaches the device's main BAR (ivshmem: BAR2, the
+ * shared memory; edu: BAR0, its registers). PCIMEM_IOC_SELECT points an
+ * open file at another BAR, or changes the memory type of its mappings.
+ *
+ * Interrupts (ivshmem doorbells, edu) are counted per vector since probe.
+ * poll/epoll on the node report EPOLLIN once a count has moved since this
+ * open file last read the counts with PCIMEM_IOC_EVENTS, and EPOLLERR |
+ * EPOLLHUP once the device is gone.
  */
 #ifndef _UAPI_PCIMEM_H
 #define _UAPI_PCIMEM_H
@@ -11,11 +19,29 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* struct pcimem_info.flags */
-#define PCIMEM_BAR_MEM		0x1U	/* memory BAR (not I/O ports) */
+/* BAR flags: struct pcimem_info.flags, struct pcimem_bar_info.flags */
+#define PCIMEM_BAR_MEM		0x1U	/* memory BAR */
 #define PCIMEM_BAR_PREFETCH	0x2U	/* prefetchable */
 #define PCIMEM_BAR_64BIT	0x4U	/* 64-bit address */
 #define PCIMEM_BAR_MMAP		0x8U	/* may be mapped with mmap() */
+#define PCIMEM_BAR_IO		0x10U	/* I/O port BAR: read/write only */
+#define PCIMEM_BAR_RAM		0x20U	/* plain memory: any access width */
+#define PCIMEM_BAR_REGS		0x40U	/* registers: access_width accesses only */
+#define PCIMEM_BAR_MSIX		0x80U	/* holds the MSI-X table in use: no access */
+
+/* Memory types of the kernel's and user space's mappings of a BAR */
+#define PCIMEM_MT_UC		0U	/* uncached (uncached-minus on x86) */
+#define PCIMEM_MT_WC		1U	/* write-combining */
+#define PCIMEM_MT_WB		2U	/* write-back */
+#define PCIMEM_MT_DEFAULT	0xffffffffU	/* in PCIMEM_IOC_SELECT: the BAR's default */
+
+/* How interrupts reach the driver: struct pcimem_info.irq_mode */
+#define PCIMEM_IRQ_NONE		0U
+#define PCIMEM_IRQ_INTX		1U
+#define PCIMEM_IRQ_MSI		2U
+#define PCIMEM_IRQ_MSIX		3U
+
+#define PCIMEM_MAX_VECTORS	64
 
 struct pcimem_info {
 	__u32 domain;		/* PCI segment */
@@ -27,15 +53,49 @@ struct pcimem_info {
 	__u16 device;
 	__u16 subsystem_vendor;
 	__u16 subsystem_device;
-	__u32 bar;		/* BAR index mapped at file offset 0 */
-	__u32 flags;		/* PCIMEM_BAR_* */
+	__u32 bar;		/* BAR this open file reaches */
+	__u32 flags;		/* its PCIMEM_BAR_* */
 	__u32 minor;		/* N of /dev/pcimemN */
 	__u64 bar_size;		/* bytes */
 	__u64 bar_start;	/* CPU physical address of the BAR */
-	__u32 reserved[8];	/* zero */
+	__s32 peer_id;		/* ivshmem IVPosition; -1 when the device has none */
+	__u32 vectors;		/* interrupt vectors counted (0: no interrupts) */
+	__u32 irq_mode;		/* PCIMEM_IRQ_* */
+	__u32 memtype;		/* PCIMEM_MT_* of this file's mappings of the BAR */
+	__u32 main_bar;		/* BAR a new open file reaches */
+	__u32 reserved[3];	/* zero */
+};
+
+struct pcimem_bar_info {
+	__u32 bar;		/* in: BAR index, 0-5 */
+	__u32 flags;		/* out: PCIMEM_BAR_*; 0 when the BAR is absent */
+	__u64 size;		/* out: bytes */
+	__u64 start;		/* out: CPU physical address (I/O port for I/O BARs) */
+	__u32 memtype;		/* out: PCIMEM_MT_* of the kernel's mapping now */
+	__u32 access_width;	/* out: bytes per access for registers; 1 for memory */
+};
+
+struct pcimem_select {
+	__u32 bar;		/* BAR index, 0-5 */
+	__u32 memtype;		/* PCIMEM_MT_*, or PCIMEM_MT_DEFAULT */
+};
+
+struct pcimem_ring {
+	__u32 peer;		/* ivshmem peer ID, 0-65535 */
+	__u32 vector;		/* below struct pcimem_info.vectors */
+};
+
+struct pcimem_events {
+	__u32 vectors;		/* out: entries of count[] in use */
+	__u32 reserved;		/* zero */
+	__u64 count[PCIMEM_MAX_VECTORS];	/* out: interrupts per vector since probe */
 };
 
 #define PCIMEM_IOC_MAGIC	0xB9	/* unused in ioctl-number.rst */
 #define PCIMEM_IOC_INFO		_IOR(PCIMEM_IOC_MAGIC, 0x00, struct pcimem_info)
+#define PCIMEM_IOC_BAR_INFO	_IOWR(PCIMEM_IOC_MAGIC, 0x01, struct pcimem_bar_info)
+#define PCIMEM_IOC_SELECT	_IOW(PCIMEM_IOC_MAGIC, 0x02, struct pcimem_select)
+#define PCIMEM_IOC_RING		_IOW(PCIMEM_IOC_MAGIC, 0x03, struct pcimem_ring)
+#define PCIMEM_IOC_EVENTS	_IOR(PCIMEM_IOC_MAGIC, 0x04, struct pcimem_events)
 
 #endif /* _UAPI_PCIMEM_H */

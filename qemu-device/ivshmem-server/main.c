@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 enum {
 	OPT_SEND_TIMEOUT = 0x100,
 	OPT_MAX_PEERS,
+	OPT_LOWEST_IDS,
 };
 
 static const struct option long_opts[] = {
@@ -37,6 +37,7 @@ static const struct option long_opts[] = {
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "send-timeout",	required_argument, NULL, OPT_SEND_TIMEOUT },
 	{ "max-peers",		required_argument, NULL, OPT_MAX_PEERS },
+	{ "lowest-ids",		no_argument,	   NULL, OPT_LOWEST_IDS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -57,10 +58,14 @@ static void usage(FILE *f)
 		"  -n, --vectors N        doorbell vectors per peer, 1..%d (default %d)\n"
 		"  -F, --foreground       do not daemonize\n"
 		"  -p, --pidfile FILE     write the process ID to FILE (removed on exit)\n"
-		"  -v, --verbose          log peers joining and leaving to stderr\n"
+		"  -v, --verbose          log peers joining and leaving to stderr (with -F)\n"
 		"      --send-timeout MS  drop a client that does not read for MS ms\n"
 		"                         (default %d, 0: wait forever)\n"
 		"      --max-peers N      at most N clients at once, 1..%d (default %d)\n"
+		"      --lowest-ids       give each client the lowest unused ID instead of\n"
+		"                         rotating through IDs as QEMU's server does; not for\n"
+		"                         QEMU peers, which corrupt memory when a departed\n"
+		"                         peer's ID joins again\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Without -F the command returns once the socket is listening.\n",
@@ -331,6 +336,9 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			cfg.send_timeout_ms = (unsigned int)ul;
+			break;
+		case OPT_LOWEST_IDS:
+			cfg.lowest_free_ids = true;
 			break;
 		case OPT_MAX_PEERS:
 			if (parse_uint(optarg, IVSHM_MAX_PEERS, &ul) < 0 ||

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #define TMO		5000	/* ms: guard for anything expected to happen */
+#define ANY_ID		UINT_MAX
 #define WATCHDOG_S	600	/* s: guard for the whole run */
 
 static int passed, failed;
@@ -248,7 +249,7 @@ static int connect_client(struct ivshm_client **c, const char *path,
 
 	if (ret < 0)
 		return failf("client connect: %s", strerror(-ret));
-	if (ivshm_client_id(*c) != want_id) {
+	if (want_id != ANY_ID && ivshm_client_id(*c) != want_id) {
 		failf("got id %u, expected %u", ivshm_client_id(*c), want_id);
 		ivshm_client_close(*c);
 		*c = NULL;
@@ -439,7 +440,49 @@ out:
 		report("server stops cleanly", -1);
 }
 
-static void test_ids(void)
+/* Minimal client: read the handshake for one vector, keep no fds. */
+static int raw_join(const char *path, unsigned int want_id, unsigned int npeers,
+		    int *sock_out)
+{
+	unsigned int i;
+	int sock, ret;
+
+	sock = ivshm_socket_connect(path);
+	if (sock < 0)
+		return failf("connect: %s", strerror(-sock));
+	ret = expect_raw(sock, 0, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, want_id, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, -1, true, NULL);
+	for (i = 0; i < npeers && !ret; i++)
+		ret = expect_raw(sock, i, true, NULL);
+	if (!ret)
+		ret = expect_raw(sock, want_id, true, NULL);
+	if (ret) {
+		close(sock);
+		return ret;
+	}
+	*sock_out = sock;
+	return 0;
+}
+
+/* Wait until c has seen peer leave, skipping other events. */
+static int drain_until_leave(struct ivshm_client *c, unsigned int peer)
+{
+	struct ivshm_event ev;
+	int ret;
+
+	do {
+		ret = ivshm_client_process(c, TMO, &ev);
+		if (ret < 0)
+			return failf("client %u waiting for leave of %u: %s",
+				     ivshm_client_id(c), peer, strerror(-ret));
+	} while (!(ev.type == IVSHM_EVENT_PEER_LEFT && ev.peer == peer));
+	return 0;
+}
+
+static void test_ids(bool lowest)
 {
 	struct ivshm_server_config cfg;
 	struct ivshm_client *c[6] = { NULL };
@@ -449,55 +492,84 @@ static void test_ids(void)
 	unsigned int i;
 
 	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.lowest_free_ids = lowest;
 	ret = server_start(&s, &cfg);
 	for (i = 0; i < 4 && !ret; i++)
 		ret = connect_client(&c[i], path, 1, i);
-	report("IDs handed out 0, 1, 2, 3 while all stay connected", ret);
+	if (!lowest)
+		report("IDs handed out 0, 1, 2, 3 while all stay connected", ret);
 	if (ret)
 		goto out;
 
-	/* c[0] learns of 1, 2, 3; then 1 leaves. */
-	for (i = 1; i < 4 && !ret; i++)
-		ret = expect_join(c[0], i, 1);
+	/* 1 leaves; c[0] sees it. */
 	ivshm_client_close(c[1]);
 	c[1] = NULL;
+	ret = drain_until_leave(c[0], 1);
 	if (!ret)
-		ret = expect_leave(c[0], 1);
+		ret = connect_client(&c[1], path, 1, lowest ? 1 : 4);
 	if (!ret)
-		ret = connect_client(&c[1], path, 1, 1);
-	if (!ret)
-		ret = connect_client(&c[4], path, 1, 4);
-	report("freed ID 1 reused after its leave, then the next is 4", ret);
+		ret = connect_client(&c[4], path, 1, lowest ? 4 : 5);
 	if (ret)
 		goto out;
 
-	ret = expect_join(c[0], 1, 1);
-	if (!ret)
-		ret = expect_join(c[0], 4, 1);
+	/* 0 leaves; c[2] sees it. */
 	ivshm_client_close(c[0]);
 	c[0] = NULL;
-	for (i = 1; i <= 4 && !ret; i++) {
-		/* drain what c[2] saw so far, up to the leave of 0 */
-		struct ivshm_event ev;
-
-		if (i != 2)
-			continue;
-		do {
-			ret = ivshm_client_process(c[2], TMO, &ev);
-		} while (!ret && !(ev.type == IVSHM_EVENT_PEER_LEFT &&
-				   ev.peer == 0));
-		if (ret)
-			failf("client 2 waiting for leave of 0: %s",
-			      strerror(-ret));
-	}
+	ret = drain_until_leave(c[2], 0);
 	if (!ret)
-		ret = connect_client(&c[0], path, 1, 0);
+		ret = connect_client(&c[0], path, 1, lowest ? 0 : 6);
 	if (!ret)
-		ret = connect_client(&c[5], path, 1, 5);
-	report("lowest free ID 0 reused after its leave, then 5", ret);
+		ret = connect_client(&c[5], path, 1, lowest ? 5 : 7);
 out:
+	report(lowest ?
+	       "lowest_free_ids: freed IDs 1 and 0 handed out again only after their leave" :
+	       "default IDs rotate like QEMU's server: after 1 and 0 leave, 4, 5, 6, 7 follow",
+	       ret);
 	for (i = 0; i < 6; i++)
 		ivshm_client_close(c[i]);
+	if (server_stop(&s))
+		report("server stops cleanly", -1);
+}
+
+/* After 65535 the rotation wraps to the lowest ID not in use. */
+static void test_id_wrap(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL, *c = NULL;
+	struct server s;
+	char path[PATH_MAX];
+	unsigned int i;
+	int sock, ret;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	ret = server_start(&s, &cfg);
+	if (!ret)
+		ret = connect_client(&a, path, 1, 0);
+	if (!ret)
+		ret = connect_client(&b, path, 1, 1);
+	if (!ret)
+		ret = expect_join(a, 1, 1);
+	/* a third client comes and goes until the IDs run out */
+	for (i = 2; i < IVSHM_MAX_PEERS && !ret; i++) {
+		ret = raw_join(path, i, 2, &sock);
+		if (ret)
+			break;
+		close(sock);
+		ret = expect_join(a, i, 1);
+		if (!ret)
+			ret = expect_leave(a, i);
+		if (!ret)
+			ret = expect_join(b, i, 1);
+		if (!ret)
+			ret = expect_leave(b, i);
+	}
+	if (!ret)
+		ret = connect_client(&c, path, 1, 2);
+	report("default IDs wrap after 65535 to the first one not in use (0 and 1 are)",
+	       ret);
+	ivshm_client_close(a);
+	ivshm_client_close(b);
+	ivshm_client_close(c);
 	if (server_stop(&s))
 		report("server stops cleanly", -1);
 }
@@ -590,16 +662,18 @@ static void test_bad_clients(void)
 	ivshm_client_close(x);
 	x = NULL;
 	if (!ret)
-		ret = connect_client(&y, path, 2, 1);
+		ret = connect_client(&y, path, 2, 2);
 	if (!ret)
-		ret = expect_join(a, 1, 2);
+		ret = expect_join(a, 2, 2);
 	if (!ret)
 		ret = expect_ring(y, a, 1, 1);
-	report("client sending a byte is dropped, others told, its ID reused", ret);
+	if (!ret)
+		ret = expect_ring(a, y, 0, 1);
+	report("client sending a byte is dropped, others told; a newcomer works", ret);
 	ivshm_client_close(y);
 	y = NULL;
 	if (!ret)
-		ret = expect_leave(a, 1);
+		ret = expect_leave(a, 2);
 	if (ret)
 		goto out;
 
@@ -610,15 +684,12 @@ static void test_bad_clients(void)
 		goto out;
 	}
 	close(sock);
-	/*
-	 * ID 2 if the server finished the short-lived client's handshake
-	 * before it noticed the hang-up, else 1.
-	 */
+	/* The short-lived client took ID 3, or not if it was gone first. */
 	ret = ivshm_client_connect(&y, path, 2, TMO);
 	if (ret < 0)
 		ret = failf("connect: %s", strerror(-ret));
-	else if (ivshm_client_id(y) != 1 && ivshm_client_id(y) != 2)
-		ret = failf("got ID %u, expected 1 or 2", ivshm_client_id(y));
+	else if (ivshm_client_id(y) != 3 && ivshm_client_id(y) != 4)
+		ret = failf("got ID %u, expected 3 or 4", ivshm_client_id(y));
 	/*
 	 * a may see the short-lived client join and leave, possibly under
 	 * y's ID.  z joins after y, so once a has z's join, a's entry for
@@ -692,9 +763,9 @@ static void test_vanish_mid_handshake(void)
 			ret = expect_leave(c[j], NC);
 	}
 	if (!ret)
-		ret = connect_client(&c[NC], path, NV, NC);
+		ret = connect_client(&c[NC], path, NV, NC + 1);
 	for (j = 0; j < NC && !ret; j++)
-		ret = expect_join(c[j], NC, NV);
+		ret = expect_join(c[j], NC + 1, NV);
 	for (j = 0; j < NC && !ret; j++)
 		ret = expect_ring(c[NC], c[j], j, 1);
 	report("client vanishing mid-handshake (64 vectors, 4 peers) is dropped, others keep working", ret);
@@ -770,9 +841,9 @@ static void test_never_reads(void)
 		ret = failf("silent client still connected after %u rounds",
 			    round);
 	if (!ret)
-		ret = connect_client(&c, path, 1, 1);
+		ret = connect_client(&c, path, 1, ANY_ID);
 	if (!ret)
-		ret = expect_join(a, 1, 1);
+		ret = expect_join(a, ivshm_client_id(c), 1);
 	if (!ret)
 		ret = expect_ring(a, c, 0, 1);
 	if (!ret)
@@ -784,33 +855,6 @@ static void test_never_reads(void)
 	ivshm_client_close(c);
 	if (server_stop(&s))
 		report("server stops cleanly", -1);
-}
-
-/* Minimal client: read the handshake for one vector, keep no fds. */
-static int raw_join(const char *path, unsigned int want_id, unsigned int npeers,
-		    int *sock_out)
-{
-	unsigned int i;
-	int sock, ret;
-
-	sock = ivshm_socket_connect(path);
-	if (sock < 0)
-		return failf("connect: %s", strerror(-sock));
-	ret = expect_raw(sock, 0, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, want_id, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, -1, true, NULL);
-	for (i = 0; i < npeers && !ret; i++)
-		ret = expect_raw(sock, i, true, NULL);
-	if (!ret)
-		ret = expect_raw(sock, want_id, true, NULL);
-	if (ret) {
-		close(sock);
-		return ret;
-	}
-	*sock_out = sock;
-	return 0;
 }
 
 static void test_many_clients(void)
@@ -862,7 +906,7 @@ static void test_many_clients(void)
 		}
 	}
 	if (!ret)
-		ret = connect_client(&c, path, 1, 0);
+		ret = connect_client(&c, path, 1, N);
 	if (!ret && ivshm_client_peer_count(c) != N / 2)
 		ret = failf("newcomer knows %u peers, expected %u",
 			    ivshm_client_peer_count(c), N / 2);
@@ -870,7 +914,7 @@ static void test_many_clients(void)
 		if (ivshm_client_peer_id(c, i) != (int)(2 * i + 1))
 			ret = failf("newcomer's peer %u is %d", i,
 				    ivshm_client_peer_id(c, i));
-	report("50 of them leave, all told; a newcomer gets ID 0 and sees the other 50", ret);
+	report("50 of them leave, all told; a newcomer gets ID 100 and sees the other 50", ret);
 out:
 	for (i = 0; i < N; i++)
 		if (socks[i] >= 0)
@@ -908,7 +952,7 @@ static void test_max_peers(void)
 	if (!ret)
 		ret = expect_leave(a, 1);
 	if (!ret)
-		ret = connect_client(&c, path, 1, 1);
+		ret = connect_client(&c, path, 1, 2);
 	if (!ret)
 		ret = expect_ring(c, a, 0, 1);
 	report("max_peers 2: a third client is turned away, admitted once one leaves", ret);
@@ -1015,8 +1059,9 @@ static void test_library_errors(void)
 		ret = ret == -EADDRINUSE && strstr(err, "another server") ? 0 :
 			failf("returned %d (%s)", ret, err);
 	}
+	/* the refused server's probe may have taken an ID */
 	if (!ret)
-		ret = connect_client(&c, path, 1, 0);
+		ret = connect_client(&c, path, 1, ANY_ID);
 	ivshm_client_close(c);
 	report("library refuses a socket a live server answers on, which keeps serving", ret);
 	server_stop(&s);
@@ -1198,6 +1243,7 @@ static void test_program_options(void)
 	}
 	if (!ret) {
 		const char *args[] = { "-F", "-S", path, "-l", "12Q", NULL };
+
 		ret = expect_refusal(args, "-l 12Q: invalid size");
 	}
 	if (!ret && access(path, F_OK) == 0)
@@ -1234,7 +1280,7 @@ static void test_program_live_socket(void)
 		ret = expect_refusal(args, "another server is listening");
 	}
 	if (!ret)
-		ret = connect_client(&c, path, 1, 0);
+		ret = connect_client(&c, path, 1, ANY_ID);
 	ivshm_client_close(c);
 	report("program: second server on a live socket refused; the first keeps serving", ret);
 	if (server_stop(&s))
@@ -1357,8 +1403,16 @@ static void test_program_daemon(void)
 		ret = -1;
 	else if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
 		ret = failf("status 0x%x (stderr '%s')", status, out);
-	if (!ret)
+	/* Read the pid file even after a failure, to stop the daemon. */
+	if (ret) {
+		char keep[sizeof(detail)];
+
+		memcpy(keep, detail, sizeof(keep));
+		read_pidfile(pidfile, &dpid);
+		memcpy(detail, keep, sizeof(detail));
+	} else {
 		ret = read_pidfile(pidfile, &dpid);
+	}
 	if (!ret && (dpid <= 1 || dpid == pid))
 		ret = failf("pid file says %ld", dpid);
 	if (!ret)
@@ -1452,7 +1506,9 @@ int main(int argc, char **argv)
 	fds_before = count_fds();
 	test_handshake_one();
 	test_handshake_several();
-	test_ids();
+	test_ids(false);
+	test_ids(true);
+	test_id_wrap();
 	test_ring();
 	test_bad_clients();
 	test_vanish_mid_handshake();

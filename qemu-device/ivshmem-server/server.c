@@ -40,9 +40,11 @@ struct ivshm_server {
 	unsigned int vectors;
 	unsigned int max_peers;
 	unsigned int send_timeout_ms;
+	bool lowest_free;
 	FILE *log;
 	bool verbose;
 
+	unsigned int next_id;	/* where the rotating ID search starts */
 	int listen_fd;
 	int shm_fd;
 	uint64_t shm_size;
@@ -213,15 +215,56 @@ restart:
 	}
 }
 
-/* Index at which the lowest unused ID goes; the ID equals the index. */
-static unsigned int lowest_free_id(const struct ivshm_server *srv)
+/* Position of id in the sorted peer table, or where it would go. */
+static unsigned int peer_pos(const struct ivshm_server *srv, unsigned int id)
 {
-	unsigned int i;
+	unsigned int lo = 0, hi = srv->npeers;
 
-	for (i = 0; i < srv->npeers; i++)
-		if (srv->peers[i]->id != i)
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (srv->peers[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Pick an unused ID and return the position it goes to in the table.
+ * The caller has checked that the table is not full.
+ *
+ * By default IDs rotate like those of QEMU's example server: the next ID
+ * after the last one handed out that is not in use, wrapping at 65536.
+ * QEMU's ivshmem device frees a peer's eventfd array when that peer
+ * leaves but keeps using it if the same ID joins again, so an ID that
+ * comes back soon corrupts the heap of every QEMU that saw it leave.
+ * Rotating keeps that to one reuse in 65536 joins.  With lowest_free the
+ * lowest unused ID is taken.
+ */
+static unsigned int alloc_id(struct ivshm_server *srv, unsigned int *id)
+{
+	unsigned int i, pos, cand;
+
+	if (srv->lowest_free) {
+		for (i = 0; i < srv->npeers; i++)
+			if (srv->peers[i]->id != i)
+				break;
+		*id = i;
+		return i;
+	}
+
+	cand = srv->next_id;
+	for (;;) {
+		pos = peer_pos(srv, cand);
+		if (pos == srv->npeers || srv->peers[pos]->id != cand)
 			break;
-	return i;
+		cand = (cand + 1) % IVSHM_MAX_PEERS;
+	}
+	srv->next_id = (cand + 1) % IVSHM_MAX_PEERS;
+	*id = cand;
+	return pos;
 }
 
 static void add_client(struct ivshm_server *srv, int sock)
@@ -282,8 +325,7 @@ static void add_client(struct ivshm_server *srv, int sock)
 		srv->peers = np;
 		srv->peers_cap = cap;
 	}
-	pos = lowest_free_id(srv);
-	p->id = pos;
+	pos = alloc_id(srv, &p->id);
 	memmove(&srv->peers[pos + 1], &srv->peers[pos],
 		(srv->npeers - pos) * sizeof(*srv->peers));
 	srv->peers[pos] = p;
@@ -476,7 +518,7 @@ static int open_shm(struct ivshm_server *srv,
 		what = cfg->shm_dir;
 	} else {
 		srv->shm_fd = shm_open(cfg->shm_name, O_CREAT | O_RDWR | O_CLOEXEC,
-				       S_IRUSR | S_IWUSR);
+				       0600);
 		if (srv->shm_fd < 0)
 			return set_err(err, errlen, -errno, "shm_open %s: %s",
 				       cfg->shm_name, strerror(errno));
@@ -653,6 +695,7 @@ int ivshm_server_create(struct ivshm_server **out,
 	srv->vectors = cfg->vectors;
 	srv->max_peers = cfg->max_peers ? cfg->max_peers : IVSHM_MAX_PEERS;
 	srv->send_timeout_ms = cfg->send_timeout_ms;
+	srv->lowest_free = cfg->lowest_free_ids;
 	srv->log = cfg->log;
 	srv->verbose = cfg->verbose;
 	srv->listen_fd = -1;

@@ -51,6 +51,15 @@ struct ivshm_server_config {
 	 * 0: wait forever.
 	 */
 	unsigned int send_timeout_ms;
+	/*
+	 * false (default): IDs rotate as with QEMU's example server, the
+	 * next unused one after the last handed out, wrapping at 65536.
+	 * true: the lowest unused ID.  Unsafe with QEMU's ivshmem device
+	 * (7.2, and unchanged in current QEMU sources): a QEMU that saw an
+	 * ID leave corrupts its heap when that ID joins again.  For
+	 * clients other than QEMU only.
+	 */
+	bool lowest_free_ids;
 	FILE *log;			/* warnings (and joins/leaves if verbose) */
 	bool verbose;
 };

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcimem: the BARs of a bound device. What each one is (plain memory,
+ * registers, I/O ports, the MSI-X table), its kernel mapping, and the one
+ * memory type that mapping shares with every user mapping of the BAR, so
+ * that x86 PAT never sees two types for the same range.
+ */
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+
+#include "pcimem_dev.h"
+
+static const char *const pcimem_memtype_names[] = {
+	[PCIMEM_MT_UC] = "uc",
+	[PCIMEM_MT_WC] = "wc",
+	[PCIMEM_MT_WB] = "wb",
+};
+
+const char *pcimem_memtype_name(unsigned int memtype)
+{
+	return memtype < ARRAY_SIZE(pcimem_memtype_names) ?
+	       pcimem_memtype_names[memtype] : "?";
+}
+
+int pcimem_memtype_parse(const char *s, unsigned int *memtype)
+{
+	int i = sysfs_match_string(pcimem_memtype_names, s);
+
+	if (i < 0)
+		return -EINVAL;
+	*memtype = i;
+	return 0;
+}
+
+/* Registers and I/O ports are never cached or combined; memory may be. */
+bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype)
+{
+	if (memtype >= ARRAY_SIZE(pcimem_memtype_names))
+		return false;
+	return (bar->flags & PCIMEM_BAR_RAM) || memtype == PCIMEM_MT_UC;
+}
+
+static void __iomem *pcimem_ioremap(struct pci_dev *pdev, struct pcimem_bar *bar,
+				    unsigned int memtype)
+{
+	switch (memtype) {
+	case PCIMEM_MT_WC:
+		return pci_iomap_wc(pdev, bar->index, 0);
+	case PCIMEM_MT_WB:
+		return ioremap_cache(bar->start, bar->size);
+	default:
+		return pci_iomap(pdev, bar->index, 0);
+	}
+}
+
+/* BARs holding the MSI-X table or its pending bits: never ours to touch. */
+static unsigned int pcimem_msix_bars(struct pci_dev *pdev)
+{
+	u32 table, pba;
+
+	if (!pdev->msix_cap)
+		return 0;
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba);
+	return BIT(table & PCI_MSIX_TABLE_BIR) | BIT(pba & PCI_MSIX_PBA_BIR);
+}
+
+/*
+ * Prefetchable memory is plain memory (ivshmem's BAR2); any other memory
+ * BAR holds registers, reached 32 bits at a time (edu, ivshmem's BAR0).
+ */
+static void pcimem_bar_classify(struct pci_dev *pdev, struct pcimem_bar *bar,
+				unsigned int msix_bars, unsigned int ram_memtype)
+{
+	unsigned long flags = pci_resource_flags(pdev, bar->index);
+
+	bar->start = pci_resource_start(pdev, bar->index);
+	bar->size = pci_resource_len(pdev, bar->index);
+	bar->flags = 0;
+	bar->width = 1;
+	bar->def_memtype = PCIMEM_MT_UC;
+	if (!bar->size)
+		return;
+
+	if (flags & IORESOURCE_IO) {
+		bar->flags = PCIMEM_BAR_IO;
+	} else if (flags & IORESOURCE_MEM) {
+		bar->flags = PCIMEM_BAR_MEM;
+		if (flags & IORESOURCE_MEM_64)
+			bar->flags |= PCIMEM_BAR_64BIT;
+		if (flags & IORESOURCE_PREFETCH) {
+			bar->flags |= PCIMEM_BAR_PREFETCH | PCIMEM_BAR_RAM;
+			bar->def_memtype = ram_memtype;
+		} else {
+			bar->flags |= PCIMEM_BAR_REGS;
+			bar->width = 4;
+		}
+		/* A BAR smaller than a page shares it with whatever follows. */
+		if (PAGE_ALIGNED(bar->start) && PAGE_ALIGNED(bar->size))
+			bar->flags |= PCIMEM_BAR_MMAP;
+	}
+	if (msix_bars & BIT(bar->index))
+		bar->flags = (bar->flags & ~PCIMEM_BAR_MMAP) | PCIMEM_BAR_MSIX;
+	bar->memtype = bar->def_memtype;
+}
+
+int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
+{
+	struct pci_dev *pdev = pd->pdev;
+	unsigned int msix_bars = pcimem_msix_bars(pdev);
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		struct pcimem_bar *bar = &pd->bars[i];
+
+		bar->pd = pd;
+		bar->index = i;
+		atomic_set(&bar->vmas, 0);
+		pcimem_bar_classify(pdev, bar, msix_bars, ram_memtype);
+		if (!bar->flags || (bar->flags & PCIMEM_BAR_MSIX))
+			continue;
+		bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);
+		if (!bar->kmap) {
+			dev_err(&pdev->dev, "cannot map BAR%d (%s)\n", i,
+				pcimem_memtype_name(bar->memtype));
+			pcimem_bars_unmap(pd, pdev);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void pcimem_bars_unmap(struct pcimem_dev *pd, struct pci_dev *pdev)
+{
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		if (pd->bars[i].kmap)
+			pci_iounmap(pdev, pd->bars[i].kmap);
+		pd->bars[i].kmap = NULL;
+	}
+}
+
+/*
+ * Remap the BAR for the kernel with another memory type. The caller holds
+ * pd->lock for writing and has made sure no user mapping of the BAR exists.
+ * The old mapping goes first: PAT allows one type per range at a time.
+ */
+int pcimem_bar_set_memtype(struct pcimem_bar *bar, unsigned int memtype)
+{
+	struct pci_dev *pdev = bar->pd->pdev;
+	void __iomem *kmap;
+
+	if (memtype == bar->memtype)
+		return 0;
+	pci_iounmap(pdev, bar->kmap);
+	kmap = pcimem_ioremap(pdev, bar, memtype);
+	if (!kmap) {
+		bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);
+		dev_err(&pdev->dev, "cannot map BAR%u %s\n", bar->index,
+			pcimem_memtype_name(memtype));
+		return bar->kmap ? -ENOMEM : -EIO;
+	}
+	bar->kmap = kmap;
+	bar->memtype = memtype;
+	return 0;
+}
+
+/*
+ * Copy between a kernel buffer and the BAR, with the BAR's access width.
+ * The caller holds pd->lock for reading and has checked the range (and,
+ * for registers, its alignment).
+ */
+void pcimem_bar_read(struct pcimem_bar *bar, void *buf, loff_t pos, size_t n)
+{
+	void __iomem *p = bar->kmap + pos;
+	size_t i;
+
+	if (bar->flags & PCIMEM_BAR_IO) {
+		for (i = 0; i < n; i++)
+			((u8 *)buf)[i] = ioread8(p + i);
+	} else if (bar->width == 4) {
+		for (i = 0; i < n; i += 4)
+			*(u32 *)(buf + i) = ioread32(p + i);
+	} else {
+		memcpy_fromio(buf, p, n);
+	}
+}
+
+void pcimem_bar_write(struct pcimem_bar *bar, const void *buf, loff_t pos, size_t n)
+{
+	void __iomem *p = bar->kmap + pos;
+	size_t i;
+
+	if (bar->flags & PCIMEM_BAR_IO) {
+		for (i = 0; i < n; i++)
+			iowrite8(((const u8 *)buf)[i], p + i);
+	} else if (bar->width == 4) {
+		for (i = 0; i < n; i += 4)
+			iowrite32(*(const u32 *)(buf + i), p + i);
+	} else {
+		memcpy_toio(p, buf, n);
+	}
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcimem: internal declarations shared by the driver's files.
+ */
+#ifndef PCIMEM_DEV_H
+#define PCIMEM_DEV_H
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
+
+#include "uapi/pcimem.h"
+
+#ifndef PCI_IRQ_INTX
+#define PCI_IRQ_INTX	PCI_IRQ_LEGACY	/* renamed in 6.8 */
+#endif
+
+struct pcimem_dev;
+
+/* One BAR of a bound device. */
+struct pcimem_bar {
+	struct pcimem_dev *pd;
+	void __iomem *kmap;		/* kernel mapping; NULL if absent or MSI-X */
+	resource_size_t start;
+	resource_size_t size;
+	unsigned int index;
+	unsigned int flags;		/* PCIMEM_BAR_* */
+	unsigned int width;		/* access width in bytes (1: any) */
+	unsigned int memtype;		/* PCIMEM_MT_* of kmap and user mappings */
+	unsigned int def_memtype;	/* what a new open file asks for */
+	atomic_t vmas;			/* user mappings of this BAR */
+};
+
+/* What an interrupt handler needs: its device and its vector. */
+struct pcimem_vector {
+	struct pcimem_dev *pd;
+	unsigned int index;
+	char name[32];
+};
+
+/* Devices we know. driver_data of the ID table; new_id can name them. */
+enum pcimem_kind {
+	PCIMEM_IVSHMEM,
+	PCIMEM_EDU,
+};
+
+/*
+ * What a device is, for us: NULL for a device bound through new_id or
+ * driver_override that we do not know.
+ */
+struct pcimem_variant {
+	enum pcimem_kind kind;
+	unsigned int main_bar;
+};
+
+/*
+ * One bound device. The structure is reference counted through @dev: it
+ * outlives the PCI device for as long as a file is open on its node, so
+ * every operation takes @lock for reading and checks @pdev, which remove()
+ * clears under @lock held for writing before it tears anything down.
+ */
+struct pcimem_dev {
+	struct device dev;		/* class device, /dev/pcimemN */
+	struct cdev cdev;
+	struct rw_semaphore lock;
+	struct pci_dev *pdev;		/* NULL once the device is gone */
+	const struct pcimem_variant *variant;
+	struct pcimem_bar bars[PCI_STD_NUM_BARS];
+	unsigned int main_bar;
+	int minor;
+
+	/* every user mapping of the device hangs off this inode's i_mapping */
+	struct inode *inode;
+	/* address spaces whose mmap() of us may not be linked in yet */
+	struct mutex mappers_lock;
+	struct list_head mappers;
+
+	/* interrupts, counted per vector since probe */
+	unsigned int irq_mode;		/* PCIMEM_IRQ_* */
+	unsigned int vectors;
+	atomic64_t irq_total;		/* sum of irq_count[], for poll */
+	atomic64_t irq_count[PCIMEM_MAX_VECTORS];
+	wait_queue_head_t irq_wait;
+	struct pcimem_vector vec[PCIMEM_MAX_VECTORS];
+};
+
+/* State of one open file: which BAR it reaches, mapped how. */
+struct pcimem_file {
+	struct pcimem_dev *pd;
+	struct pcimem_bar *bar;
+	unsigned int memtype;
+	s64 irq_seen;			/* irq_total when last read */
+};
+
+static inline struct pcimem_dev *to_pcimem_dev(struct device *dev)
+{
+	return container_of(dev, struct pcimem_dev, dev);
+}
+
+/* pcimem_bar.c */
+int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype);
+void pcimem_bars_unmap(struct pcimem_dev *pd, struct pci_dev *pdev);
+int pcimem_bar_set_memtype(struct pcimem_bar *bar, unsigned int memtype);
+bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype);
+const char *pcimem_memtype_name(unsigned int memtype);
+int pcimem_memtype_parse(const char *s, unsigned int *memtype);
+void pcimem_bar_read(struct pcimem_bar *bar, void *buf, loff_t pos, size_t n);
+void pcimem_bar_write(struct pcimem_bar *bar, const void *buf, loff_t pos, size_t n);
+
+/* pcimem_irq.c */
+int pcimem_irq_init(struct pcimem_dev *pd);
+void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev);
+int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector);
+s32 pcimem_peer_id(struct pcimem_dev *pd);
+
+/* pcimem_mmap.c */
+int pcimem_mmap(struct file *file, struct vm_area_struct *vma);
+void pcimem_revoke_mappings(struct pcimem_dev *pd);
+
+/* pcimem_file.c */
+extern const struct file_operations pcimem_fops;
+
+/* pcimem_sysfs.c */
+extern const struct attribute_group *pcimem_groups[];
+
+/* pcimem_fs.c: an inode per device whose address space collects the VMAs */
+int pcimem_fs_init(void);
+void pcimem_fs_exit(void);
+struct inode *pcimem_fs_new_inode(void);
+
+#endif /* PCIMEM_DEV_H */

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcimem: interrupts. ivshmem-doorbell delivers one MSI-X vector per
+ * doorbell vector (or INTx through IntrMask/IntrStatus without MSI-X);
+ * ivshmem-plain has none; edu raises MSI or INTx. Handlers only count:
+ * per-vector totals since probe, which user space reads with
+ * PCIMEM_IOC_EVENTS and waits for with poll/epoll on the node.
+ */
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+
+#include "pcimem_dev.h"
+
+/* ivshmem BAR0 registers */
+#define IVSHMEM_INTR_MASK	0x00
+#define IVSHMEM_INTR_STATUS	0x04	/* reading clears it */
+#define IVSHMEM_IV_POSITION	0x08
+#define IVSHMEM_DOORBELL	0x0c
+
+/* edu BAR0 registers */
+#define EDU_IRQ_STATUS		0x24
+#define EDU_IRQ_ACK		0x64
+
+static void __iomem *pcimem_regs(struct pcimem_dev *pd)
+{
+	return pd->bars[0].kmap;
+}
+
+static void pcimem_irq_count(struct pcimem_dev *pd, unsigned int vector)
+{
+	atomic64_inc(&pd->irq_count[vector]);
+	atomic64_inc(&pd->irq_total);
+	wake_up_interruptible_all(&pd->irq_wait);
+}
+
+static irqreturn_t pcimem_msix_irq(int irq, void *data)
+{
+	struct pcimem_vector *v = data;
+
+	pcimem_irq_count(v->pd, v->index);
+	return IRQ_HANDLED;
+}
+
+/* The line may be shared: a zero IntrStatus means someone else's. */
+static irqreturn_t pcimem_ivshmem_intx_irq(int irq, void *data)
+{
+	struct pcimem_vector *v = data;
+
+	if (!ioread32(pcimem_regs(v->pd) + IVSHMEM_INTR_STATUS))
+		return IRQ_NONE;
+	pcimem_irq_count(v->pd, 0);
+	return IRQ_HANDLED;
+}
+
+/* edu wants every interrupt acknowledged, MSI included. */
+static irqreturn_t pcimem_edu_irq(int irq, void *data)
+{
+	struct pcimem_vector *v = data;
+	void __iomem *regs = pcimem_regs(v->pd);
+	u32 status = ioread32(regs + EDU_IRQ_STATUS);
+
+	if (!status)
+		return IRQ_NONE;
+	iowrite32(status, regs + EDU_IRQ_ACK);
+	pcimem_irq_count(v->pd, 0);
+	return IRQ_HANDLED;
+}
+
+/* Allocates the vectors; returns the handler to use, or NULL for none. */
+static irq_handler_t pcimem_irq_alloc(struct pcimem_dev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	int nvec;
+
+	if (!pd->variant)
+		return NULL;
+	switch (pd->variant->kind) {
+	case PCIMEM_IVSHMEM:
+		if (pdev->msix_cap) {
+			nvec = pci_alloc_irq_vectors(pdev, 1,
+						     min(pci_msix_vec_count(pdev),
+							 PCIMEM_MAX_VECTORS),
+						     PCI_IRQ_MSIX);
+			if (nvec < 0)
+				return ERR_PTR(nvec);
+			pd->irq_mode = PCIMEM_IRQ_MSIX;
+			pd->vectors = nvec;
+			return pcimem_msix_irq;
+		}
+		/* ivshmem-plain has no interrupt pin; doorbell without MSI-X does. */
+		if (!pdev->pin)
+			return NULL;
+		nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
+		if (nvec < 0)
+			return ERR_PTR(nvec);
+		pd->irq_mode = PCIMEM_IRQ_INTX;
+		pd->vectors = 1;
+		return pcimem_ivshmem_intx_irq;
+	case PCIMEM_EDU:
+		nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
+		if (nvec < 0)
+			return ERR_PTR(nvec);
+		pd->irq_mode = pdev->msi_enabled ? PCIMEM_IRQ_MSI : PCIMEM_IRQ_INTX;
+		pd->vectors = 1;
+		return pcimem_edu_irq;
+	}
+	return NULL;
+}
+
+int pcimem_irq_init(struct pcimem_dev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	unsigned long flags;
+	irq_handler_t handler;
+	unsigned int i;
+	int ret;
+
+	pd->irq_mode = PCIMEM_IRQ_NONE;
+	pd->vectors = 0;
+	handler = pcimem_irq_alloc(pd);
+	if (IS_ERR_OR_NULL(handler))
+		return PTR_ERR_OR_ZERO(handler);
+
+	flags = pd->irq_mode == PCIMEM_IRQ_INTX ? IRQF_SHARED : 0;
+	for (i = 0; i < pd->vectors; i++) {
+		struct pcimem_vector *v = &pd->vec[i];
+
+		v->pd = pd;
+		v->index = i;
+		snprintf(v->name, sizeof(v->name), "pcimem%d-%u", pd->minor, i);
+		ret = request_irq(pci_irq_vector(pdev, i), handler, flags, v->name, v);
+		if (ret) {
+			dev_err(&pdev->dev, "cannot request interrupt %u: %d\n", i, ret);
+			goto err_free;
+		}
+	}
+	if (pd->variant->kind == PCIMEM_IVSHMEM && pd->irq_mode == PCIMEM_IRQ_INTX)
+		iowrite32(1, pcimem_regs(pd) + IVSHMEM_INTR_MASK);
+	return 0;
+
+err_free:
+	while (i--)
+		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
+	pci_free_irq_vectors(pdev);
+	pd->irq_mode = PCIMEM_IRQ_NONE;
+	pd->vectors = 0;
+	return ret;
+}
+
+/* After this no handler runs, so the BARs may be unmapped. */
+void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
+{
+	unsigned int i;
+
+	if (pd->irq_mode == PCIMEM_IRQ_NONE)
+		return;
+	if (pd->variant->kind == PCIMEM_IVSHMEM && pd->irq_mode == PCIMEM_IRQ_INTX)
+		iowrite32(0, pcimem_regs(pd) + IVSHMEM_INTR_MASK);
+	for (i = 0; i < pd->vectors; i++)
+		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
+	pci_free_irq_vectors(pdev);
+}
+
+/* Called with pd->lock held and the device present. */
+int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
+{
+	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM || !pd->vectors)
+		return -EOPNOTSUPP;
+	if (peer > 0xffff || vector >= pd->vectors)
+		return -EINVAL;
+	iowrite32(peer << 16 | vector, pcimem_regs(pd) + IVSHMEM_DOORBELL);
+	return 0;
+}
+
+/* Called with pd->lock held and the device present. */
+s32 pcimem_peer_id(struct pcimem_dev *pd)
+{
+	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM)
+		return -1;
+	return ioread32(pcimem_regs(pd) + IVSHMEM_IV_POSITION);
+}
