@@ -7,7 +7,8 @@ include $(BUILD)/kernels.mk
 
 RELEASES := $(KERNEL_6_1) $(KERNEL_6_12)
 BIN := $(BUILD)/bin
-GUEST_TOOLS := $(BIN)/pcimem $(BIN)/pcimem-contract
+GUEST_TESTS := $(BIN)/pcimem-contract $(BIN)/pcimem-bar-test
+GUEST_TOOLS := $(BIN)/pcimem $(GUEST_TESTS)
 MODULE_SRC := $(wildcard drivers/*.c drivers/*.h drivers/uapi/*.h) drivers/Kbuild
 GUEST_SRC := $(wildcard ci/guest/*.sh) ci/make-initramfs.sh
 
@@ -24,9 +25,10 @@ tools:
 
 $(BIN)/pcimem: tools
 
-$(BIN)/pcimem-contract: ci/tests/pcimem-contract.c drivers/uapi/pcimem.h
+# The guest's test programs, each with the shared check and host-line code.
+$(BIN)/pcimem-%: ci/tests/pcimem-%.c ci/tests/check.c ci/tests/check.h drivers/uapi/pcimem.h
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -Idrivers/uapi -o $@ $< -lpci
+	$(CC) $(CFLAGS) -Idrivers/uapi -o $@ $< ci/tests/check.c -lpci
 
 $(BUILD)/drivers/%/pcimem.ko: $(MODULE_SRC)
 	@$(MAKE) --no-print-directory -C drivers KDIR=/usr/src/linux-headers-$* \

@@ -79,7 +79,7 @@ while read -r var _ rel; do
 		--initrd "$build/guest/$rel/initramfs.cpio.gz" --log "$log" \
 		--timeout "${TIMEOUT:-600}" --agent "$bin/ivshmem-host" \
 		--append "lab=test" \
-		--shm "$shm-a:16M" --shm "$shm-b:4M" >"$log.judge" 2>&1
+		--shm "$shm-a:16M" --shm "$shm-b:4M" --edu >"$log.judge" 2>&1
 	judged=$?
 	count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" | tr -d '\r')
 	result "[$series] the guest reached its last line" "$([ $judged -eq 2 ] && echo 1 || echo 0)"

@@ -122,6 +122,9 @@ int pcimem_irq_init(struct pcimem_dev *pd)
 	if (IS_ERR_OR_NULL(handler))
 		return PTR_ERR_OR_ZERO(handler);
 
+	/* MSI and MSI-X are writes by the device: it must master the bus. */
+	if (pd->irq_mode == PCIMEM_IRQ_MSI || pd->irq_mode == PCIMEM_IRQ_MSIX)
+		pci_set_master(pdev);
 	flags = pd->irq_mode == PCIMEM_IRQ_INTX ? IRQF_SHARED : 0;
 	for (i = 0; i < pd->vectors; i++) {
 		struct pcimem_vector *v = &pd->vec[i];
@@ -143,6 +146,7 @@ err_free:
 	while (i--)
 		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
 	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
 	pd->irq_mode = PCIMEM_IRQ_NONE;
 	pd->vectors = 0;
 	return ret;
@@ -160,6 +164,7 @@ void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 	for (i = 0; i < pd->vectors; i++)
 		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
 	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
 }
 
 /* Called with pd->lock held and the device present. */

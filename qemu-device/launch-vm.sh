@@ -6,25 +6,33 @@
 # the guest's control line with host-agent.sh, and judges the run.
 #
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
-#                [--shm FILE:SIZE]... [--append ARGS] [--timeout SECONDS]
-#                [--agent IVSHMEM_HOST] [--show]
+#                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE[:msi=off]]...
+#                [--edu] [--append ARGS] [--timeout SECONDS]
+#                [--agent IVSHMEM_HOST] [--show] [--monitor SOCKET]
 #
-# Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given; the
-# backing files must exist with their size (ivshmem-host create).
+# Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
+# --shm is ivshmem-plain on a backing file that must exist with its size
+# (ivshmem-host create); --doorbell is ivshmem-doorbell served by an
+# ivshmem server on SOCKET whose memory is FILE (for the host agent);
+# --edu is QEMU's edu device. --monitor serves the QEMU monitor on a UNIX
+# socket (for device_del and device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary.
 #
 # Exit status: 0 when the guest printed its last line and the console holds
 # no kernel report; 1 when it holds one; 2 on a time-out or no last line.
 set -u
 
-kernel= initrd= log= append= timeout=300 agent= show=
-shms=()
+kernel= initrd= log= append= timeout=300 agent= show= monitor=
+devices=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
 	--log) log=$2; shift ;;
-	--shm) shms+=("$2"); shift ;;
+	--shm) devices+=("shm:$2"); shift ;;
+	--doorbell) devices+=("doorbell:$2"); shift ;;
+	--edu) devices+=("edu") ;;
+	--monitor) monitor=$2; shift ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--agent) agent=$2; shift ;;
@@ -56,13 +64,24 @@ args=(-accel "$accel" -M pc -m 512 -smp 1 -nodefaults -display none -no-reboot
 
 slot=4
 slots=()
-for i in "${!shms[@]}"; do
-	file=${shms[$i]%:*} size=${shms[$i]##*:}
-	args+=(-object "memory-backend-file,id=shm$i,size=$size,share=on,mem-path=$file"
-	       -device "ivshmem-plain,memdev=shm$i,bus=pci.0,addr=$(printf '0x%x' $slot)")
-	slots+=("$(printf '00:%02x.0' $slot)=$file")
+for i in "${!devices[@]}"; do
+	addr=$(printf 'bus=pci.0,addr=0x%x' $slot)
+	IFS=: read -r kind a b c d <<<"${devices[$i]}"
+	case $kind in
+	shm)	args+=(-object "memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a"
+		       -device "ivshmem-plain,memdev=shm$i,$addr")
+		file=$a ;;
+	doorbell)
+		args+=(-chardev "socket,path=$a,id=bell$i"
+		       -device "ivshmem-doorbell,chardev=bell$i,vectors=$b${d:+,$d},$addr")
+		file=$c ;;
+	edu)	args+=(-device "edu,$addr")
+		file= ;;
+	esac
+	[ -n "$file" ] && slots+=("$(printf '00:%02x.0' $slot)=$file")
 	slot=$((slot + 1))
 done
+[ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server=on,wait=off")
 
 : >"$log"
 if [ -n "$agent" ]; then

@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The guest half of `make test`. The host started two ivshmem-plain devices:
+# The guest half of `make test`. The host started two ivshmem-plain devices,
 # 00:04.0 (16 MiB, an empty file) and 00:05.0 (4 MiB, which the host filled
-# with "hostdata" before boot). Every check prints one line; the host counts.
+# with "hostdata" before boot), and an edu device at 00:06.0. Every check
+# prints one line; the host counts.
 . /pcimem/lib.sh
 
 A=00:04.0
 B=00:05.0
+E=00:06.0
 hostlink_open
 
 section "PCI devices before the driver"
@@ -55,6 +57,35 @@ section "the node's contract ($A, with the host)"
 pcimem-contract --host $A "$(node_of $A)"
 section "the node's contract ($B)"
 pcimem-contract "$(node_of $B)"
+
+section "edu, register BARs and memory types"
+check "lspci -k: edu at $E is bound to pcimem" bound_to_pcimem $E
+check "edu at $E is /dev/pcimem2" test "$(node_of $E)" = /dev/pcimem2
+pcimem-bar-test "$(node_of $A)" $A "$(node_of $E)"
+
+section "module parameters"
+check "rmmod pcimem" rmmod pcimem
+check "insmod pcimem.ko ram_memtype=wc" insmod "$KO" ram_memtype=wc
+check "the parameter reads back as wc" \
+	test "$(cat /sys/module/pcimem/parameters/ram_memtype)" = wc
+check "sysfs: BAR2 of $A is mapped write-combining" \
+	grep -qx "2 ram 16777216 wc mmap" /sys/class/pcimem/pcimem0/bars
+check "sysfs: BAR0 of $A stays uncached registers" \
+	grep -qx "0 regs 256 uc no-mmap" /sys/class/pcimem/pcimem0/bars
+check "wc: $A still verifies through mmap" pcimem verify "$(node_of $A)" abcd
+check "rmmod pcimem" rmmod pcimem
+# busybox insmod exits with the errno: 22, EINVAL.
+expect_fail "insmod with ram_memtype=fast is refused (EINVAL)" 22 "Invalid argument" \
+	insmod "$KO" ram_memtype=fast
+check "the kernel log names the bad value" \
+	sh -c "dmesg | grep -q 'ram_memtype: \"fast\" is not uc, wc or wb'"
+check "insmod pcimem.ko (defaults)" insmod "$KO"
+check "sysfs: BAR2 defaults to write-back" \
+	grep -qx "2 ram 16777216 wb mmap" /sys/class/pcimem/pcimem0/bars
+check "sysfs: peer_id of plain ivshmem is 0, irq_mode none" \
+	test "$(cat /sys/class/pcimem/pcimem0/peer_id)/$(cat /sys/class/pcimem/pcimem0/irq_mode)" = 0/none
+check "sysfs: edu uses one MSI vector" \
+	test "$(cat /sys/class/pcimem/pcimem2/irq_mode)/$(cat /sys/class/pcimem/pcimem2/vectors)" = msi/1
 
 section "the pcimem tool"
 check "write then read 64 bits through mmap" \

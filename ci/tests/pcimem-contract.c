@@ -16,38 +16,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pci/pci.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "pcimem.h"
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-/* The call failed, and with exactly this errno. */
-static int failed_with(long ret, int want)
-{
-	return ret == -1 && errno == want;
-}
 
 static void *map(int fd, size_t len, int prot, int flags, off_t off)
 {
@@ -265,37 +242,6 @@ static void check_ioctl(int fd)
 	      "PCIMEM_IOC_INFO with a bad pointer fails with EFAULT");
 }
 
-/* One request to the host agent on ttyS1; returns 0 when it answered RC 0. */
-static int host(const char *fmt, ...)
-{
-	static int fd = -1;
-	char req[256], reply[256];
-	size_t n = 0;
-	va_list ap;
-	int len;
-
-	if (fd < 0) {
-		struct termios t;
-
-		fd = open("/dev/ttyS1", O_RDWR | O_NOCTTY);
-		if (fd < 0 || tcgetattr(fd, &t))
-			return -1;
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-	va_start(ap, fmt);
-	len = vsnprintf(req, sizeof(req) - 1, fmt, ap);
-	va_end(ap);
-	req[len++] = '\n';
-	if (write(fd, req, len) != len)
-		return -1;
-	while (n < sizeof(reply) - 1 && read(fd, reply + n, 1) == 1 && reply[n] != '\n')
-		n++;
-	reply[n] = 0;
-	printf("    host: %s\n", reply);
-	return strncmp(reply, "RC 0", 4) ? -1 : 0;
-}
-
 static void check_host(int fd, size_t size, const char *slot)
 {
 	char token[32], seen[32], keep[32];
@@ -355,7 +301,7 @@ int main(int argc, char **argv)
 		check(ioctl(fd, PCIMEM_IOC_INFO, &info) == 0, "%s: PCIMEM_IOC_INFO", node);
 		check_host(fd, info.bar_size, slot);
 		close(fd);
-		return failures ? 1 : 0;
+		return check_failures() ? 1 : 0;
 	}
 	check_info(fd, node, &info);
 	check_mmap(fd, info.bar_size, page);
@@ -365,5 +311,5 @@ int main(int argc, char **argv)
 	if (slot)
 		check_host(fd, info.bar_size, slot);
 	close(fd);
-	return failures ? 1 : 0;
+	return check_failures() ? 1 : 0;
 }
