@@ -56,8 +56,10 @@ suite() {
 
 echo "== host: unit tests =="
 suite "region: " "$bin/region-test"
+suite "mailbox: " "$bin/mailbox-test"
 suite "server: " "$bin/ivshmem-server-test"
 suite "host tools: " "$here/host-tests.sh" "$bin"
+suite "host peers: " "$here/host-peer-tests.sh" "$bin"
 suite "lint: " "$here/lint.sh"
 
 # kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".

@@ -2,7 +2,8 @@
 /*
  * ivshmem-host: the host side of pcimem's ivshmem tests. Works on the
  * file backing the ivshmem device's shared memory (e.g. /dev/shm/NAME)
- * with the same commands pcimem offers inside the guest.
+ * with the same commands pcimem offers inside the guest, or joins an
+ * ivshmem server as a peer (see userspace/host-peer.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "host-peer.h"
 #include "region.h"
 
 static const struct command *const file_commands[] = {
@@ -30,24 +32,34 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ivshmem-host [--rw] COMMAND FILE [ARGS...]\n"
+		"       ivshmem-host [--rw] peer SOCKET COMMAND [ARGS...]\n"
 		"\n"
 		"  %-32s %s\n"
 		"  %-32s %s\n",
 		"create FILE SIZE", "create FILE of SIZE bytes (a power of two), zeroed",
 		"info FILE", "show the size of FILE");
 	command_print_help(file_commands, "FILE", out);
+	host_peer_help(out);
 	fputs("\n"
 	      "  --rw       access FILE with pread/pwrite instead of mmap\n"
 	      "  -h, --help show this help\n"
 	      "\n"
 	      "FILE     the shared memory backing file, e.g. /dev/shm/NAME\n"
+	      "SOCKET   an ivshmem server's socket: the host joins it as a peer and\n"
+	      "         gets its shared memory and doorbells\n"
+	      "PEER     peer ID, 0-65535; VECTOR: doorbell vector of the server\n"
+	      "ping, pong  mailbox at --offset (default 1M) of the shared memory,\n"
+	      "         doorbell --vector (default 0), --count messages (default 1),\n"
+	      "         --timeout MS per message (default 10000); start pong first\n"
 	      "OFFSET   decimal, 0x hex or 0 octal; SIZE, LENGTH may end in K, M or G\n"
 	      "WIDTH    access size in bits: 8, 16, 32 or 64 (default 32)\n"
 	      "PATTERN, STRING  text stands for its bytes (abcd), hex:... for raw\n"
 	      "         bytes (hex:deadbeef); fill repeats PATTERN from offset 0\n"
 	      "\n"
-	      "exit status: 0 success, 1 verify/expect mismatch, 2 usage error or\n"
-	      "bad argument, 3 no such file, 4 permission denied, 5 other error\n",
+	      "exit status: 0 success, 1 verify/expect mismatch, wait or ping/pong\n"
+	      "timeout or protocol mismatch, 2 usage error or bad argument, 3 no such\n"
+	      "file, no server, no such peer (or it left), 4 permission denied,\n"
+	      "5 other error\n",
 	      out);
 }
 
@@ -143,7 +155,7 @@ int main(int argc, char **argv)
 	bool rw;
 	int err;
 
-	if (!cli_options(argc, argv, usage, &rw, &err))
+	if (!cli_options(argc, argv, usage, NULL, &rw, &err))
 		return err;
 	name = argv[optind++];
 	argc -= optind;
@@ -156,6 +168,8 @@ int main(int argc, char **argv)
 		}
 		return cmd_create(argv[0], argv[1]);
 	}
+	if (!strcmp(name, "peer"))
+		return host_peer_main(argc, argv, rw);
 	if (!strcmp(name, "info")) {
 		if (argc != 1) {
 			cli_error(NULL, "usage: ivshmem-host info FILE");

@@ -8,21 +8,21 @@
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE[:msi=off]]...
 #                [--edu] [--append ARGS] [--timeout SECONDS]
-#                [--agent IVSHMEM_HOST] [--show] [--monitor SOCKET]
+#                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
 # --shm is ivshmem-plain on a backing file that must exist with its size
 # (ivshmem-host create); --doorbell is ivshmem-doorbell served by an
 # ivshmem server on SOCKET whose memory is FILE (for the host agent);
-# --edu is QEMU's edu device. --monitor serves the QEMU monitor on a UNIX
-# socket (for device_del and device_add).
+# --edu is QEMU's edu device. With --agent, the host agent serves the
+# guest's ttyS1 and drives QEMU's monitor (device_del, device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary.
 #
 # Exit status: 0 when the guest printed its last line and the console holds
 # no kernel report; 1 when it holds one; 2 on a time-out or no last line.
 set -u
 
-kernel= initrd= log= append= timeout=300 agent= show= monitor=
+kernel= initrd= log= append= timeout=300 agent= show=
 devices=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -32,7 +32,6 @@ while [ $# -gt 0 ]; do
 	--shm) devices+=("shm:$2"); shift ;;
 	--doorbell) devices+=("doorbell:$2"); shift ;;
 	--edu) devices+=("edu") ;;
-	--monitor) monitor=$2; shift ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--agent) agent=$2; shift ;;
@@ -65,29 +64,32 @@ args=(-accel "$accel" -M pc -m 512 -smp 1 -nodefaults -display none -no-reboot
 slot=4
 slots=()
 for i in "${!devices[@]}"; do
-	addr=$(printf 'bus=pci.0,addr=0x%x' $slot)
+	addr=$(printf 'bus=pci.0,addr=0x%x,id=dev%x' $slot $slot)
 	IFS=: read -r kind a b c d <<<"${devices[$i]}"
 	case $kind in
-	shm)	args+=(-object "memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a"
-		       -device "ivshmem-plain,memdev=shm$i,$addr")
+	shm)	args+=(-object "memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a")
+		device="ivshmem-plain,memdev=shm$i,$addr"
 		file=$a ;;
 	doorbell)
-		args+=(-chardev "socket,path=$a,id=bell$i"
-		       -device "ivshmem-doorbell,chardev=bell$i,vectors=$b${d:+,$d},$addr")
+		args+=(-chardev "socket,path=$a,id=bell$i")
+		device="ivshmem-doorbell,chardev=bell$i,vectors=$b${d:+,$d},$addr"
 		file=$c ;;
-	edu)	args+=(-device "edu,$addr")
+	edu)	device="edu,$addr"
 		file= ;;
 	esac
-	[ -n "$file" ] && slots+=("$(printf '00:%02x.0' $slot)=$file")
+	args+=(-device "$device")
+	pci=$(printf '00:%02x.0' $slot)
+	[ -n "$file" ] && slots+=("$pci=$file")
+	slots+=("$pci@$device")
 	slot=$((slot + 1))
 done
-[ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server=on,wait=off")
 
 : >"$log"
 if [ -n "$agent" ]; then
-	mkfifo "$work/ctl.in" "$work/ctl.out"
-	args+=(-chardev "pipe,id=ctl,path=$work/ctl" -serial chardev:ctl)
-	"$here/host-agent.sh" "$work/ctl" "$agent" "$log.agent" "${slots[@]}" &
+	mkfifo "$work/ctl.in" "$work/ctl.out" "$work/mon.in" "$work/mon.out"
+	args+=(-chardev "pipe,id=ctl,path=$work/ctl" -serial chardev:ctl
+	       -chardev "pipe,id=mon,path=$work/mon" -mon chardev=mon,mode=readline)
+	"$here/host-agent.sh" "$work/ctl" "$agent" "$log.agent" "$work/mon" "${slots[@]}" &
 	pids+=($!)
 fi
 

@@ -46,19 +46,28 @@ int cli_fail(const char *subject, int err)
 	return cli_errno_exit(err);
 }
 
+#define MAX_OPTIONS	16
+
 bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
-		 bool *rw, int *exit_code)
+		 const struct cli_extra_options *extra, bool *rw,
+		 int *exit_code)
 {
-	static const struct option options[] = {
+	static const struct option common[] = {
 		{ "rw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
 	};
+	struct option options[MAX_OPTIONS + 1] = { { 0 } };
+	size_t n = 0;
 	int opt;
+
+	for (; n < sizeof(common) / sizeof(common[0]); n++)
+		options[n] = common[n];
+	for (opt = 0; extra && extra->options[opt].name && n < MAX_OPTIONS; opt++)
+		options[n++] = extra->options[opt];
 
 	*rw = false;
 	opterr = 0;	/* our own messages, with our own prefix */
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			*rw = true;
@@ -67,11 +76,22 @@ bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
 			usage(stdout);
 			*exit_code = EXIT_OK;
 			return false;
-		default:
+		case ':':
+			cli_error(NULL, "option '%s' needs a value (see %s --help)",
+				  argv[optind - 1], program_invocation_short_name);
+			*exit_code = EXIT_USAGE;
+			return false;
+		case '?':
 			cli_error(NULL, "unknown option '%s' (see %s --help)",
 				  argv[optind - 1], program_invocation_short_name);
 			*exit_code = EXIT_USAGE;
 			return false;
+		default:
+			if (!extra || !extra->handle(opt, optarg, extra->ctx)) {
+				*exit_code = EXIT_USAGE;
+				return false;
+			}
+			break;
 		}
 	}
 	if (optind >= argc) {
@@ -80,6 +100,105 @@ bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
 		return false;
 	}
 	return true;
+}
+
+static const struct {
+	enum cli_command_option bit;
+	const char *name;
+	bool has_value;
+} command_options[] = {
+	{ CLI_OPT_COUNT, "count", true },
+	{ CLI_OPT_TIMEOUT, "timeout", true },
+	{ CLI_OPT_OFFSET, "offset", true },
+	{ CLI_OPT_VECTOR, "vector", true },
+	{ CLI_OPT_LATENCY, "latency", false },
+};
+
+static bool command_option_value(enum cli_command_option bit,
+				 const char *value,
+				 struct cli_command_options *o)
+{
+	uint64_t v;
+
+	switch (bit) {
+	case CLI_OPT_COUNT:
+		if (!cli_parse_u64("count", value, &v))
+			return false;
+		if (!v) {
+			cli_error(NULL, "bad count '%s': must be at least 1", value);
+			return false;
+		}
+		o->count = v;
+		return true;
+	case CLI_OPT_TIMEOUT:
+		if (!cli_parse_max("timeout (ms)", value, CLI_TIMEOUT_MAX_MS, &v))
+			return false;
+		o->timeout_ms = (int)v;
+		return true;
+	case CLI_OPT_OFFSET:
+		return cli_parse_size("offset", value, &o->offset);
+	case CLI_OPT_VECTOR:
+		if (!cli_parse_max("vector", value, 63, &v))
+			return false;
+		o->vector = (unsigned int)v;
+		return true;
+	case CLI_OPT_LATENCY:
+		o->latency = true;
+		return true;
+	}
+	return false;
+}
+
+int cli_command_options(const char *command, int argc, char **argv,
+			unsigned int allowed, struct cli_command_options *o)
+{
+	bool options_done = false;
+	int i, npos = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *name, *value, *eq;
+		size_t k, len;
+
+		if (options_done || strncmp(arg, "--", 2)) {
+			argv[npos++] = argv[i];
+			continue;
+		}
+		if (!arg[2]) {
+			options_done = true;
+			continue;
+		}
+		name = arg + 2;
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		for (k = 0; k < sizeof(command_options) / sizeof(command_options[0]); k++)
+			if ((allowed & command_options[k].bit) &&
+			    strlen(command_options[k].name) == len &&
+			    !strncmp(command_options[k].name, name, len))
+				break;
+		if (k == sizeof(command_options) / sizeof(command_options[0])) {
+			cli_error(NULL, "%s: unknown option '%s' (see %s --help)",
+				  command, arg, program_invocation_short_name);
+			return -1;
+		}
+		if (!command_options[k].has_value) {
+			if (eq) {
+				cli_error(NULL, "%s: option '--%s' takes no value",
+					  command, command_options[k].name);
+				return -1;
+			}
+			value = NULL;
+		} else if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			cli_error(NULL, "%s: option '%s' needs a value", command, arg);
+			return -1;
+		}
+		if (!command_option_value(command_options[k].bit, value, o))
+			return -1;
+	}
+	return npos;
 }
 
 bool cli_strtou64(const char *s, int base, uint64_t *v)
@@ -114,6 +233,19 @@ bool cli_parse_u64(const char *what, const char *s, uint64_t *v)
 		cli_error(NULL, "bad %s '%s': not a non-negative number (decimal, 0x hex, 0 octal)",
 			  what, s);
 	return false;
+}
+
+bool cli_parse_max(const char *what, const char *s, uint64_t max,
+		   uint64_t *v)
+{
+	if (!cli_parse_u64(what, s, v))
+		return false;
+	if (*v > max) {
+		cli_error(NULL, "bad %s '%s': larger than %llu", what, s,
+			  (unsigned long long)max);
+		return false;
+	}
+	return true;
 }
 
 bool cli_parse_size(const char *what, const char *s, uint64_t *v)

@@ -6,6 +6,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,12 +51,53 @@ int cli_errno_exit(int err);
 int cli_fail(const char *subject, int err);
 
 /*
- * Parse the common options, [--rw] [-h | --help], up to the command.
- * Returns true with optind at the command, or false with *exit_code to
- * exit with (after --help, or a bad or missing command).
+ * A tool's own global options on top of --rw and --help: getopt_long
+ * entries (NULL-terminated by name) with values other than 'r' and 'h',
+ * and a handler that returns false after saying why an argument is bad.
+ */
+struct cli_extra_options {
+	const struct option *options;
+	bool (*handle)(int opt, const char *arg, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Parse the global options, [--rw] [-h | --help] and @extra (may be NULL),
+ * up to the command. Returns true with optind at the command, or false
+ * with *exit_code to exit with (after --help, or a bad or missing command).
  */
 bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
-		 bool *rw, int *exit_code);
+		 const struct cli_extra_options *extra, bool *rw,
+		 int *exit_code);
+
+/* Options a command may take after its arguments (a mask of these). */
+enum cli_command_option {
+	CLI_OPT_COUNT	= 1 << 0,	/* --count N, N >= 1 */
+	CLI_OPT_TIMEOUT	= 1 << 1,	/* --timeout MS */
+	CLI_OPT_OFFSET	= 1 << 2,	/* --offset OFF */
+	CLI_OPT_VECTOR	= 1 << 3,	/* --vector V */
+	CLI_OPT_LATENCY	= 1 << 4,	/* --latency */
+};
+
+#define CLI_TIMEOUT_MAX_MS	(24 * 3600 * 1000)	/* one day */
+
+/* Values of the command options; the caller sets the defaults. */
+struct cli_command_options {
+	uint64_t count;
+	int timeout_ms;		/* -1: wait forever */
+	uint64_t offset;
+	unsigned int vector;
+	bool latency;
+};
+
+/*
+ * Take the options in @allowed out of @argv (options and arguments may
+ * mix; "--" ends the options; "--name=value" works too). The remaining
+ * arguments are moved to the front of @argv in order. Returns their
+ * number, or -1 after printing why an option is bad or unknown.
+ */
+int cli_command_options(const char *command, int argc, char **argv,
+			unsigned int allowed, struct cli_command_options *o);
 
 /* Quiet strtoull(base) with full checks: digits only, no junk, no overflow. */
 bool cli_strtou64(const char *s, int base, uint64_t *v);
@@ -63,6 +105,9 @@ bool cli_strtou64(const char *s, int base, uint64_t *v);
 /* Parsers: return true on success, else print why and return false. */
 bool cli_parse_u64(const char *what, const char *s, uint64_t *v);
 bool cli_parse_size(const char *what, const char *s, uint64_t *v);
+/* A number no larger than @max ("bad vector '70': larger than 63"). */
+bool cli_parse_max(const char *what, const char *s, uint64_t max,
+		   uint64_t *v);
 bool cli_parse_width(const char *s, unsigned int *bytes);
 bool cli_parse_pattern(const char *s, struct pattern *p);
 

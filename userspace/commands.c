@@ -39,12 +39,38 @@ static int check_range(const struct region *r, uint64_t off, uint64_t len)
 static int check_access(const struct region *r, uint64_t off,
 			unsigned int width)
 {
+	if (r->access_width > 1 && width != r->access_width) {
+		cli_error(r->name, "%s holds registers: %u-bit accesses only, not %u-bit",
+			  r->what, r->access_width * 8, width * 8);
+		return EXIT_USAGE;
+	}
 	if (off % width) {
 		cli_error(r->name, "offset 0x%llx not aligned to a %u-bit access",
 			  (unsigned long long)off, width * 8);
 		return EXIT_USAGE;
 	}
 	return check_range(r, off, width);
+}
+
+/* Registers are reached in whole accesses only. */
+static int check_registers(const struct region *r, uint64_t off,
+			   uint64_t len)
+{
+	unsigned int w = r->access_width;
+
+	if (w <= 1 || (!(off % w) && !(len % w)))
+		return EXIT_OK;
+	cli_error(r->name, "%s holds registers: offset 0x%llx and length 0x%llx must be multiples of %u bytes",
+		  r->what, (unsigned long long)off, (unsigned long long)len, w);
+	return EXIT_USAGE;
+}
+
+int command_refuse_registers(const struct command *c, const char *name,
+			     const char *what)
+{
+	cli_error(name, "%s holds registers: %s applies to memory only, not registers",
+		  what, c->name);
+	return EXIT_USAGE;
 }
 
 static int io_error(const struct region *r, int err)
@@ -98,6 +124,8 @@ static int run_dump(const struct region *r, const struct command_args *a)
 	if (!a->has_length && a->offset < r->size && len > r->size - a->offset)
 		len = r->size - a->offset;
 	err = check_range(r, a->offset, len);
+	if (!err)
+		err = check_registers(r, a->offset, len);
 	if (err)
 		return err;
 	err = region_dump(r, a->offset, len, stdout);
@@ -164,6 +192,8 @@ static int run_fill(const struct region *r, const struct command_args *a)
 {
 	int err;
 
+	if (r->access_width > 1)
+		return command_refuse_registers(&command_fill, r->name, r->what);
 	err = region_fill(r, a->pattern.bytes, a->pattern.len);
 	if (err)
 		return io_error(r, err);
@@ -177,6 +207,9 @@ static int run_verify(const struct region *r, const struct command_args *a)
 	struct region_mismatch m;
 	int err;
 
+	if (r->access_width > 1)
+		return command_refuse_registers(&command_verify, r->name,
+						r->what);
 	err = region_verify(r, a->pattern.bytes, a->pattern.len, &m);
 	if (err)
 		return io_error(r, err);
@@ -209,6 +242,8 @@ static int run_expect(const struct region *r, const struct command_args *a)
 	int err;
 
 	err = check_range(r, a->offset, len);
+	if (!err)
+		err = check_registers(r, a->offset, len);
 	if (err)
 		return err;
 	err = region_read_bytes(r, a->offset, found, len);
@@ -231,6 +266,8 @@ static int run_put(const struct region *r, const struct command_args *a)
 	int err;
 
 	err = check_range(r, a->offset, a->pattern.len);
+	if (!err)
+		err = check_registers(r, a->offset, a->pattern.len);
 	if (err)
 		return err;
 	err = region_write_bytes(r, a->offset, a->pattern.bytes, a->pattern.len);
@@ -263,14 +300,14 @@ const struct command command_write = {
 const struct command command_fill = {
 	.name = "fill", .usage = "PATTERN",
 	.help = "repeat PATTERN over the whole region",
-	.min_args = 1, .max_args = 1, .writes = true,
+	.min_args = 1, .max_args = 1, .writes = true, .memory_only = true,
 	.parse = parse_pattern, .run = run_fill,
 };
 
 const struct command command_verify = {
 	.name = "verify", .usage = "PATTERN",
 	.help = "check the whole region holds PATTERN repeated (exit 1 if not)",
-	.min_args = 1, .max_args = 1,
+	.min_args = 1, .max_args = 1, .memory_only = true,
 	.parse = parse_pattern, .run = run_verify,
 };
 

@@ -39,6 +39,7 @@ struct command {
 	int min_args;		/* arguments after the target */
 	int max_args;
 	bool writes;		/* needs the target opened read-write */
+	bool memory_only;	/* patterns: not for registers */
 	bool (*parse)(int argc, char **argv, struct command_args *a);
 	int (*run)(const struct region *r, const struct command_args *a);
 };
@@ -62,6 +63,10 @@ const struct command *command_find(const struct command *const *list,
  */
 bool command_parse(const struct command *c, const char *target,
 		   int argc, char **argv, struct command_args *a);
+
+/* "BAR0 holds registers: fill applies to memory only": exit code 2. */
+int command_refuse_registers(const struct command *c, const char *name,
+			     const char *what);
 
 /* One "  name TARGET usage  help" line per command. */
 void command_print_help(const struct command *const *list,

@@ -107,8 +107,8 @@ static void check_phase(struct fixture *f)
 		if (buf[i] != PATTERN[i % PATLEN])
 			break;
 	check(i == BIG_SIZE, name(f, "pattern phase over a non-multiple size"),
-	      "byte at 0x%zx is 0x%02x, expected 0x%02x", i, buf[i],
-	      PATTERN[i % PATLEN]);
+	      "byte at 0x%zx is 0x%02x, expected 0x%02x", i,
+	      i < BIG_SIZE ? buf[i] : 0, PATTERN[i % PATLEN]);
 }
 
 static void test_fill_verify(enum region_mode mode)
@@ -255,6 +255,49 @@ static void test_dump(enum region_mode mode)
 	fixture_close(&f);
 }
 
+/* A register region: whole 32-bit accesses only, bytes in memory order. */
+static void test_registers(enum region_mode mode)
+{
+	static const char init[] = "0123456789abcdef";
+	unsigned char buf[16];
+	struct fixture f;
+	uint64_t v = 0;
+	int err;
+
+	if (!fixture_open(&f, mode, 256, init, sizeof(init) - 1)) {
+		check(false, "fixture", "cannot set up a temporary file");
+		return;
+	}
+	f.r.access_width = 4;
+
+	err = region_read_bytes(&f.r, 0, buf, 16);
+	check(!err && !memcmp(buf, init, 16),
+	      name(&f, "registers: 16 bytes read as four 32-bit loads"),
+	      "err %d", err);
+	err = region_read_bytes(&f.r, 2, buf, 4);
+	check(err == -EINVAL, name(&f, "registers: unaligned byte read refused"),
+	      "got %d", err);
+	err = region_read_bytes(&f.r, 0, buf, 6);
+	check(err == -EINVAL, name(&f, "registers: partial register refused"),
+	      "got %d", err);
+	err = region_write_bytes(&f.r, 4, "WXYZ", 4);
+	if (pread(f.raw, buf, 8, 0) != 8)
+		perror("pread");
+	check(!err && !memcmp(buf, "0123WXYZ", 8),
+	      name(&f, "registers: 4 bytes written as one 32-bit store"),
+	      "err %d", err);
+	err = region_read_value(&f.r, 0, 1, &v);
+	check(err == -EINVAL, name(&f, "registers: 8-bit read refused"),
+	      "got %d", err);
+	err = region_write_value(&f.r, 8, 8, 1);
+	check(err == -EINVAL, name(&f, "registers: 64-bit write refused"),
+	      "got %d", err);
+	err = region_read_value(&f.r, 4, 4, &v);
+	check(!err && v == 0x5a595857, name(&f, "registers: 32-bit read"),
+	      "err %d, 0x%llx", err, (unsigned long long)v);
+	fixture_close(&f);
+}
+
 int main(void)
 {
 	static const enum region_mode modes[] = { REGION_MMAP, REGION_FD };
@@ -264,6 +307,7 @@ int main(void)
 		test_fill_verify(modes[i]);
 		test_values(modes[i]);
 		test_dump(modes[i]);
+		test_registers(modes[i]);
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

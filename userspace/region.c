@@ -27,6 +27,7 @@ int region_init(struct region *r, const char *name, const char *what,
 		.writable = writable,
 		.mode = mode,
 		.size = size,
+		.access_width = 1,
 	};
 	if (mode != REGION_MMAP || size == 0)
 		return 0;
@@ -79,6 +80,63 @@ static int fd_transfer(const struct region *r, uint64_t off, void *buf,
 	return 0;
 }
 
+static bool registers(const struct region *r)
+{
+	return r->access_width > 1;
+}
+
+/* @v's @width low-order bytes as they lie in memory, and back. */
+static void value_to_bytes(uint64_t v, unsigned int width, unsigned char *b)
+{
+	union { uint8_t b; uint16_t w; uint32_t l; uint64_t q; } u;
+
+	switch (width) {
+	case 1: u.b = (uint8_t)v; break;
+	case 2: u.w = (uint16_t)v; break;
+	case 4: u.l = (uint32_t)v; break;
+	default: u.q = v; break;
+	}
+	memcpy(b, &u, width);
+}
+
+static uint64_t bytes_to_value(const unsigned char *b, unsigned int width)
+{
+	union { uint8_t b; uint16_t w; uint32_t l; uint64_t q; } u;
+
+	memcpy(&u, b, width);
+	switch (width) {
+	case 1: return u.b;
+	case 2: return u.w;
+	case 4: return u.l;
+	default: return u.q;
+	}
+}
+
+/* Byte copy over registers: one access of the region's width each. */
+static int register_copy(const struct region *r, uint64_t off,
+			 unsigned char *buf, size_t len, bool write)
+{
+	unsigned int w = r->access_width;
+	uint64_t v = 0;
+	size_t i;
+	int err;
+
+	if (off % w || len % w)
+		return -EINVAL;
+	for (i = 0; i < len; i += w) {
+		if (write)
+			err = region_write_value(r, off + i, w,
+						 bytes_to_value(buf + i, w));
+		else
+			err = region_read_value(r, off + i, w, &v);
+		if (err)
+			return err;
+		if (!write)
+			value_to_bytes(v, w, buf + i);
+	}
+	return 0;
+}
+
 int region_read_bytes(const struct region *r, uint64_t off, void *buf,
 		      size_t len)
 {
@@ -86,6 +144,8 @@ int region_read_bytes(const struct region *r, uint64_t off, void *buf,
 		return -ERANGE;
 	if (len == 0)
 		return 0;
+	if (registers(r))
+		return register_copy(r, off, buf, len, false);
 	if (r->mode == REGION_FD)
 		return fd_transfer(r, off, buf, len, false);
 	memcpy(buf, (const void *)(r->map + off), len);
@@ -101,6 +161,8 @@ int region_write_bytes(const struct region *r, uint64_t off,
 		return -EBADF;
 	if (len == 0)
 		return 0;
+	if (registers(r))
+		return register_copy(r, off, (void *)buf, len, true);
 	if (r->mode == REGION_FD)
 		return fd_transfer(r, off, (void *)buf, len, true);
 	memcpy((void *)(r->map + off), buf, len);
@@ -111,6 +173,8 @@ static int check_access(const struct region *r, uint64_t off,
 			unsigned int width)
 {
 	if (width != 1 && width != 2 && width != 4 && width != 8)
+		return -EINVAL;
+	if (registers(r) && width != r->access_width)
 		return -EINVAL;
 	if (off % width)
 		return -EINVAL;

@@ -28,6 +28,13 @@ struct region {
 	enum region_mode mode;
 	volatile unsigned char *map;	/* REGION_MMAP only */
 	uint64_t size;
+	/*
+	 * 1 for memory. Registers (e.g. 4) take accesses of exactly this
+	 * many bytes at multiples of it: the byte copies below then go
+	 * register by register, and other widths are -EINVAL. Set by the
+	 * caller after region_init().
+	 */
+	unsigned int access_width;
 };
 
 /* First mismatch and count of bad bytes found by region_verify(). */
@@ -50,13 +57,15 @@ bool region_contains(const struct region *r, uint64_t off, uint64_t len);
 
 /* One access of @width bytes (1, 2, 4, 8) at @off aligned to @width:
  * a single volatile load/store, or a single pread/pwrite. -EINVAL if
- * @width is bad or @off unaligned, -ERANGE if outside the region. */
+ * @width is bad (or not the region's access width) or @off unaligned,
+ * -ERANGE if outside the region. */
 int region_read_value(const struct region *r, uint64_t off,
 		      unsigned int width, uint64_t *value);
 int region_write_value(const struct region *r, uint64_t off,
 		       unsigned int width, uint64_t value);
 
-/* Plain byte copies; -ERANGE if outside the region. */
+/* Plain byte copies; -ERANGE if outside the region, -EINVAL if @off or
+ * @len is not a multiple of the region's access width. */
 int region_read_bytes(const struct region *r, uint64_t off, void *buf,
 		      size_t len);
 int region_write_bytes(const struct region *r, uint64_t off,

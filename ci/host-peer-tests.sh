@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The host as ivshmem peers, without a VM: our ivshmem server on a
+# temporary socket, and `ivshmem-host peer` clients ringing each other and
+# bouncing mailbox messages (the protocol pcimem ping/pong speak in a
+# guest). One line per check; every command is bounded by a timeout, and
+# the server and its socket are gone when the script exits.
+#
+#   host-peer-tests.sh BIN_DIR
+set -u
+bin=$1
+host=$bin/ivshmem-host
+server=$bin/ivshmem-server
+limit=20			# seconds, for any one command
+dir=$(mktemp -d /tmp/host-peer-tests.XXXXXX)
+sock=$dir/sock
+server_pid=
+bg_pids=()
+failed=0
+
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}" $server_pid; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${bg_pids[@]}" $server_pid; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $1"; }
+fail() { echo "FAIL - $1: $2"; failed=$((failed + 1)); }
+
+# t NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC and prints PATTERN.
+t() {
+	local name=$1 want=$2 pat=$3 out rc
+	shift 3
+	out=$(timeout "$limit" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" <<<"$out"; then
+		ok "$name"
+	else
+		fail "$name" "exit $rc (want $want): $out"
+	fi
+}
+
+# bg NAME CMD...: start CMD in the background, output in $dir/NAME.
+bg() {
+	local name=$1
+	shift
+	timeout "$limit" "$@" >"$dir/$name" 2>&1 &
+	bg_pids+=($!)
+	last_pid=$!
+}
+
+# finish NAME PID WANT_RC PATTERN: the background CMD ended so.
+finish() {
+	local name=$1 pid=$2 want=$3 pat=$4 rc
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" "$dir/$name"; then
+		ok "$name"
+	else
+		fail "$name" "exit $rc (want $want): $(cat "$dir/$name")"
+	fi
+}
+
+# peers_up N: wait until N other peers are connected, the same in two
+# looks 0.1 s apart (a client that just exited may linger a moment);
+# their IDs in $ids, the `peers` lines in $peers.
+peers_up() {
+	local i last=none
+	for i in $(seq 100); do
+		peers=$(timeout "$limit" "$host" peer "$sock" peers 2>/dev/null)
+		if [ "$(grep -c '^peer ' <<<"$peers")" -eq "$1" ] &&
+		   [ "$peers" = "$last" ]; then
+			ids=$(sed -n 's/^peer \([0-9]*\):.*/\1/p' <<<"$peers")
+			return 0
+		fi
+		last=$peers
+		sleep 0.1
+	done
+	ids=
+	return 1
+}
+
+"$server" -F -S "$sock" -n 4 -l 4M -m /dev/shm >"$dir/server.log" 2>&1 &
+server_pid=$!
+# Listening once a peer can join (the socket file comes before listen()).
+for i in $(seq 50); do
+	timeout "$limit" "$host" peer "$sock" id >/dev/null 2>&1 && break
+	sleep 0.1
+done
+if [ "$i" -eq 50 ]; then
+	fail "ivshmem-server listens on $sock" "$(cat "$dir/server.log")"
+	exit 1
+fi
+ok "ivshmem-server -F -n 4 -l 4M -m /dev/shm listens"
+
+t "id prints a peer ID" 0 "^[0-9][0-9]*$" "$host" peer "$sock" id
+# Peers that left are gone once the server has seen them go.
+peers_up 0 && ok "peers lists nobody when nobody else is connected" ||
+	fail "peers lists nobody when nobody else is connected" "'$peers'"
+
+# Two host peers bouncing 100 messages.
+bg "pong answers 100 messages" "$host" peer "$sock" pong --count 100
+pong_pid=$last_pid
+if peers_up 1 && [ "$peers" = "peer $ids: 4 vectors" ]; then
+	ok "pong is connected as peer $ids with 4 vectors"
+	t "ping: 100 round trips through the mailbox and doorbells" 0 \
+		"^ping: 100 round trips ok$" "$host" peer "$sock" ping "$ids" --count 100
+else
+	fail "pong is connected with 4 vectors" "peers: '$peers'"
+fi
+finish "pong answers 100 messages" "$pong_pid" 0 "^pong: 100 messages answered$"
+t "the last reply is in the shared memory at 1 MiB + 256" 0 "" \
+	"$host" peer "$sock" expect 0x100110 "pong 100"
+t "the last request is at 1 MiB" 0 "" \
+	"$host" peer "$sock" expect 0x100010 "ping 100"
+
+# Another vector, another mailbox offset, and the latency report.
+bg "pong on vector 3 at 2 MiB" "$host" peer "$sock" pong --count 50 --vector 3 --offset 2M
+pong_pid=$last_pid
+if peers_up 1; then
+	t "ping --latency on vector 3 at 2 MiB" 0 "latency p50 .* us, p99 .* us, max .* us" \
+		"$host" peer "$sock" ping "$ids" --count 50 --vector 3 --offset 0x200000 --latency
+fi
+finish "pong on vector 3 at 2 MiB" "$pong_pid" 0 "^pong: 50 messages answered$"
+
+# Rings are counted: three rings, on two vectors, all seen.
+bg "wait sees 2 rings on vector 1 and 1 on vector 2" "$host" peer "$sock" wait --count 3 --timeout 10000
+wait_pid=$last_pid
+if peers_up 1; then
+	t "ring vector 1 twice" 0 "" "$host" peer "$sock" ring "$ids" 1 --count 2
+	t "ring vector 2 once" 0 "" "$host" peer "$sock" ring "$ids" 2
+fi
+finish "wait sees 2 rings on vector 1 and 1 on vector 2" "$wait_pid" 0 \
+	"vector 1: +2 (total 2)"
+grep -q "vector 2: +1 (total 1)" "$dir/wait sees 2 rings on vector 1 and 1 on vector 2" &&
+	ok "wait reports vector 2 too" ||
+	fail "wait reports vector 2 too" "$(cat "$dir/wait sees 2 rings on vector 1 and 1 on vector 2")"
+
+# How things fail.
+t "wait with nothing rung times out, exit 1" 1 "timeout after 200 ms: 0 of 1 rings" \
+	"$host" peer "$sock" wait 0 --timeout 200
+t "pong with nobody pinging times out, exit 1" 1 "request 1: no ring on vector 0 within 200 ms" \
+	"$host" peer "$sock" pong --timeout 200
+t "ringing a peer that is not there, exit 3" 3 "peer 9 is not connected" \
+	"$host" peer "$sock" ring 9 0
+t "ping to a peer that is not there, exit 3" 3 "peer 9 is not connected" \
+	"$host" peer "$sock" ping 9
+t "a vector the server does not give, exit 2" 2 "vector 4 out of range (the server gives 4)" \
+	"$host" peer "$sock" wait 4
+t "a mailbox beyond the shared memory, exit 2" 2 "beyond shared memory (4 MiB)" \
+	"$host" peer "$sock" pong --offset 4M
+t "a bad peer ID, exit 2" 2 "bad peer '65536'" "$host" peer "$sock" ring 65536 0
+t "an unknown peer command, exit 2" 2 "unknown peer command" "$host" peer "$sock" frob
+
+bg "pong answers 1 message then leaves" "$host" peer "$sock" pong --count 1
+pong_pid=$last_pid
+if peers_up 1; then
+	t "ping notices its partner left, exit 3" 3 "the peer left\|no such peer" \
+		"$host" peer "$sock" ping "$ids" --count 3
+fi
+finish "pong answers 1 message then leaves" "$pong_pid" 0 "^pong: 1 messages answered$"
+
+t "fill the shared memory through the server's fd" 0 "4194304 bytes" \
+	"$host" peer "$sock" fill xyz
+t "verify it, mapped and with --rw" 0 "OK" \
+	sh -c "'$host' peer '$sock' verify xyz && '$host' --rw peer '$sock' verify xyz"
+
+bg "wait notices the server is gone, exit 3" "$host" peer "$sock" wait
+wait_pid=$last_pid
+if peers_up 1; then
+	kill "$server_pid"
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+fi
+finish "wait notices the server is gone, exit 3" "$wait_pid" 3 "the server closed the connection"
+t "no server: exit 3" 3 "no ivshmem server listening" "$host" peer "$sock" id
+[ "$failed" -eq 0 ]

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcimem ring, wait, events, ping and pong: interrupts as per-vector
+ * totals since probe (PCIMEM_IOC_EVENTS), poll() for "a total moved", and
+ * PCIMEM_IOC_RING for the ivshmem doorbell.
+ *
+ * Every wait first reads the totals as a baseline and then waits for
+ * them to move past it, so an interrupt that arrives before poll() is
+ * counted, never lost.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "cli.h"
+#include "doorbell.h"
+#include "mailbox.h"
+
+/* ---- interrupt totals and poll ---- */
+
+static int read_events(const struct device *d, struct pcimem_events *ev)
+{
+	if (ioctl(d->fd, PCIMEM_IOC_EVENTS, ev))
+		return -errno;
+	if (ev->vectors > PCIMEM_MAX_VECTORS)
+		ev->vectors = PCIMEM_MAX_VECTORS;
+	return 0;
+}
+
+/* Exit code and message for a failed read_events() or poll. */
+static int events_error(const struct device *d, int err)
+{
+	switch (err) {
+	case -ENODEV:
+		cli_error(d->path, "the device is gone");
+		return EXIT_NODEV;
+	case -ENOTTY:
+		cli_error(d->path, "this pcimem driver does not count interrupts (%s)",
+			  strerror(-err));
+		return EXIT_IOERR;
+	default:
+		return cli_fail(d->path, -err);
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A deadline @timeout_ms from now; 0 for none (-1: wait forever). */
+static uint64_t deadline_after(int timeout_ms)
+{
+	return timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
+}
+
+/* Milliseconds left before @deadline, rounded up; -1 without one. */
+static int remaining_ms(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (!deadline)
+		return -1;
+	now = now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
+/*
+ * Wait until a total moved since this file last read them: 0, or
+ * -ETIMEDOUT, -ENODEV when the device went away, -errno.
+ */
+static int poll_device(const struct device *d, uint64_t deadline)
+{
+	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+	int n;
+
+	do {
+		n = poll(&p, 1, remaining_ms(deadline));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -ENODEV;
+	return 0;
+}
+
+/* ---- argument checks ---- */
+
+static int check_interrupts(const struct device *d)
+{
+	if (d->info.vectors)
+		return EXIT_OK;
+	cli_error(d->path, "the device has no interrupts (irq_mode %s)",
+		  device_irq_mode_name(d->info.irq_mode));
+	return EXIT_USAGE;
+}
+
+static int check_vector(const struct device *d, uint64_t vector)
+{
+	int err = check_interrupts(d);
+
+	if (err || vector < d->info.vectors)
+		return err;
+	cli_error(d->path, "vector %" PRIu64 " out of range (device has %u)",
+		  vector, d->info.vectors);
+	return EXIT_USAGE;
+}
+
+static int no_doorbell(const struct device *d)
+{
+	cli_error(d->path, "the device has no doorbell (only ivshmem-doorbell rings peers)");
+	return EXIT_USAGE;
+}
+
+/* A doorbell needs an ivshmem peer ID and interrupt vectors. */
+static int check_doorbell(const struct device *d)
+{
+	return d->info.peer_id < 0 || !d->info.vectors ? no_doorbell(d) : EXIT_OK;
+}
+
+static bool parse_peer(const char *s, unsigned int *peer)
+{
+	uint64_t v;
+
+	if (!cli_parse_max("peer", s, IVSHMEM_MAX_PEER_ID, &v))
+		return false;
+	*peer = (unsigned int)v;
+	return true;
+}
+
+static int usage_error(const char *name, const char *usage)
+{
+	cli_error(NULL, "usage: pcimem %s DEV %s", name, usage);
+	return EXIT_USAGE;
+}
+
+/* ---- ring ---- */
+
+static int ring(const struct device *d, unsigned int peer, unsigned int vector)
+{
+	struct pcimem_ring r = { .peer = peer, .vector = vector };
+
+	return ioctl(d->fd, PCIMEM_IOC_RING, &r) ? -errno : 0;
+}
+
+static int run_ring(int argc, char **argv, const struct device_options *o)
+{
+	struct device d;
+	unsigned int peer;
+	uint64_t vector;
+	int err;
+
+	(void)o;
+	if (argc != 3)
+		return usage_error("ring", "PEER VECTOR");
+	if (!parse_peer(argv[1], &peer) ||
+	    !cli_parse_max("vector", argv[2], PCIMEM_MAX_VECTORS - 1, &vector))
+		return EXIT_USAGE;
+	err = device_open(&d, argv[0], true, NULL);
+	if (err)
+		return err;
+	err = check_doorbell(&d);
+	if (!err)
+		err = check_vector(&d, vector);
+	if (!err) {
+		err = ring(&d, peer, (unsigned int)vector);
+		if (err == -EOPNOTSUPP)
+			err = no_doorbell(&d);
+		else if (err == -ENODEV)
+			err = events_error(&d, err);
+		else if (err)
+			err = cli_fail(d.path, -err);
+	}
+	device_close(&d);
+	return err;
+}
+
+/* ---- events, wait ---- */
+
+static int run_events(int argc, char **argv, const struct device_options *o)
+{
+	struct pcimem_events ev;
+	struct device d;
+	unsigned int v;
+	int err;
+
+	(void)o;
+	if (argc != 1)
+		return usage_error("events", "");
+	err = device_open(&d, argv[0], false, NULL);
+	if (err)
+		return err;
+	err = read_events(&d, &ev);
+	if (err) {
+		err = events_error(&d, err);
+	} else {
+		for (v = 0; v < ev.vectors; v++)
+			printf("vector %u: %llu\n", v,
+			       (unsigned long long)ev.count[v]);
+	}
+	device_close(&d);
+	return err;
+}
+
+/* Growth since @base: of @vector, or of all vectors when it is < 0. */
+static uint64_t growth(const struct pcimem_events *base,
+		       const struct pcimem_events *now, int vector)
+{
+	uint64_t sum = 0;
+	unsigned int v;
+
+	if (vector >= 0)
+		return now->count[vector] - base->count[vector];
+	for (v = 0; v < now->vectors; v++)
+		sum += now->count[v] - base->count[v];
+	return sum;
+}
+
+static void print_moved(const struct pcimem_events *base,
+			const struct pcimem_events *now)
+{
+	unsigned int v;
+
+	for (v = 0; v < now->vectors; v++)
+		if (now->count[v] != base->count[v])
+			printf("vector %u: +%llu (total %llu)\n", v,
+			       (unsigned long long)(now->count[v] - base->count[v]),
+			       (unsigned long long)now->count[v]);
+}
+
+static int wait_events(const struct device *d, int vector, uint64_t count,
+		       int timeout_ms)
+{
+	struct pcimem_events base, now;
+	uint64_t deadline = deadline_after(timeout_ms);
+	int err;
+
+	err = read_events(d, &base);
+	if (err)
+		return events_error(d, err);
+	now = base;
+	while (growth(&base, &now, vector) < count) {
+		err = poll_device(d, deadline);
+		if (!err)
+			err = read_events(d, &now);
+		if (err)
+			break;
+	}
+	print_moved(&base, &now);
+	if (err == -ETIMEDOUT) {
+		char which[32] = "";
+
+		if (vector >= 0)
+			snprintf(which, sizeof(which), " on vector %d", vector);
+		cli_error(d->path, "timeout after %d ms: %" PRIu64 " of %" PRIu64 " interrupts%s",
+			  timeout_ms, growth(&base, &now, vector), count, which);
+		return EXIT_MISMATCH;
+	}
+	return err ? events_error(d, err) : EXIT_OK;
+}
+
+static int run_wait(int argc, char **argv, const struct device_options *o)
+{
+	struct cli_command_options opt = { .count = 1, .timeout_ms = -1 };
+	uint64_t vector = 0;
+	struct device d;
+	int n, err;
+
+	(void)o;
+	n = cli_command_options("wait", argc, argv,
+				CLI_OPT_COUNT | CLI_OPT_TIMEOUT, &opt);
+	if (n < 0)
+		return EXIT_USAGE;
+	if (n < 1 || n > 2)
+		return usage_error("wait", "[VECTOR] [--count N] [--timeout MS]");
+	if (n == 2 && !cli_parse_max("vector", argv[1], PCIMEM_MAX_VECTORS - 1,
+				     &vector))
+		return EXIT_USAGE;
+	err = device_open(&d, argv[0], false, NULL);
+	if (err)
+		return err;
+	err = n == 2 ? check_vector(&d, vector) : check_interrupts(&d);
+	if (!err)
+		err = wait_events(&d, n == 2 ? (int)vector : -1, opt.count,
+				  opt.timeout_ms);
+	device_close(&d);
+	return err;
+}
+
+/* ---- ping, pong ---- */
+
+/* The guest side of the mailbox: totals seen so far per vector. */
+struct guest_bell {
+	const struct device *d;
+	uint64_t seen[PCIMEM_MAX_VECTORS];
+};
+
+static int guest_ring(void *ctx, unsigned int peer, unsigned int vector)
+{
+	struct guest_bell *b = ctx;
+
+	return ring(b->d, peer, vector);
+}
+
+static int guest_wait(void *ctx, unsigned int vector, int timeout_ms,
+		      uint64_t *rings)
+{
+	struct guest_bell *b = ctx;
+	uint64_t deadline = deadline_after(timeout_ms);
+	struct pcimem_events ev;
+	int err;
+
+	for (;;) {
+		err = read_events(b->d, &ev);
+		if (err)
+			return err;
+		if (vector < ev.vectors && ev.count[vector] != b->seen[vector]) {
+			*rings = ev.count[vector] - b->seen[vector];
+			b->seen[vector] = ev.count[vector];
+			return 0;
+		}
+		err = poll_device(b->d, deadline);
+		if (err)
+			return err;
+	}
+}
+
+static const struct mailbox_ops guest_ops = {
+	.ring = guest_ring,
+	.wait = guest_wait,
+};
+
+/*
+ * Open DEV, map the memory BAR and take the baseline of the interrupt
+ * totals: everything ping and pong need before their first message.
+ */
+static int mailbox_open(const char *dev, const struct device_options *o,
+			const struct cli_command_options *opt,
+			struct device *d, struct region *r,
+			struct guest_bell *b, struct mailbox *mb)
+{
+	struct pcimem_events ev;
+	unsigned int v;
+	int err;
+
+	err = device_open(d, dev, true, o);
+	if (err)
+		return err;
+	err = check_doorbell(d);
+	if (!err)
+		err = check_vector(d, opt->vector);
+	if (!err && (d->bar.flags & PCIMEM_BAR_REGS)) {
+		cli_error(d->path, "%s holds registers: the mailbox needs the shared memory",
+			  d->what);
+		err = EXIT_USAGE;
+	}
+	if (!err) {
+		err = read_events(d, &ev);
+		if (err)
+			err = events_error(d, err);
+	}
+	if (!err)
+		err = device_region(d, true, o->rw, r);
+	if (err) {
+		device_close(d);
+		return err;
+	}
+
+	*b = (struct guest_bell) { .d = d };
+	for (v = 0; v < ev.vectors; v++)
+		b->seen[v] = ev.count[v];
+	*mb = (struct mailbox) {
+		.r = r,
+		.offset = opt->offset,
+		.self = (unsigned int)d->info.peer_id,
+		.vector = opt->vector,
+		.timeout_ms = opt->timeout_ms,
+		.ops = &guest_ops,
+		.ctx = b,
+	};
+	err = mailbox_check(mb);
+	if (err) {
+		cli_error(d->path, "%s", mb->why);
+		region_close(r);
+		device_close(d);
+	}
+	return err;
+}
+
+static void mailbox_close(struct device *d, struct region *r)
+{
+	region_close(r);
+	device_close(d);
+}
+
+static const struct cli_command_options mailbox_defaults = {
+	.count = 1,
+	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
+	.offset = MAILBOX_DEFAULT_OFFSET,
+	.vector = 0,
+};
+
+static int run_ping(int argc, char **argv, const struct device_options *o)
+{
+	struct cli_command_options opt = mailbox_defaults;
+	struct mailbox_latency lat;
+	struct guest_bell bell;
+	uint64_t *rtt = NULL;
+	struct mailbox mb;
+	struct device d;
+	struct region r;
+	unsigned int peer;
+	int n, err;
+
+	n = cli_command_options("ping", argc, argv,
+				CLI_OPT_COUNT | CLI_OPT_TIMEOUT | CLI_OPT_OFFSET |
+				CLI_OPT_VECTOR | CLI_OPT_LATENCY, &opt);
+	if (n < 0)
+		return EXIT_USAGE;
+	if (n != 2)
+		return usage_error("ping", "PEER [--count N] [--offset OFF] [--vector V] [--timeout MS] [--latency]");
+	if (!parse_peer(argv[1], &peer))
+		return EXIT_USAGE;
+	if (opt.latency) {
+		rtt = calloc(opt.count, sizeof(*rtt));
+		if (!rtt) {
+			cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
+				  opt.count);
+			return EXIT_USAGE;
+		}
+	}
+	err = mailbox_open(argv[0], o, &opt, &d, &r, &bell, &mb);
+	if (!err) {
+		err = mailbox_ping(&mb, peer, opt.count, rtt);
+		if (err)
+			cli_error(d.path, "%s", mb.why);
+		mailbox_close(&d, &r);
+	}
+	if (!err) {
+		printf("ping: %" PRIu64 " round trips ok\n", opt.count);
+		if (rtt) {
+			mailbox_latency(rtt, opt.count, &lat);
+			printf("ping: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
+			       lat.p50, lat.p99, lat.max);
+		}
+	}
+	free(rtt);
+	return err;
+}
+
+static int run_pong(int argc, char **argv, const struct device_options *o)
+{
+	struct cli_command_options opt = mailbox_defaults;
+	struct guest_bell bell;
+	struct mailbox mb;
+	struct device d;
+	struct region r;
+	int n, err;
+
+	n = cli_command_options("pong", argc, argv,
+				CLI_OPT_COUNT | CLI_OPT_TIMEOUT | CLI_OPT_OFFSET |
+				CLI_OPT_VECTOR, &opt);
+	if (n < 0)
+		return EXIT_USAGE;
+	if (n != 1)
+		return usage_error("pong", "[--count N] [--offset OFF] [--vector V] [--timeout MS]");
+	err = mailbox_open(argv[0], o, &opt, &d, &r, &bell, &mb);
+	if (err)
+		return err;
+	err = mailbox_pong(&mb, opt.count);
+	if (err)
+		cli_error(d.path, "%s", mb.why);
+	else
+		printf("pong: %" PRIu64 " messages answered\n", opt.count);
+	mailbox_close(&d, &r);
+	return err;
+}
+
+const struct guest_command doorbell_commands[] = {
+	{ "ring", "PEER VECTOR", "ring VECTOR of ivshmem peer PEER", run_ring },
+	{ "wait", "[VECTOR] [--count N] [--timeout MS]",
+	  "wait for N interrupts (default 1) on VECTOR or any", run_wait },
+	{ "events", "", "interrupts per vector since the driver's probe",
+	  run_events },
+	{ "ping", "PEER [--count N] [--offset OFF] [--vector V] [--latency]",
+	  "bounce N messages off pong on PEER through the shared memory",
+	  run_ping },
+	{ "pong", "[--count N] [--offset OFF] [--vector V]",
+	  "answer N messages from ping", run_pong },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host as an ivshmem peer: connect to the server, learn the other
+ * peers' doorbells and its own, ring and wait on eventfds, and run the
+ * region commands and the mailbox on the shared memory.
+ *
+ * An eventfd read gives the rings accumulated since the last read, so
+ * rings that arrive before we wait are counted, never lost. Server
+ * messages (peers joining and leaving) are applied while waiting; the
+ * fds of a peer that left are closed by the client library.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+
+#include "cli.h"
+#include "commands.h"
+#include "host-peer.h"
+#include "mailbox.h"
+#include "region.h"
+
+#define CONNECT_TIMEOUT_MS	5000	/* per handshake message */
+#define SETTLE_MS		50	/* quiet time that ends the handshake */
+#define LATE_VECTOR_MS		1000	/* for an own eventfd still to come */
+
+struct host_peer {
+	const char *socket;
+	struct ivshm_client *c;
+	int watch;		/* peer whose leaving ends a wait, or -1 */
+	int error;		/* once the watched peer or the server is gone */
+	uint64_t total[IVSHM_CLIENT_MAX_VECTORS];	/* rings since connect */
+};
+
+static const struct command *const shm_commands[] = {
+	&command_dump,
+	&command_read,
+	&command_write,
+	&command_fill,
+	&command_verify,
+	&command_expect,
+	&command_put,
+	NULL,
+};
+
+/* ---- the connection ---- */
+
+/*
+ * Apply one server message within @timeout_ms: 0, -ETIMEDOUT, -EPIPE
+ * (the watched peer left), -ECONNRESET, -EPROTO, -errno.
+ */
+static int pump(struct host_peer *p, int timeout_ms)
+{
+	struct ivshm_event ev;
+	int err;
+
+	err = ivshm_client_process(p->c, timeout_ms, &ev);
+	if (err)
+		return err;
+	if (ev.type == IVSHM_EVENT_PEER_LEFT && p->watch >= 0 &&
+	    ev.peer == (unsigned int)p->watch)
+		return -EPIPE;
+	return 0;
+}
+
+/* Apply every server message already queued. */
+static int pump_queued(struct host_peer *p)
+{
+	int err;
+
+	while (!(err = pump(p, 0)))
+		;
+	return err == -ETIMEDOUT ? 0 : err;
+}
+
+/* Exit code and message for a broken connection or a vanished peer. */
+static int connection_error(const struct host_peer *p, int err)
+{
+	switch (err) {
+	case -ECONNRESET:
+		cli_error(p->socket, "the server closed the connection");
+		return EXIT_NODEV;
+	case -EPROTO:
+		cli_error(p->socket, "the server broke the ivshmem protocol");
+		return EXIT_IOERR;
+	case -EPIPE:
+		cli_error(p->socket, "peer %d left", p->watch);
+		return EXIT_NODEV;
+	default:
+		return cli_fail(p->socket, -err);
+	}
+}
+
+/*
+ * The handshake hands out own eventfds last, one message each: once the
+ * first is here, there are as many as every other peer has; with no
+ * other peer, the handshake ends when the server falls quiet.
+ */
+static int settle(struct host_peer *p)
+{
+	unsigned int want = 0;
+	int err = 0;
+
+	if (ivshm_client_peer_count(p->c)) {
+		int id = ivshm_client_peer_id(p->c, 0);
+
+		want = (unsigned int)ivshm_client_peer_vectors(p->c, (unsigned int)id);
+	}
+	while (!err && ivshm_client_vectors(p->c) < want)
+		err = pump(p, CONNECT_TIMEOUT_MS);
+	while (!err)
+		err = pump(p, want ? 0 : SETTLE_MS);
+	return err == -ETIMEDOUT ? 0 : err;
+}
+
+static int peer_connect(struct host_peer *p, const char *socket)
+{
+	int err;
+
+	*p = (struct host_peer) { .socket = socket, .watch = -1 };
+	err = ivshm_client_connect(&p->c, socket, 1, CONNECT_TIMEOUT_MS);
+	switch (err) {
+	case 0:
+		break;
+	case -ENOENT:
+	case -ECONNREFUSED:
+		cli_error(socket, "no ivshmem server listening: %s",
+			  strerror(-err));
+		return EXIT_NODEV;
+	case -ETIMEDOUT:
+		cli_error(socket, "the server sent no shared memory and doorbell within %d ms",
+			  CONNECT_TIMEOUT_MS);
+		return EXIT_NODEV;
+	case -ECONNRESET:
+		cli_error(socket, "the server closed the connection during the handshake (full?)");
+		return EXIT_NODEV;
+	default:
+		return connection_error(p, err);
+	}
+	err = settle(p);
+	if (err) {
+		ivshm_client_close(p->c);
+		return connection_error(p, err);
+	}
+	return EXIT_OK;
+}
+
+static void peer_close(struct host_peer *p)
+{
+	ivshm_client_close(p->c);
+	p->c = NULL;
+}
+
+static int check_own_vector(struct host_peer *p, uint64_t vector)
+{
+	int err = 0;
+
+	/* A slow server may still be handing out own eventfds. */
+	while (!err && vector >= ivshm_client_vectors(p->c))
+		err = pump(p, LATE_VECTOR_MS);
+	if (vector < ivshm_client_vectors(p->c))
+		return EXIT_OK;
+	if (err && err != -ETIMEDOUT)
+		return connection_error(p, err);
+	cli_error(p->socket, "vector %" PRIu64 " out of range (the server gives %u)",
+		  vector, ivshm_client_vectors(p->c));
+	return EXIT_USAGE;
+}
+
+/* A peer we can ring on @vector: exit code. */
+static int check_peer(struct host_peer *p, unsigned int peer, uint64_t vector)
+{
+	int n, err;
+
+	err = pump_queued(p);
+	if (err)
+		return connection_error(p, err);
+	n = ivshm_client_peer_vectors(p->c, peer);
+	if (peer == ivshm_client_id(p->c))
+		n = (int)ivshm_client_vectors(p->c);
+	if (n < 0) {
+		cli_error(p->socket, "peer %u is not connected", peer);
+		return EXIT_NODEV;
+	}
+	if (vector >= (unsigned int)n) {
+		cli_error(p->socket, "vector %" PRIu64 " out of range (peer %u has %d)",
+			  vector, peer, n);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* ---- ringing and waiting ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t deadline_after(int timeout_ms)
+{
+	return timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
+}
+
+static int remaining_ms(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (!deadline)
+		return -1;
+	now = now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
+/*
+ * Wait until own @vector (-1: any) has been rung, applying server
+ * messages meanwhile. Adds the rings collected to @got[] and p->total[].
+ * 0, -ETIMEDOUT, or the error that ended the connection or the watched
+ * peer (kept in p->error): rings that came before it are still counted.
+ */
+static int host_poll(struct host_peer *p, int vector, uint64_t deadline,
+		     uint64_t *got)
+{
+	struct pollfd pfd[IVSHM_CLIENT_MAX_VECTORS + 1];
+	unsigned int first, n, i;
+	bool rung = false;
+	int ready;
+
+	first = vector < 0 ? 0 : (unsigned int)vector;
+	n = vector < 0 ? ivshm_client_vectors(p->c) : 1;
+	for (i = 0; i < n; i++)
+		pfd[i] = (struct pollfd) {
+			.fd = ivshm_client_vector_fd(p->c, first + i),
+			.events = POLLIN,
+		};
+
+	while (!rung) {
+		/* Once broken, the socket stays readable: stop polling it. */
+		pfd[n] = (struct pollfd) {
+			.fd = p->error ? -1 : ivshm_client_socket(p->c),
+			.events = POLLIN,
+		};
+		ready = poll(pfd, n + 1, p->error ? 0 : remaining_ms(deadline));
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			return -errno;
+		if (ready == 0)
+			return p->error ? p->error : -ETIMEDOUT;
+		for (i = 0; i < n; i++) {
+			uint64_t count;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if (read(pfd[i].fd, &count, sizeof(count)) != sizeof(count)) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				return -errno;
+			}
+			got[first + i] += count;
+			p->total[first + i] += count;
+			rung = true;
+		}
+		if (pfd[n].revents)
+			p->error = pump_queued(p);
+	}
+	return 0;
+}
+
+static int host_ring(void *ctx, unsigned int peer, unsigned int vector)
+{
+	struct host_peer *p = ctx;
+	int err;
+
+	if (p->error && (p->error != -EPIPE || p->watch == (int)peer))
+		return p->error;
+	p->watch = (int)peer;
+	err = ivshm_client_ring(p->c, peer, vector);
+	if (err == -ENOENT) {
+		/* Its eventfds may still wait in the socket. */
+		err = pump_queued(p);
+		if (!err)
+			err = ivshm_client_ring(p->c, peer, vector);
+	}
+	return err;
+}
+
+static int host_wait(void *ctx, unsigned int vector, int timeout_ms,
+		     uint64_t *rings)
+{
+	uint64_t got[IVSHM_CLIENT_MAX_VECTORS] = { 0 };
+	int err;
+
+	err = host_poll(ctx, (int)vector, deadline_after(timeout_ms), got);
+	*rings = got[vector];
+	return err;
+}
+
+static const struct mailbox_ops host_ops = {
+	.ring = host_ring,
+	.wait = host_wait,
+};
+
+/* ---- commands ---- */
+
+/* A peer command's arguments, parsed before connecting. */
+struct peer_args {
+	struct cli_command_options opt;
+	unsigned int peer;		/* PEER */
+	uint64_t vector;		/* VECTOR */
+	bool has_vector;
+	bool rw;			/* --rw */
+	const struct command *region;	/* dump, read, ... */
+	struct command_args region_args;
+};
+
+struct peer_command {
+	const char *name;
+	const char *usage;
+	const char *help;
+	unsigned int options;		/* CLI_OPT_* */
+	bool peer_arg;			/* PEER comes first */
+	bool vector_arg;		/* then VECTOR */
+	bool vector_optional;
+	const struct cli_command_options *defaults;
+	int (*run)(struct host_peer *p, const struct peer_args *a);
+};
+
+static int run_id(struct host_peer *p, const struct peer_args *a)
+{
+	(void)a;
+	printf("%u\n", ivshm_client_id(p->c));
+	return EXIT_OK;
+}
+
+static int run_peers(struct host_peer *p, const struct peer_args *a)
+{
+	unsigned int i;
+
+	(void)a;
+	for (i = 0; i < ivshm_client_peer_count(p->c); i++) {
+		int id = ivshm_client_peer_id(p->c, i);
+
+		printf("peer %d: %d vectors\n", id,
+		       ivshm_client_peer_vectors(p->c, (unsigned int)id));
+	}
+	return EXIT_OK;
+}
+
+static int run_ring(struct host_peer *p, const struct peer_args *a)
+{
+	uint64_t i;
+	int err;
+
+	err = check_peer(p, a->peer, a->vector);
+	for (i = 0; i < a->opt.count && !err; i++) {
+		err = ivshm_client_ring(p->c, a->peer, (unsigned int)a->vector);
+		if (err)
+			err = cli_fail(p->socket, -err);
+	}
+	return err;
+}
+
+static int run_wait(struct host_peer *p, const struct peer_args *a)
+{
+	uint64_t got[IVSHM_CLIENT_MAX_VECTORS] = { 0 }, sum = 0, deadline;
+	unsigned int v;
+	int err;
+
+	if (a->has_vector) {
+		err = check_own_vector(p, a->vector);
+		if (err)
+			return err;
+	}
+	deadline = deadline_after(a->opt.timeout_ms);
+	err = 0;
+	while (!err && sum < a->opt.count) {
+		err = host_poll(p, a->has_vector ? (int)a->vector : -1,
+				deadline, got);
+		for (sum = 0, v = 0; v < IVSHM_CLIENT_MAX_VECTORS; v++)
+			sum += got[v];
+	}
+	for (v = 0; v < IVSHM_CLIENT_MAX_VECTORS; v++)
+		if (got[v])
+			printf("vector %u: +%" PRIu64 " (total %" PRIu64 ")\n",
+			       v, got[v], p->total[v]);
+	if (sum >= a->opt.count)
+		return EXIT_OK;
+	if (err == -ETIMEDOUT) {
+		cli_error(p->socket, "timeout after %d ms: %" PRIu64 " of %" PRIu64 " rings",
+			  a->opt.timeout_ms, sum, a->opt.count);
+		return EXIT_MISMATCH;
+	}
+	return connection_error(p, err);
+}
+
+/* A region over the shared memory; the region has its own fd. */
+static int shm_region(struct host_peer *p, bool writes, bool rw,
+		      struct region *r)
+{
+	int fd, err;
+
+	fd = fcntl(ivshm_client_shm_fd(p->c), F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return cli_fail(p->socket, errno);
+	err = region_init(r, p->socket, "shared memory", fd, writes,
+			  ivshm_client_shm_size(p->c),
+			  rw ? REGION_FD : REGION_MMAP);
+	if (err) {
+		close(fd);
+		cli_error(p->socket, "cannot map the shared memory: %s",
+			  strerror(-err));
+		return cli_errno_exit(-err);
+	}
+	return EXIT_OK;
+}
+
+static int run_region(struct host_peer *p, const struct peer_args *a)
+{
+	struct region r;
+	int err;
+
+	err = shm_region(p, a->region->writes, a->rw, &r);
+	if (err)
+		return err;
+	err = a->region->run(&r, &a->region_args);
+	region_close(&r);
+	return err;
+}
+
+static int mailbox_setup(struct host_peer *p, const struct peer_args *a,
+			 struct region *r, struct mailbox *mb)
+{
+	int err;
+
+	err = check_own_vector(p, a->opt.vector);
+	if (!err)
+		err = shm_region(p, true, a->rw, r);
+	if (err)
+		return err;
+	*mb = (struct mailbox) {
+		.r = r,
+		.offset = a->opt.offset,
+		.self = ivshm_client_id(p->c),
+		.vector = a->opt.vector,
+		.timeout_ms = a->opt.timeout_ms,
+		.ops = &host_ops,
+		.ctx = p,
+	};
+	err = mailbox_check(mb);
+	if (err) {
+		cli_error(p->socket, "%s", mb->why);
+		region_close(r);
+	}
+	return err;
+}
+
+static int run_ping(struct host_peer *p, const struct peer_args *a)
+{
+	struct mailbox_latency lat;
+	uint64_t *rtt = NULL;
+	struct mailbox mb;
+	struct region r;
+	int err;
+
+	err = check_peer(p, a->peer, a->opt.vector);
+	if (err)
+		return err;
+	if (a->opt.latency) {
+		rtt = calloc(a->opt.count, sizeof(*rtt));
+		if (!rtt) {
+			cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
+				  a->opt.count);
+			return EXIT_USAGE;
+		}
+	}
+	err = mailbox_setup(p, a, &r, &mb);
+	if (!err) {
+		err = mailbox_ping(&mb, a->peer, a->opt.count, rtt);
+		if (err)
+			cli_error(p->socket, "%s", mb.why);
+		region_close(&r);
+	}
+	if (!err) {
+		printf("ping: %" PRIu64 " round trips ok\n", a->opt.count);
+		if (rtt) {
+			mailbox_latency(rtt, a->opt.count, &lat);
+			printf("ping: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
+			       lat.p50, lat.p99, lat.max);
+		}
+	}
+	free(rtt);
+	return err;
+}
+
+static int run_pong(struct host_peer *p, const struct peer_args *a)
+{
+	struct mailbox mb;
+	struct region r;
+	int err;
+
+	err = mailbox_setup(p, a, &r, &mb);
+	if (err)
+		return err;
+	err = mailbox_pong(&mb, a->opt.count);
+	if (err)
+		cli_error(p->socket, "%s", mb.why);
+	else
+		printf("pong: %" PRIu64 " messages answered\n", a->opt.count);
+	region_close(&r);
+	return err;
+}
+
+static const struct cli_command_options wait_defaults = {
+	.count = 1,
+	.timeout_ms = -1,
+};
+
+static const struct cli_command_options mailbox_defaults = {
+	.count = 1,
+	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
+	.offset = MAILBOX_DEFAULT_OFFSET,
+	.vector = 0,
+};
+
+#define MAILBOX_OPTIONS	(CLI_OPT_COUNT | CLI_OPT_TIMEOUT | CLI_OPT_OFFSET | \
+			 CLI_OPT_VECTOR)
+
+static const struct peer_command peer_commands[] = {
+	{ .name = "id", .usage = "", .help = "print own peer ID",
+	  .run = run_id },
+	{ .name = "peers", .usage = "",
+	  .help = "list the other peers: \"peer ID: N vectors\"",
+	  .run = run_peers },
+	{ .name = "ring", .usage = "PEER VECTOR [--count N]",
+	  .help = "ring PEER's VECTOR N times (default 1)",
+	  .options = CLI_OPT_COUNT, .peer_arg = true, .vector_arg = true,
+	  .defaults = &wait_defaults, .run = run_ring },
+	{ .name = "wait", .usage = "[VECTOR] [--count N] [--timeout MS]",
+	  .help = "wait for N rings (default 1) on own VECTOR, or in all",
+	  .options = CLI_OPT_COUNT | CLI_OPT_TIMEOUT, .vector_arg = true,
+	  .vector_optional = true, .defaults = &wait_defaults,
+	  .run = run_wait },
+	{ .name = "ping",
+	  .usage = "PEER [--count N] [--offset OFF] [--vector V] [--timeout MS] [--latency]",
+	  .help = "bounce N messages off pong on PEER",
+	  .options = MAILBOX_OPTIONS | CLI_OPT_LATENCY, .peer_arg = true,
+	  .defaults = &mailbox_defaults, .run = run_ping },
+	{ .name = "pong",
+	  .usage = "[--count N] [--offset OFF] [--vector V] [--timeout MS]",
+	  .help = "answer N messages from ping",
+	  .options = MAILBOX_OPTIONS, .defaults = &mailbox_defaults,
+	  .run = run_pong },
+	{ 0 },
+};
+
+static int usage_error(const struct peer_command *pc)
+{
+	cli_error(NULL, "usage: ivshmem-host peer SOCKET %s%s%s", pc->name,
+		  *pc->usage ? " " : "", pc->usage);
+	return EXIT_USAGE;
+}
+
+/* Options and arguments after the command name: false if bad. */
+static bool parse_args(const struct peer_command *pc, int argc, char **argv,
+		       struct peer_args *a)
+{
+	int min = pc->peer_arg + (pc->vector_arg && !pc->vector_optional);
+	int max = pc->peer_arg + pc->vector_arg;
+	uint64_t peer;
+	int n;
+
+	if (pc->defaults)
+		a->opt = *pc->defaults;
+	n = cli_command_options(pc->name, argc, argv, pc->options, &a->opt);
+	if (n < 0)
+		return false;
+	if (n < min || n > max) {
+		usage_error(pc);
+		return false;
+	}
+	if (pc->peer_arg) {
+		if (!cli_parse_max("peer", argv[0], IVSHMEM_MAX_PEER_ID, &peer))
+			return false;
+		a->peer = (unsigned int)peer;
+	}
+	a->has_vector = n > pc->peer_arg;
+	return !a->has_vector ||
+	       cli_parse_max("vector", argv[pc->peer_arg],
+			     IVSHM_CLIENT_MAX_VECTORS - 1, &a->vector);
+}
+
+void host_peer_help(FILE *out)
+{
+	const struct peer_command *pc;
+	char args[128];
+
+	for (pc = peer_commands; pc->name; pc++) {
+		snprintf(args, sizeof(args), "peer SOCKET %s %s", pc->name,
+			 pc->usage);
+		if (strlen(args) > 32)
+			fprintf(out, "  %s\n  %-32s %s\n", args, "", pc->help);
+		else
+			fprintf(out, "  %-32s %s\n", args, pc->help);
+	}
+	fprintf(out, "  %-32s %s\n", "peer SOCKET dump|read|...|put ...",
+		"the FILE commands, on the server's shared memory");
+}
+
+int host_peer_main(int argc, char **argv, bool rw)
+{
+	static const struct peer_command region_command = {
+		.run = run_region,
+	};
+	const struct peer_command *pc;
+	struct peer_args a = { .rw = rw };
+	struct host_peer p;
+	int err;
+
+	if (argc < 2) {
+		cli_error(NULL, "usage: ivshmem-host peer SOCKET COMMAND [ARGS...] (see ivshmem-host --help)");
+		return EXIT_USAGE;
+	}
+	for (pc = peer_commands; pc->name; pc++)
+		if (!strcmp(pc->name, argv[1]))
+			break;
+	if (pc->name) {
+		if (!parse_args(pc, argc - 2, argv + 2, &a))
+			return EXIT_USAGE;
+	} else {
+		a.region = command_find(shm_commands, argv[1]);
+		if (!a.region) {
+			cli_error(NULL, "unknown peer command '%s' (see ivshmem-host --help)",
+				  argv[1]);
+			return EXIT_USAGE;
+		}
+		if (argc - 2 < a.region->min_args ||
+		    argc - 2 > a.region->max_args) {
+			cli_error(NULL, "usage: ivshmem-host peer SOCKET %s %s",
+				  a.region->name, a.region->usage);
+			return EXIT_USAGE;
+		}
+		if (!command_parse(a.region, "SOCKET", argc - 2, argv + 2,
+				   &a.region_args))
+			return EXIT_USAGE;
+		pc = &region_command;
+	}
+
+	err = peer_connect(&p, argv[0]);
+	if (err)
+		return err;
+	err = pc->run(&p, &a);
+	peer_close(&p);
+	return err;
+}

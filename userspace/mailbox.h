@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Mailbox: messages bounced between two ivshmem peers through the shared
+ * memory and the doorbells. pcimem ping/pong speak it in a guest, and
+ * ivshmem-host peer ping/pong on the host, in any combination.
+ *
+ * Layout at OFFSET into the shared memory (default 1 MiB; a multiple of
+ * 8), all fields little-endian:
+ *
+ *   OFFSET + 0x000  request slot: written by ping, read by pong
+ *   OFFSET + 0x100  reply slot:   written by pong, read by ping
+ *
+ * Each slot is 256 bytes:
+ *
+ *   0x00  u64 seq       message number 1, 2, ...; 0: empty. Stored last,
+ *                       in one 64-bit store, after the rest of the slot
+ *   0x08  u32 sender    peer ID of the writer (IVPosition, server ID)
+ *   0x0c  u32 length    payload bytes, at most 240
+ *   0x10  payload[240]  text without a NUL: "ping I", "pong I"
+ *
+ * The protocol, for I = 1 .. N:
+ *
+ *   ping: write request I ("ping I", sender = own ID), ring PEER's
+ *         VECTOR, wait for one ring on its own VECTOR; the reply slot
+ *         must then hold seq I, sender PEER and "pong I".
+ *   pong: wait for one ring on its own VECTOR; the request slot must
+ *         then hold seq I and "ping I"; write reply I ("pong I", sender
+ *         = own ID) and ring the request's sender on VECTOR.
+ *
+ * Each side zeroes its own slot when it starts; start pong first. The
+ * doorbells are counted, not flagged: a ring that lands before its
+ * receiver waits is not lost, and a wait that collects two rings where
+ * one message was due means a duplicated message (or a stray ring): an
+ * error, like a sequence number other than I, which names a lost
+ * (ahead) or repeated (behind) message.
+ */
+#ifndef MAILBOX_H
+#define MAILBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "region.h"
+
+#define MAILBOX_DEFAULT_OFFSET	(1ULL << 20)
+#define MAILBOX_SLOT_SIZE	256
+#define MAILBOX_REQUEST		0			/* slot offsets */
+#define MAILBOX_REPLY		MAILBOX_SLOT_SIZE
+#define MAILBOX_SIZE		(2 * MAILBOX_SLOT_SIZE)
+#define MAILBOX_ALIGN		8
+
+#define MAILBOX_SEQ		0x00			/* field offsets */
+#define MAILBOX_SENDER		0x08
+#define MAILBOX_LENGTH		0x0c
+#define MAILBOX_PAYLOAD		0x10
+#define MAILBOX_PAYLOAD_MAX	(MAILBOX_SLOT_SIZE - MAILBOX_PAYLOAD)
+
+#define MAILBOX_DEFAULT_TIMEOUT_MS	10000
+#define IVSHMEM_MAX_PEER_ID	65535
+
+/* How a side rings its partner and waits for its own doorbell. */
+struct mailbox_ops {
+	/* Ring @vector of @peer: 0 or -errno. */
+	int (*ring)(void *ctx, unsigned int peer, unsigned int vector);
+	/*
+	 * Wait up to @timeout_ms (-1: forever) until own @vector has been
+	 * rung since the previous wait (or since @ctx took its baseline);
+	 * set *rings to how many times, all now seen. 0, -ETIMEDOUT, or
+	 * -errno: -ENODEV device gone, -EPIPE the partner left,
+	 * -ECONNRESET the server went away.
+	 */
+	int (*wait)(void *ctx, unsigned int vector, int timeout_ms,
+		    uint64_t *rings);
+};
+
+struct mailbox {
+	const struct region *r;		/* the shared memory */
+	uint64_t offset;		/* of the mailbox in it */
+	unsigned int self;		/* own peer ID */
+	unsigned int vector;		/* rung and waited on */
+	int timeout_ms;			/* per wait; -1: forever */
+	const struct mailbox_ops *ops;
+	void *ctx;
+	char why[256];			/* after a failure: what went wrong */
+};
+
+/* Round-trip times in microseconds. */
+struct mailbox_latency {
+	double p50;
+	double p99;
+	double max;
+};
+
+/*
+ * The functions below return an exit code of cli.h, explained in
+ * mb->why unless it is 0: 1 a protocol mismatch or a timeout, 2 a bad
+ * mailbox offset, 3 the device, the partner or the server gone, 5 other.
+ */
+
+/* Whether the mailbox fits, aligned, in memory (not registers). */
+int mailbox_check(struct mailbox *mb);
+
+/*
+ * @count round trips with @peer. @rtt_ns, if not NULL, gets the time of
+ * each round trip (CLOCK_MONOTONIC), @count entries.
+ */
+int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
+		 uint64_t *rtt_ns);
+
+/* Answer @count requests. */
+int mailbox_pong(struct mailbox *mb, uint64_t count);
+
+/* p50, p99 (nearest rank) and max of @n > 0 times; sorts @rtt_ns. */
+void mailbox_latency(uint64_t *rtt_ns, uint64_t n,
+		     struct mailbox_latency *lat);
+
+#endif /* MAILBOX_H */
