@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The guest's /init: mount what the tests need, run the job named by
-# lab= on the kernel command line (demo or test), then power off. The last
+# lab= on the kernel command line, then power off. The last
 # line it prints tells the host the guest reached the end.
 /bin/busybox --install -s /bin
 export PATH=/usr/bin:/bin:/sbin
@@ -11,9 +11,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 
+# lab=test runs tests.sh, lab=NAME runs /pcimem/NAME.sh.
 case "${lab:-test}" in
-demo)	sh /pcimem/demo.sh ;;
-*)	sh /pcimem/tests.sh ;;
+test)	sh /pcimem/tests.sh ;;
+*)	sh "/pcimem/$lab.sh" ;;
 esac
 echo "pcimem-guest: exit $?"
 echo "pcimem-guest: end of run"
