@@ -7,7 +7,7 @@
 BUILD := $(CURDIR)/build
 export BUILD
 
-.PHONY: all setup build run test lint clean distclean
+.PHONY: all setup build run test lint install-udev clean distclean
 
 all: build
 
@@ -27,6 +27,11 @@ test: build
 # checkpatch --strict, sparse and W=1 against every guest kernel.
 lint: build
 	@ci/lint.sh
+
+# Opens /dev/pcimemN to group pcimem (see drivers/99-pcimem.rules).
+install-udev:
+	install -m 0644 drivers/99-pcimem.rules /etc/udev/rules.d/99-pcimem.rules
+	udevadm control --reload-rules && udevadm trigger --subsystem-match=pcimem
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/drivers $(BUILD)/guest $(BUILD)/logs

@@ -47,10 +47,10 @@ cp "$here"/guest/*.sh "$root/pcimem/"
 cp "$here/guest/init.sh" "$root/init"
 chmod 755 "$root/init" "$root"/pcimem/*.sh
 
-# An unprivileged user for the permission checks.
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
-	>"$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+# Unprivileged users for the permission checks: labuser is in group pcimem.
+printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'labuser:x:1000:1000::/:/bin/sh' \
+	'nobody:x:65534:65534:nobody:/:/bin/false' >"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'pcimem:x:1000:labuser' 'nogroup:x:65534:' >"$root/etc/group"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

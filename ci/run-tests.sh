@@ -76,26 +76,34 @@ while read -r var _ rel; do
 	"$bin/ivshmem-host" fill "$shm-b" hostdata >/dev/null
 	result "[$series] host: backing files created, 4 MiB one seeded with hostdata" $?
 
-	log=$logs/test-$series.log
-	"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
-		--initrd "$build/guest/$rel/initramfs.cpio.gz" --log "$log" \
-		--timeout "${TIMEOUT:-600}" --agent "$bin/ivshmem-host" \
-		--append "lab=test" \
-		--shm "$shm-a:16M" --shm "$shm-b:4M" --edu >"$log.judge" 2>&1
-	judged=$?
-	count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" | tr -d '\r')
-	result "[$series] the guest reached its last line" "$([ $judged -eq 2 ] && echo 1 || echo 0)"
-	result "[$series] the kernel log holds no BUG, WARNING, Oops, call trace or PAT conflict" \
-		"$([ $judged -eq 1 ] && echo 1 || echo 0)"
-	[ $judged -ne 0 ] && sed 's/^/    /' "$log.judge"
-
+	# guest LAB APPEND: boot the guest on both files for one lab, count its lines.
+	guest() {
+		local lab=$1 log=$logs/$1-$series.log judged
+		"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
+			--initrd "$build/guest/$rel/initramfs.cpio.gz" --log "$log" \
+			--timeout "${TIMEOUT:-900}" --agent "$bin/ivshmem-host" \
+			--append "lab=$lab $2" \
+			--shm "$shm-a:16M" --shm "$shm-b:4M" --edu >"$log.judge" 2>&1
+		judged=$?
+		count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" |
+			tr -d '\r')
+		result "[$series $lab] the guest reached its last line" \
+			"$([ $judged -eq 2 ] && echo 1 || echo 0)"
+		result "[$series $lab] the kernel log holds no BUG, WARNING, Oops, call trace or PAT conflict" \
+			"$([ $judged -eq 1 ] && echo 1 || echo 0)"
+		[ $judged -ne 0 ] && sed 's/^/    /' "$log.judge"
+		echo "   (console: $log)"
+	}
+	guest test ""
 	# After the guest is gone, the data it left is still in the files.
 	"$bin/ivshmem-host" verify "$shm-a" abcd >/dev/null
 	result "[$series] host: after power-off the 16 MiB file still holds abcd everywhere" $?
 	"$bin/ivshmem-host" verify "$shm-b" abcd >/dev/null
 	result "[$series] host: after power-off the 4 MiB file holds abcd everywhere" $?
+
+	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
+	guest robust "unbind_cycles=${UNBIND_CYCLES:-20} remove_cycles=5 hotplug_cycles=${HOTPLUG_CYCLES:-5}"
 	rm -f "$shm-a" "$shm-b"
-	echo "   (console: $log)"
 done <"$build/kernels.mk"
 
 echo

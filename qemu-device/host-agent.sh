@@ -7,50 +7,77 @@
 #   verify|expect|put|fill|dump|read|write|info SLOT ARGS
 #       `ivshmem-host COMMAND FILE ARGS` on the backing file at PCI slot SLOT
 #   sha256 SLOT        the SHA-256 of that file
-#   unplug SLOT        device_del of the device at SLOT (QEMU monitor)
-#   plug SLOT          device_add of it again, as it was
+#   unplug SLOT        device_del of the device at SLOT, answered once QEMU
+#                      reports it deleted (the guest has ejected it)
+#   plug SLOT          device_add of it again, as it was (for ivshmem-plain,
+#                      with its memory backend made anew: QEMU 7.2 cannot
+#                      register a backend's RAM a second time)
 #
-#   host-agent.sh PIPE_PREFIX IVSHMEM_HOST LOG MONITOR_PREFIX SLOT=FILE... SLOT@DEVICE...
-# MONITOR_PREFIX names the pipes of QEMU's monitor ("" for none); SLOT@DEVICE
-# gives the device_add arguments of the device at SLOT.
+#   host-agent.sh PIPE_PREFIX IVSHMEM_HOST LOG QMP_PREFIX SPEC...
+# QMP_PREFIX names the pipes of QEMU's QMP monitor ("" for none). Each SPEC
+# is SLOT=FILE (backing file), SLOT@DEVICE (device_add arguments) or
+# SLOT%OBJECT (object_add arguments of its memory backend).
 set -u
 
-pipe=$1 tool=$2 log=$3 monitor=$4
+pipe=$1 tool=$2 log=$3 qmp=$4
 shift 4
-declare -A files devices
-for pair in "$@"; do
-	case $pair in
-	*=*) files[${pair%%=*}]=${pair#*=} ;;
-	*@*) devices[${pair%%@*}]=${pair#*@} ;;
+declare -A files devices objects
+for spec in "$@"; do
+	case $spec in
+	*@*) devices[${spec%%@*}]=${spec#*@} ;;
+	*%*) objects[${spec%%%*}]=${spec#*%} ;;
+	*=*) files[${spec%%=*}]=${spec#*=} ;;
 	esac
 done
 
 exec 3<>"$pipe.out" 4<>"$pipe.in"
-if [ -n "$monitor" ]; then
-	exec 5<>"$monitor.in"
-	# Drain what the monitor says, so QEMU never blocks on a full pipe.
-	cat <>"$monitor.out" >>"$log.monitor" &
-fi
 
-# device_id SLOT: the id= of the device at SLOT, from its device_add line.
-device_id() {
-	sed -n 's/.*,id=\([^,]*\).*/\1/p' <<<"${devices[$1]:-}"
+# qmp_wait TEXT: read QMP lines until one holds TEXT (30 s); it stays in $qmp_line.
+qmp_wait() {
+	while IFS= read -r -t 30 qmp_line <&6; do
+		printf '%s\n' "$qmp_line" >>"$log.qmp"
+		[[ $qmp_line == *"$1"* ]] && return 0
+	done
+	return 1
 }
 
-# monitor_cmd COMMAND SLOT: device_del or device_add through the monitor.
-monitor_cmd() {
-	local id
-	id=$(device_id "$2")
-	if [ -z "$monitor" ] || [ -z "$id" ]; then
+# hmp COMMAND: one human monitor command through QMP; fails on any output.
+hmp() {
+	printf '{"execute":"human-monitor-command","arguments":{"command-line":"%s"}}\n' \
+		"$1" >&5
+	qmp_wait '"return"' && [[ $qmp_line == *'"return": ""'* ]]
+}
+
+if [ -n "$qmp" ]; then
+	exec 5<>"$qmp.in" 6<>"$qmp.out"
+	qmp_wait '"QMP"' && printf '{"execute":"qmp_capabilities"}\n' >&5 &&
+		qmp_wait '"return"'
+fi
+
+# field KEY SPEC: the value of KEY= in a comma-separated device or object spec.
+field() {
+	sed -n "s/.*,$1=\([^,]*\).*/\1/p" <<<",$2"
+}
+
+# hotplug unplug|plug SLOT
+hotplug() {
+	local dev=${devices[$2]:-} obj=${objects[$2]:-} id
+	id=$(field id "$dev")
+	if [ -z "$qmp" ] || [ -z "$id" ]; then
 		printf 'RC 2 no monitor, or no device at slot %s\n' "$2" >&4
 		return
 	fi
 	case $1 in
-	unplug) printf 'device_del %s\n' "$id" >&5 ;;
-	plug) printf 'device_add %s\n' "${devices[$2]}" >&5 ;;
+	unplug)
+		hmp "device_del $id" &&
+			qmp_wait "\"device\": \"$id\"" ;;
+	plug)
+		{ [ -z "$obj" ] || { hmp "object_del $(field id "$obj")" &&
+				      hmp "object_add $obj"; }; } &&
+			hmp "device_add $dev" ;;
 	esac
-	printf 'host-agent: %s %s\n' "$1" "$2" >>"$log"
-	printf 'RC 0 %s %s\n' "$1" "$id" >&4
+	printf 'RC %d %s %s\n' $? "$1" "$id" >&4
+	printf 'host-agent: %s %s: %s\n' "$1" "$2" "$qmp_line" >>"$log"
 }
 
 while IFS= read -r line <&3; do
@@ -59,7 +86,7 @@ while IFS= read -r line <&3; do
 	file=${files[${slot:-none}]:-}
 	case $cmd in
 	unplug|plug)
-		monitor_cmd "$cmd" "$slot"
+		hotplug "$cmd" "$slot"
 		continue ;;
 	verify|expect|put|fill|dump|read|write|info|sha256) ;;
 	*)	printf 'RC 2 unknown request "%s"\n' "$cmd" >&4

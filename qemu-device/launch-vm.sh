@@ -15,7 +15,7 @@
 # (ivshmem-host create); --doorbell is ivshmem-doorbell served by an
 # ivshmem server on SOCKET whose memory is FILE (for the host agent);
 # --edu is QEMU's edu device. With --agent, the host agent serves the
-# guest's ttyS1 and drives QEMU's monitor (device_del, device_add).
+# guest's ttyS1 and drives QEMU's QMP monitor (device_del, device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary.
 #
 # Exit status: 0 when the guest printed its last line and the console holds
@@ -67,8 +67,10 @@ for i in "${!devices[@]}"; do
 	addr=$(printf 'bus=pci.0,addr=0x%x,id=dev%x' $slot $slot)
 	IFS=: read -r kind a b c d <<<"${devices[$i]}"
 	case $kind in
-	shm)	args+=(-object "memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a")
+	shm)	object="memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a"
+		args+=(-object "$object")
 		device="ivshmem-plain,memdev=shm$i,$addr"
+		slots+=("$(printf '00:%02x.0' $slot)%$object")
 		file=$a ;;
 	doorbell)
 		args+=(-chardev "socket,path=$a,id=bell$i")
@@ -86,10 +88,10 @@ done
 
 : >"$log"
 if [ -n "$agent" ]; then
-	mkfifo "$work/ctl.in" "$work/ctl.out" "$work/mon.in" "$work/mon.out"
+	mkfifo "$work/ctl.in" "$work/ctl.out" "$work/qmp.in" "$work/qmp.out"
 	args+=(-chardev "pipe,id=ctl,path=$work/ctl" -serial chardev:ctl
-	       -chardev "pipe,id=mon,path=$work/mon" -mon chardev=mon,mode=readline)
-	"$here/host-agent.sh" "$work/ctl" "$agent" "$log.agent" "$work/mon" "${slots[@]}" &
+	       -chardev "pipe,id=qmp,path=$work/qmp" -mon chardev=qmp,mode=control)
+	"$here/host-agent.sh" "$work/ctl" "$agent" "$log.agent" "$work/qmp" "${slots[@]}" &
 	pids+=($!)
 fi
 

@@ -12,10 +12,13 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 
 # lab=test runs tests.sh, lab=NAME runs /pcimem/NAME.sh.
-case "${lab:-test}" in
-test)	sh /pcimem/tests.sh ;;
-*)	sh "/pcimem/$lab.sh" ;;
-esac
+script=/pcimem/${lab:-test}.sh
+[ "${lab:-test}" = test ] && script=/pcimem/tests.sh
+if [ -f "$script" ]; then
+	sh "$script"
+else
+	echo "FAIL - there is no guest script for lab=$lab"
+fi
 echo "pcimem-guest: exit $?"
 echo "pcimem-guest: end of run"
 sync

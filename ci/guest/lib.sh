@@ -43,6 +43,7 @@ hostlink_open() {
 
 # host CMD SLOT ARGS...: ask the host agent to run `ivshmem-host CMD FILE
 # ARGS` on the backing file of the device at SLOT; succeeds when it did.
+# The answer stays in $reply.
 host() {
 	echo "$*" >&7
 	read -r reply <&7

@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Doorbells end to end on one guest kernel: stock QEMU ivshmem-doorbell
+# devices served by our ivshmem server, the guests' pcimem tools against
+# host peers (ivshmem-host peer) and against each other. One line per
+# check, `ok - ...` or `FAIL - ...`; the caller counts.
+#
+#   ci/doorbell-tests.sh KERNEL_RELEASE      (BUILD=... as run-tests.sh)
+#
+# 1. one guest (ci/guest/doorbell.sh) with a 4-vector MSI-X doorbell, a
+#    1-vector msi=off (INTx) doorbell, each on its own server, and an
+#    ivshmem-plain device: modes and vectors, peer IDs against the server's
+#    list, exact ring counts both ways on every vector, bad input;
+# 2. three guests on one server (ci/guest/doorbell-pair.sh): a and b bounce
+#    messages, a powers off, b sees it gone, c joins with a fresh ID and
+#    bounces messages with b.
+# The guests reach host peers through doorbell-agent.sh as their host
+# agent. Every guest's console is judged (judge-log.sh) as one more check.
+# Servers, sockets, shared memory files, QEMUs and host peers are gone when
+# the script exits, whatever happened.
+set -u
+rel=${1:?usage: doorbell-tests.sh KERNEL_RELEASE}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${BUILD:-$top/build}
+bin=$build/bin
+logs=$build/logs
+kernel=$build/kernels/$rel/vmlinuz
+initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
+mkdir -p "$logs"
+
+dir=$(mktemp -d /tmp/pcimem-doorbell.XXXXXX)
+tag=pcimem-db-$$-${dir##*.}	# /dev/shm/$tag-*: the servers' memory
+groups=()			# process groups: QEMUs with their launchers
+servers=()
+
+cleanup() {
+	local p f
+	for p in "${groups[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+	# Host peers doorbell-agent.sh left running (each its own session).
+	for f in "$dir"/*/bg-*.pid; do
+		[ -e "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null
+	done
+	for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${groups[@]}" "${servers[@]}"; do wait "$p" 2>/dev/null; done
+	rm -f /dev/shm/"$tag"-*
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { echo "ok - $1"; }
+fail() {
+	echo "FAIL - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 15 | sed 's/^/    | /'
+	return 0
+}
+# check NAME STATUS [DETAILS]: ok when STATUS is 0.
+check() { if [ "$2" -eq 0 ]; then ok "$1"; else fail "$1" "${3:-}"; fi; }
+
+# server NAME VECTORS: our ivshmem server on $dir/NAME.sock with 4 MiB of
+# /dev/shm/$tag-NAME; succeeds once a peer can join.
+server() {
+	local sock=$dir/$1.sock i
+	"$bin/ivshmem-server" -F -S "$sock" -M "$tag-$1" -l 4M -n "$2" \
+		>"$dir/$1.server.log" 2>&1 &
+	servers+=($!)
+	for i in $(seq 50); do
+		timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$dir/$1.server.log"
+	return 1
+}
+
+# peers SOCKET: the IDs the server lists, once the list is the same in two
+# looks (a client that just left may linger a moment).
+peers() {
+	local i now last=none
+	for i in $(seq 50); do
+		now=$(timeout 10 "$bin/ivshmem-host" peer "$1" peers 2>/dev/null |
+			sed -n 's/^peer \([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' ')
+		[ "$now" = "$last" ] && { echo "${now% }"; return; }
+		last=$now
+		sleep 0.1
+	done
+	echo "unsettled"
+}
+
+# vm NAME STATE LIMIT APPEND DEVICE_ARGS...: boot a guest in its own process
+# group, its host agent doorbell-agent.sh with STATE; the pid in $vm_pid.
+vm() {
+	local name=$1 state=$2 limit=$3 append=$4
+	shift 4
+	mkdir -p "$state"
+	DOORBELL_STATE=$state DOORBELL_TOOL=$bin/ivshmem-host \
+	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
+		--log "$logs/doorbell-$rel-$name.log" --timeout "$limit" \
+		--agent "$here/doorbell-agent.sh" --append "$append" "$@" \
+		>"$dir/$name.judge" 2>&1 &
+	vm_pid=$!
+	groups+=($vm_pid)
+}
+
+# finish NAME PID: wait for the guest, echo its checks prefixed with NAME,
+# and judge its console.
+finish() {
+	local name=$1 log=$logs/doorbell-$rel-$1.log rc line
+	wait "$2"
+	rc=$?
+	sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" | tr -d '\r' |
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) echo "ok - $name: ${line#ok - }" ;;
+		"FAIL - "*) echo "FAIL - $name: ${line#FAIL - }" ;;
+		"    "*) echo "$line" ;;
+		esac
+	done
+	check "$name: the console reached its last line, no kernel report (judge-log.sh)" \
+		"$rc" "$(cat "$dir/$name.judge") (console: $log)"
+}
+
+if [ ! -e "$kernel" ] || [ ! -e "$initrd" ]; then
+	fail "kernel $rel and its initramfs are built" "missing $kernel or $initrd"
+	exit 1
+fi
+
+# ---- 1. one guest: MSI-X, INTx, plain; bad input ----
+server msix 4
+check "server 1 (4 vectors) listens" $?
+server intx 1
+check "server 2 (1 vector) listens" $?
+export DOORBELL_SOCKETS="/dev/shm/$tag-msix=$dir/msix.sock /dev/shm/$tag-intx=$dir/intx.sock"
+export DOORBELL_LIMIT=60
+"$bin/ivshmem-host" create "/dev/shm/$tag-plain" 4M >/dev/null
+check "host: a 4 MiB file for the plain device" $?
+vm single "$dir/single" 150 "lab=doorbell rounds=30 rings=20" \
+	--doorbell "$dir/msix.sock:4:/dev/shm/$tag-msix" \
+	--doorbell "$dir/intx.sock:1:/dev/shm/$tag-intx:msi=off" \
+	--shm "/dev/shm/$tag-plain:4M"
+finish single "$vm_pid"
+s=$(peers "$dir/msix.sock")
+check "host: the guest left server 1 when it powered off (peers: '$s')" "$([ -z "$s" ] && echo 0 || echo 1)"
+s=$(peers "$dir/intx.sock")
+check "host: the guest left server 2 when it powered off (peers: '$s')" "$([ -z "$s" ] && echo 0 || echo 1)"
+"$bin/ivshmem-host" expect "/dev/shm/$tag-msix" 0x100110 "ping 30" >/dev/null 2>&1
+check "host: server 1's memory holds the guest's last request at 1 MiB + 16" $?
+
+# ---- 2. three guests, one server: a and b, a leaves, c joins ----
+server pair 1
+check "server 3 (1 vector) listens" $?
+export DOORBELL_SOCKETS="/dev/shm/$tag-pair=$dir/pair.sock"
+export DOORBELL_LIMIT=150
+state=$dir/pair
+vm b "$state" 240 "lab=doorbell-pair role=b rounds=200" --doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair"
+b_pid=$vm_pid
+vm a "$state" 150 "lab=doorbell-pair role=a rounds=200" --doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair"
+finish a "$vm_pid"
+s=$(peers "$dir/pair.sock")
+b_id=$(cat "$state/key-b-id" 2>/dev/null)
+check "host: after a powered off, the server lists only b (peers: '$s', b: '$b_id')" \
+	"$([ -n "$b_id" ] && [ "$s" = "$b_id" ] && echo 0 || echo 1)"
+echo >"$state/key-a-gone"
+# c's QEMU joins the server as it starts: only once b has checked a left.
+for i in $(seq 600); do
+	[ -e "$state/key-b-ready2" ] || ! kill -0 "$b_pid" 2>/dev/null && break
+	sleep 0.1
+done
+vm c "$state" 150 "lab=doorbell-pair role=c rounds=200" --doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair"
+finish c "$vm_pid"
+finish b "$b_pid"
+s=$(peers "$dir/pair.sock")
+check "host: after all three powered off, the server lists nobody (peers: '$s')" \
+	"$([ -z "$s" ] && echo 0 || echo 1)"
+a_id=$(cat "$state/key-a-id" 2>/dev/null) c_id=$(cat "$state/key-c-id" 2>/dev/null)
+check "host: a, b and c had three different peer IDs ($a_id, $b_id, $c_id)" \
+	"$([ -n "$a_id$b_id$c_id" ] && [ "$(printf '%s\n' "$a_id" "$b_id" "$c_id" | sort -u | grep -c .)" -eq 3 ] && echo 0 || echo 1)"
