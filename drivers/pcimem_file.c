@@ -81,6 +81,8 @@ static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 
 	if (!pf->pd->pdev)
 		return -ENODEV;
+	if (!bar->kmap)
+		return -EIO;	/* a memory type switch failed to map it back */
 	if (bar->width > 1 && (!IS_ALIGNED(pos, bar->width) ||
 			       !IS_ALIGNED(count, bar->width)))
 		return -EINVAL;
