@@ -92,8 +92,12 @@ static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 	return round_down(n, bar->width);
 }
 
-static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
-			   loff_t *ppos)
+/*
+ * One loop for both directions: chunks bounce through a kernel buffer,
+ * each BAR access under pd->lock, each user copy outside it.
+ */
+static ssize_t pcimem_transfer(struct file *file, char __user *ubuf, size_t count,
+			       loff_t *ppos, bool to_device)
 {
 	struct pcimem_file *pf = file->private_data;
 	struct pcimem_dev *pd = pf->pd;
@@ -101,25 +105,29 @@ static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
 	loff_t pos = *ppos;
 	void *buf;
 
-	if (pos < 0)
-		return -EINVAL;
 	buf = kmalloc(min_t(size_t, count, PCIMEM_IO_CHUNK), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 
 	while (done < count) {
-		ssize_t n;
+		ssize_t n = min_t(size_t, count - done, PCIMEM_IO_CHUNK);
 
+		if (to_device && copy_from_user(buf, ubuf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
 		down_read(&pd->lock);
-		n = pcimem_io_len(pf, pos, count - done);
-		if (n > 0)
+		n = pcimem_io_len(pf, pos, n);
+		if (n > 0 && to_device)
+			pcimem_bar_write(pf->bar, buf, pos, n);
+		else if (n > 0)
 			pcimem_bar_read(pf->bar, buf, pos, n);
 		up_read(&pd->lock);
 		if (n <= 0) {
 			ret = n;
 			break;
 		}
-		if (copy_to_user(ubuf + done, buf, n)) {
+		if (!to_device && copy_to_user(ubuf + done, buf, n)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -135,51 +143,26 @@ static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
 	return done ? done : ret;
 }
 
+static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	if (*ppos < 0)
+		return -EINVAL;
+	return pcimem_transfer(file, ubuf, count, ppos, false);
+}
+
 static ssize_t pcimem_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct pcimem_file *pf = file->private_data;
-	struct pcimem_dev *pd = pf->pd;
-	ssize_t done = 0, ret = 0;
-	loff_t pos = *ppos;
-	void *buf;
 
-	if (pos < 0)
+	if (*ppos < 0)
 		return -EINVAL;
 	if (!count)
 		return 0;
-	if (pos >= READ_ONCE(pf->bar)->size)
+	if (*ppos >= READ_ONCE(pf->bar)->size)
 		return -ENOSPC;
-	buf = kmalloc(min_t(size_t, count, PCIMEM_IO_CHUNK), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
-	while (done < count) {
-		ssize_t n = min_t(size_t, count - done, PCIMEM_IO_CHUNK);
-
-		if (copy_from_user(buf, ubuf + done, n)) {
-			ret = -EFAULT;
-			break;
-		}
-		down_read(&pd->lock);
-		n = pcimem_io_len(pf, pos, n);
-		if (n > 0)
-			pcimem_bar_write(pf->bar, buf, pos, n);
-		up_read(&pd->lock);
-		if (n <= 0) {
-			ret = n;
-			break;
-		}
-		done += n;
-		pos += n;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-	}
-	kfree(buf);
-	*ppos = pos;
-	return done ? done : ret;
+	return pcimem_transfer(file, (char __user *)ubuf, count, ppos, true);
 }
 
 static long pcimem_ioctl_info(struct pcimem_file *pf, void __user *arg)
