@@ -7,7 +7,7 @@
 BUILD := $(CURDIR)/build
 export BUILD
 
-.PHONY: all setup build run test lint install-udev clean distclean
+.PHONY: all setup build run test bench lint install-udev clean distclean
 
 all: build
 
@@ -23,6 +23,10 @@ run: build
 
 test: build
 	@ci/run-tests.sh
+
+# Latency, rings per second, memory-type throughput, fill time: never in make test.
+bench: build
+	@ci/bench.sh
 
 # checkpatch --strict, sparse and W=1 against every guest kernel.
 lint: build

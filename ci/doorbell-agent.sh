@@ -8,7 +8,9 @@
 # to the real ivshmem-host unchanged. FILE is the backing file of the slot;
 # its server socket comes from DOORBELL_SOCKETS.
 #
-#   info FILE peer CMD ARGS...   ivshmem-host peer SOCKET CMD ARGS (bounded)
+#   info FILE peer CMD ARGS...   ivshmem-host peer SOCKET CMD ARGS (bounded);
+#                                its output on one line, lines joined by ';'
+#   info FILE timed CMD ARGS...  the same, then "time: N ms" it took
 #   info FILE ids                the other peers' IDs on SOCKET, one line
 #   info FILE gone ID            wait until peer ID is no longer listed
 #   info FILE bg NAME CMD ARGS   start `ivshmem-host peer SOCKET CMD ARGS` in
@@ -27,6 +29,7 @@ set -u
 tool=${DOORBELL_TOOL:?DOORBELL_TOOL is not set}
 state=${DOORBELL_STATE:?DOORBELL_STATE is not set}
 limit=${DOORBELL_LIMIT:-60}
+mkdir -p "$state"
 
 if [ "${1:-}" != info ] || [ $# -lt 3 ]; then
 	exec "$tool" "$@"
@@ -46,8 +49,8 @@ need_sock() {
 # ids: the IDs the server lists, sorted, the same in two looks 0.1 s apart
 # (a `peers` client that just left may linger a moment).
 ids() {
-	local i now last=none
-	for i in $(seq 50); do
+	local now last=none
+	for _ in $(seq 50); do
 		now=$(timeout 10 "$tool" peer "$sock" peers 2>/dev/null |
 			sed -n 's/^peer \([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' ')
 		[ "$now" = "$last" ] && { echo "${now% }"; return 0; }
@@ -68,11 +71,14 @@ await() {
 }
 
 case $verb in
-peer)
+peer|timed)
 	need_sock
+	start=$(date +%s%N)
 	out=$(timeout "$limit" "$tool" peer "$sock" "$@" 2>&1)
 	rc=$?
-	printf '%s\n' "$out" | tr '\n' ';' | sed 's/;$//'
+	[ "$verb" = timed ] &&
+		out+=$(printf '\ntime: %d ms' $((($(date +%s%N) - start) / 1000000)))
+	printf '%s\n' "$out" | tr '\n' ';' | sed 's/^;//; s/;$//'
 	echo
 	exit $rc ;;
 ids)

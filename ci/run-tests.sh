@@ -104,6 +104,8 @@ while read -r var _ rel; do
 	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
 	guest robust "unbind_cycles=${UNBIND_CYCLES:-20} remove_cycles=5 hotplug_cycles=${HOTPLUG_CYCLES:-5}"
 	rm -f "$shm-a" "$shm-b"
+
+	suite "[$series doorbell] " "$here/doorbell-tests.sh" "$rel"
 done <"$build/kernels.mk"
 
 echo

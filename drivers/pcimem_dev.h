@@ -9,8 +9,6 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
-#include <linux/list.h>
-#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
@@ -77,9 +75,6 @@ struct pcimem_dev {
 
 	/* every user mapping of the device hangs off this inode's i_mapping */
 	struct inode *inode;
-	/* address spaces whose mmap() of us may not be linked in yet */
-	struct mutex mappers_lock;
-	struct list_head mappers;
 
 	/* interrupts, counted per vector since probe */
 	unsigned int irq_mode;		/* PCIMEM_IRQ_* */

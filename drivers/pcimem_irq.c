@@ -82,11 +82,14 @@ static irq_handler_t pcimem_irq_alloc(struct pcimem_dev *pd)
 						     min(pci_msix_vec_count(pdev),
 							 PCIMEM_MAX_VECTORS),
 						     PCI_IRQ_MSIX);
-			if (nvec < 0)
-				return ERR_PTR(nvec);
-			pd->irq_mode = PCIMEM_IRQ_MSIX;
-			pd->vectors = nvec;
-			return pcimem_msix_irq;
+			if (nvec > 0) {
+				pd->irq_mode = PCIMEM_IRQ_MSIX;
+				pd->vectors = nvec;
+				return pcimem_msix_irq;
+			}
+			/* pci=nomsi, say: the memory is still worth having. */
+			dev_info(&pdev->dev, "no MSI-X (%d)%s\n", nvec,
+				 pdev->pin ? ", using INTx" : " and no INTx pin: no interrupts");
 		}
 		/* ivshmem-plain has no interrupt pin; doorbell without MSI-X does. */
 		if (!pdev->pin)

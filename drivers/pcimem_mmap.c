@@ -2,29 +2,32 @@
 /*
  * pcimem: mapping a BAR into user space, and taking it back.
  *
- * mmap() maps the whole window at once with io_remap_pfn_range(), with the
- * BAR's memory type. Every file of a device shares one address space (see
- * pcimem_fs.c), so when the device goes away unmap_mapping_range() zaps
- * all user mappings, and the fault handler turns any later touch into
- * SIGBUS.
+ * mmap() checks the window and sets the VMA up; the first touch faults
+ * and the fault handler inserts the whole window at once with
+ * vmf_insert_pfn_prot(), which takes the memory type from the kernel's own
+ * mapping of the BAR, so the two always agree. Every file of a device
+ * shares one address space (see pcimem_fs.c): when the device goes away,
+ * unmap_mapping_range() zaps every user mapping, and the fault handler,
+ * seeing the device gone, answers any later touch with SIGBUS.
  *
- * One window needs care: ->mmap() runs before the core links the new VMA
- * into that address space. A VMA set up just before remove() marked the
- * device gone, but linked just after remove() zapped, would keep its pages.
- * So ->mmap() notes the caller's mm, and remove() takes each noted mm's
- * mmap_lock once before zapping: by then every such mmap() has finished.
+ * Why not io_remap_pfn_range() in mmap(), as the old drivers did: the
+ * x86 PAT reservation it attaches to the VMA does not survive a partial
+ * munmap ("freeing invalid memtype") nor mremap racing a revocation (a
+ * WARNING in untrack_pfn), both found by our fuzzer on 6.1 and 6.12; and
+ * a VMA populated in mmap() but not yet linked when remove() zaps would
+ * keep its pages. Inserting at fault time, under the device lock, has none
+ * of these problems; it is what VFIO does.
  */
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
-#include <linux/sched/mm.h>
-#include <linux/slab.h>
 
 #include "pcimem_dev.h"
 
-struct pcimem_mapper {
-	struct list_head node;
-	struct mm_struct *mm;
-};
+#ifdef PCIMEM_NEED_VM_FLAGS_SET	/* set by Kbuild before 6.3 */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
 
 static void pcimem_vm_open(struct vm_area_struct *vma)
 {
@@ -40,10 +43,32 @@ static void pcimem_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&bar->vmas);
 }
 
-/* Only a revoked mapping has no pages: any touch of it is a SIGBUS. */
+/* Map the whole VMA on its first touch; SIGBUS once the device is gone. */
 static vm_fault_t pcimem_vm_fault(struct vm_fault *vmf)
 {
-	return VM_FAULT_SIGBUS;
+	struct vm_area_struct *vma = vmf->vma;
+	struct pcimem_bar *bar = vma->vm_private_data;
+	struct pcimem_dev *pd = bar->pd;
+	unsigned long pfn = (bar->start >> PAGE_SHIFT) + vma->vm_pgoff;
+	unsigned long addr;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	down_read(&pd->lock);
+	if (!pd->pdev) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE, pfn++) {
+		vm_fault_t r = vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot);
+
+		if (r & VM_FAULT_ERROR) {
+			ret = r;
+			break;
+		}
+	}
+out:
+	up_read(&pd->lock);
+	return ret;
 }
 
 static const struct vm_operations_struct pcimem_vm_ops = {
@@ -55,66 +80,13 @@ static const struct vm_operations_struct pcimem_vm_ops = {
 #endif
 };
 
-/*
- * Note that @mm has an mmap() of us in flight. On the way, forget the
- * other address spaces whose mmap_lock is free: their mmap() is over.
- * Called under @mm's mmap_lock, so only trylock the others.
- */
-static int pcimem_note_mapper(struct pcimem_dev *pd, struct mm_struct *mm)
-{
-	struct pcimem_mapper *m, *tmp;
-	LIST_HEAD(done);
-	bool noted = false;
-	int ret = 0;
-
-	mutex_lock(&pd->mappers_lock);
-	list_for_each_entry_safe(m, tmp, &pd->mappers, node) {
-		if (m->mm == mm) {
-			noted = true;
-		} else if (mmap_read_trylock(m->mm)) {
-			mmap_read_unlock(m->mm);
-			list_move(&m->node, &done);
-		}
-	}
-	if (!noted) {
-		m = kmalloc(sizeof(*m), GFP_KERNEL);
-		if (m) {
-			mmgrab(mm);
-			m->mm = mm;
-			list_add(&m->node, &pd->mappers);
-		} else {
-			ret = -ENOMEM;
-		}
-	}
-	mutex_unlock(&pd->mappers_lock);
-
-	list_for_each_entry_safe(m, tmp, &done, node) {
-		mmdrop(m->mm);
-		kfree(m);
-	}
-	return ret;
-}
-
-/* Called once the device is marked gone: no mmap() can succeed any more. */
+/* Called once the device is marked gone: no fault can map anything now. */
 void pcimem_revoke_mappings(struct pcimem_dev *pd)
 {
-	struct pcimem_mapper *m, *tmp;
-	LIST_HEAD(list);
-
-	mutex_lock(&pd->mappers_lock);
-	list_splice_init(&pd->mappers, &list);
-	mutex_unlock(&pd->mappers_lock);
-
-	list_for_each_entry_safe(m, tmp, &list, node) {
-		mmap_write_lock(m->mm);
-		mmap_write_unlock(m->mm);
-		mmdrop(m->mm);
-		kfree(m);
-	}
 	unmap_mapping_range(pd->inode->i_mapping, 0, 0, 1);
 }
 
-/* The user mapping gets the same memory type as the kernel's. */
+/* The user mapping asks for the kernel mapping's type; PAT enforces it. */
 static pgprot_t pcimem_pgprot(pgprot_t prot, unsigned int memtype)
 {
 	switch (memtype) {
@@ -156,19 +128,13 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	} else {
 		ret = 0;
 	}
-	if (!ret)
-		ret = pcimem_note_mapper(pd, vma->vm_mm);
 	if (!ret) {
+		vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 		vma->vm_page_prot = pcimem_pgprot(vma->vm_page_prot, bar->memtype);
 		vma->vm_ops = &pcimem_vm_ops;
 		vma->vm_private_data = bar;
-		/* Sets VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP. */
-		ret = io_remap_pfn_range(vma, vma->vm_start,
-					 (bar->start >> PAGE_SHIFT) + vma->vm_pgoff,
-					 vma->vm_end - vma->vm_start, vma->vm_page_prot);
-	}
-	if (!ret)
 		atomic_inc(&bar->vmas);
+	}
 	up_write(&pd->lock);
 	return ret;
 }

@@ -86,7 +86,6 @@ static void pcimem_dev_release(struct device *dev)
 	struct pcimem_dev *pd = to_pcimem_dev(dev);
 
 	iput(pd->inode);
-	mutex_destroy(&pd->mappers_lock);
 	kfree(pd);
 }
 
@@ -170,8 +169,6 @@ static struct pcimem_dev *pcimem_alloc(struct pci_dev *pdev)
 		return ERR_CAST(err);
 	}
 	init_rwsem(&pd->lock);
-	mutex_init(&pd->mappers_lock);
-	INIT_LIST_HEAD(&pd->mappers);
 	init_waitqueue_head(&pd->irq_wait);
 	pd->variant = pcimem_variant(pdev);
 

@@ -6,7 +6,7 @@
 # the guest's control line with host-agent.sh, and judges the run.
 #
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
-#                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE[:msi=off]]...
+#                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
 #                [--edu] [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
@@ -16,7 +16,8 @@
 # ivshmem server on SOCKET whose memory is FILE (for the host agent);
 # --edu is QEMU's edu device. With --agent, the host agent serves the
 # guest's ttyS1 and drives QEMU's QMP monitor (device_del, device_add).
-# ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary.
+# ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary;
+# MEM=... the guest's memory in MiB (512).
 #
 # Exit status: 0 when the guest printed its last line and the console holds
 # no kernel report; 1 when it holds one; 2 on a time-out or no last line.
@@ -55,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 accel=${ACCEL:-tcg}
-args=(-accel "$accel" -M pc -m 512 -smp 1 -nodefaults -display none -no-reboot
+args=(-accel "$accel" -M pc -m "${MEM:-512}" -smp 1 -nodefaults -display none -no-reboot
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 loglevel=5 panic=-1 $append"
       -chardev "file,id=con,path=$log" -serial chardev:con)
@@ -65,7 +66,7 @@ slot=4
 slots=()
 for i in "${!devices[@]}"; do
 	addr=$(printf 'bus=pci.0,addr=0x%x,id=dev%x' $slot $slot)
-	IFS=: read -r kind a b c d <<<"${devices[$i]}"
+	IFS=: read -r kind a b c <<<"${devices[$i]}"
 	case $kind in
 	shm)	object="memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a"
 		args+=(-object "$object")
@@ -74,7 +75,7 @@ for i in "${!devices[@]}"; do
 		file=$a ;;
 	doorbell)
 		args+=(-chardev "socket,path=$a,id=bell$i")
-		device="ivshmem-doorbell,chardev=bell$i,vectors=$b${d:+,$d},$addr"
+		device="ivshmem-doorbell,chardev=bell$i,vectors=$b,$addr"
 		file=$c ;;
 	edu)	device="edu,$addr"
 		file= ;;

@@ -39,9 +39,11 @@ host_is() {
 # get KEY: what another guest or the host posted ($value); waits for it.
 get() {
 	host info $D get "$1" >/dev/null
-	value=${reply#RC 0 }
-	case $reply in "RC 0 "*) return 0 ;; esac
-	echo "FAIL - $role: $1 was never posted: $reply"
+	value=${reply#RC 0}
+	value=${value# }
+	case $reply in "RC 0"|"RC 0 "*) return 0 ;; esac
+	echo "FAIL - $1 was never posted"
+	echo "    | host: $reply"
 	return 1
 }
 
@@ -55,9 +57,9 @@ count() {
 
 # pong_ready KEY N: mark the reply slot, post KEY = own ID, answer N pings.
 pong_for() {
-	check "$role: mark the mailbox's reply slot" pcimem write "$node" $REPLY_SEQ $MARK 64
+	check "mark the mailbox's reply slot" pcimem write "$node" $REPLY_SEQ $MARK 64
 	post "$1" "$id"
-	check "$role: answers $2 pings (pcimem pong)" \
+	check "answers $2 pings (pcimem pong)" \
 		sh -c "pcimem pong $node --count $2 --timeout 120000 | grep -qx 'pong: $2 messages answered'"
 }
 
@@ -65,64 +67,64 @@ pong_for() {
 ping_to() {
 	get "$1" || return 1
 	peer=$value
-	host_is "$role: pong on peer $peer cleared its reply slot: it is ready" \
+	host_is "pong on peer $peer cleared its reply slot: it is ready" \
 		"cleared $REPLY_SEQ" info $D clear $REPLY_SEQ
-	check "$role: $2 round trips with peer $peer, none lost or extra (pcimem ping)" \
+	check "$2 round trips with peer $peer, none lost or extra (pcimem ping)" \
 		sh -c "pcimem ping $node $peer --count $2 --timeout 20000 | grep -qx 'ping: $2 round trips ok'"
 }
 
-section "guest $role: doorbell peer"
-check "$role: insmod pcimem.ko pattern= (the memory is shared)" insmod "$KO" pattern=
+section "guest $role"
+check "insmod pcimem.ko pattern= (the memory is shared)" insmod "$KO" pattern=
 node=$(node_of $D)
 id=$(pcimem id "$node")
-check "$role: $D is a doorbell device with 1 MSI-X vector, peer ID $id" \
+check "$D is a doorbell device with 1 MSI-X vector, peer ID $id" \
 	sh -c "pcimem info $node | grep -qx 'irq_mode: msix' && pcimem info $node | grep -qx 'vectors: 1'"
 post "$role-id" "$id"
 
 case $role in
 b)
 	pong_for b-ready "$N"
-	check "b: exactly $N interrupts, one per request" test "$(count)" -eq "$N"
+	check "exactly $N interrupts, one per request" test "$(count)" -eq "$N"
 	post b-events "$(count)"
-	get a-events && check "b: a counted exactly the $N replies b rang" test "$value" -eq "$N"
+	get a-events && check "a counted exactly the $N replies b rang" test "$value" -eq "$N"
 	get a-id && a=$value
 
-	section "b: a leaves"
+	section "a leaves"
 	get a-gone
-	host_is "b: the host's peer list no longer holds a (peer $a), only b" \
+	host_is "the host's peer list no longer holds a (peer $a), only b" \
 		"ids: $id" info $D gone "$a"
-	check "b: ringing the departed a is accepted (the driver cannot know)" \
+	check "ringing the departed a is accepted (the driver cannot know)" \
 		pcimem ring "$node" "$a" 0
-	expect_fail "b: ... and nothing comes back (wait times out)" 1 "timeout after 500 ms" \
+	expect_fail "nothing comes back from the departed a (wait times out)" 1 "timeout after 500 ms" \
 		pcimem wait "$node" 0 --timeout 500
-	check "b: still exactly $N interrupts" test "$(count)" -eq "$N"
+	check "still exactly $N interrupts" test "$(count)" -eq "$N"
 
-	section "b: c joins"
+	section "c joins"
 	pong_for b-ready2 "$NC"
-	check "b: exactly $((N + NC)) interrupts in all" test "$(count)" -eq $((N + NC))
+	check "exactly $((N + NC)) interrupts in all" test "$(count)" -eq $((N + NC))
 	post b-events2 "$(count)"
-	get c-events && check "b: c counted exactly the $NC replies b rang" test "$value" -eq "$NC"
+	get c-events && check "c counted exactly the $NC replies b rang" test "$value" -eq "$NC"
 	;;
 a)
 	get b-id && b=$value
 	pair=$(printf '%s\n' "$id" "$b" | sort -n | tr '\n' ' ')
-	host_is "a: the host lists a and b (peers $id and $b)" "ids: ${pair% }" info $D ids
+	host_is "the host lists a and b (peers $id and $b)" "ids: ${pair% }" info $D ids
 	ping_to b-ready "$N"
-	check "a: exactly $N interrupts, one per reply" test "$(count)" -eq "$N"
+	check "exactly $N interrupts, one per reply" test "$(count)" -eq "$N"
 	post a-events "$(count)"
-	get b-events && check "a: b counted exactly the $N requests a rang" test "$value" -eq "$N"
+	get b-events && check "b counted exactly the $N requests a rang" test "$value" -eq "$N"
 	;;
 c)
 	get a-id && a=$value
-	check "c: a fresh peer ID $id, not the departed a's ($a)" test "$id" != "$a"
+	check "a fresh peer ID $id, not the departed a's ($a)" test "$id" != "$a"
 	ping_to b-ready2 "$NC"
-	check "c: exactly $NC interrupts, one per reply" test "$(count)" -eq "$NC"
+	check "exactly $NC interrupts, one per reply" test "$(count)" -eq "$NC"
 	post c-events "$(count)"
-	get b-events2 && check "c: b counted $N + $NC requests, from a and c" \
+	get b-events2 && check "b counted $N + $NC requests, from a and c" \
 		test "$value" -eq $((N + NC))
 	;;
 *)
 	echo "FAIL - unknown role '$role'"
 	;;
 esac
-check "$role: rmmod pcimem" rmmod pcimem
+check "rmmod pcimem" rmmod pcimem

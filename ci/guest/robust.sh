@@ -59,8 +59,18 @@ check "no module is left loaded by the refused parameters" \
 check "an unknown parameter is ignored with a warning, the module loads" \
 	sh -c "insmod '$KO' colour=blue && dmesg | grep -q \"unknown parameter 'colour'\""
 
+section "concurrent writers"
+check "insmod pcimem.ko" sh -c "rmmod pcimem; insmod '$KO'"
+pcimem-writers-test "$(node_of $A)" $A 6
+
+section "a syscall fuzzer while the device comes and goes"
+pcimem-fuzz "${fuzz_seed:-1}" "${fuzz_ops:-40000}" 4 $A 60
+
 section "access control"
-check "/dev/pcimem0 is root-only (crw-------)" sh -c "ls -l /dev/pcimem0 | grep -q '^crw------- '"
+# The fuzzer left random bytes and renumbered nodes: start afresh.
+check "reload pcimem.ko" sh -c "rmmod pcimem && insmod '$KO'"
+check "/dev/pcimem0 is $A again" test "$(node_of $A)" = /dev/pcimem0
+check "/dev/pcimem0 is root-only (crw-------)" sh -c "ls -l /dev/pcimem0 | grep '^crw------- '"
 expect_fail "an unprivileged user is refused" 4 "Permission denied" \
 	su -s /bin/sh labuser -c "pcimem info /dev/pcimem0"
 # What drivers/99-pcimem.rules does under udev: group pcimem, mode 0660.

@@ -87,8 +87,8 @@ static void fill(unsigned char *buf, uint64_t off, size_t n)
 
 static void *writer_main(void *arg)
 {
-	struct writer *w = arg;
 	static _Thread_local unsigned char buf[MAX_CHUNK];
+	struct writer *w = arg;
 	uint64_t off = w->start;
 	int fd = -1;
 
@@ -181,7 +181,8 @@ int main(int argc, char **argv)
 	long chunks = 0, odd = 0;
 	int fd, n, i, started, io_error, errors = 0, mapped = 0;
 
-	if (argc != 4 || (n = atoi(argv[3])) < 1 || n > MAX_THREADS) {
+	n = argc == 4 ? atoi(argv[3]) : 0;
+	if (n < 1 || n > MAX_THREADS) {
 		fprintf(stderr, "usage: pcimem-writers-test NODE SLOT THREADS (1-%d)\n",
 			MAX_THREADS);
 		return 2;

@@ -58,7 +58,7 @@ struct pcimem_info {
 	__u32 minor;		/* N of /dev/pcimemN */
 	__u64 bar_size;		/* bytes */
 	__u64 bar_start;	/* CPU physical address of the BAR */
-	__s32 peer_id;		/* ivshmem IVPosition; -1 when the device has none */
+	__s32 peer_id;		/* ivshmem IVPosition (0 without a server); -1: not ivshmem */
 	__u32 vectors;		/* interrupt vectors counted (0: no interrupts) */
 	__u32 irq_mode;		/* PCIMEM_IRQ_* */
 	__u32 memtype;		/* PCIMEM_MT_* of this file's mappings of the BAR */
