@@ -31,8 +31,16 @@ $(BIN)/pcimem-%: ci/tests/pcimem-%.c ci/tests/check.c ci/tests/check.h drivers/u
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -Idrivers/uapi -o $@ $< ci/tests/check.c -lpci
 
+# The sanitizer kernel (ci/debug-kernel.sh), once built, is one more target.
+DEBUG_KERNEL := $(BUILD)/debug-kernel/current
+DEBUG_RELEASE := $(shell cat $(DEBUG_KERNEL)/release 2>/dev/null)
+kdir = $(if $(filter $(DEBUG_RELEASE),$(1)),$(DEBUG_KERNEL)/obj,/usr/src/linux-headers-$(1))
+
+.PHONY: debug
+debug: tools $(if $(DEBUG_RELEASE),$(BUILD)/guest/$(DEBUG_RELEASE)/initramfs.cpio.gz)
+
 $(BUILD)/drivers/%/pcimem.ko: $(MODULE_SRC)
-	@$(MAKE) --no-print-directory -C drivers KDIR=/usr/src/linux-headers-$* \
+	@$(MAKE) --no-print-directory -C drivers KDIR=$(call kdir,$*) \
 		O_DIR=$(BUILD)/drivers/$*
 
 $(BUILD)/guest/%/initramfs.cpio.gz: $(BUILD)/drivers/%/pcimem.ko $(GUEST_TOOLS) $(GUEST_SRC)

@@ -8,7 +8,8 @@
 #
 #   ci/doorbell-tests.sh KERNEL_RELEASE      (BUILD=... as run-tests.sh)
 #
-# INITRD=... replaces the guest's initramfs (it needs pcimem-bench too).
+# INITRD=... replaces the guest's initramfs (it needs pcimem-bench too),
+# VMLINUZ=... the kernel image; EXTRA_APPEND adds to every command line.
 #
 # 1. one guest (ci/guest/doorbell.sh) with a 4-vector MSI-X doorbell and an
 #    ivshmem-plain device: modes and vectors, the peer ID against the
@@ -30,7 +31,7 @@ top=$(cd "$here/.." && pwd)
 build=${BUILD:-$top/build}
 bin=$build/bin
 logs=$build/logs
-kernel=$build/kernels/$rel/vmlinuz
+kernel=${VMLINUZ:-$build/kernels/$rel/vmlinuz}
 initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
 mkdir -p "$logs"
 export MEM=${MEM:-256}		# guest RAM, for a launch-vm.sh that takes MEM
@@ -102,7 +103,7 @@ vm() {
 	DOORBELL_STATE=$state DOORBELL_TOOL=$bin/ivshmem-host \
 	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
 		--log "$logs/doorbell-$rel-$name.log" --timeout "$limit" \
-		--agent "$here/doorbell-agent.sh" --append "$append" "$@" \
+		--agent "$here/doorbell-agent.sh" --append "$append ${EXTRA_APPEND:-}" "$@" \
 		>"$dir/$name.judge" 2>&1 &
 	vm_pid=$!
 	groups+=("$vm_pid")

@@ -13,7 +13,7 @@ log=$1
 # A crash, a warning, a sanitizer or lockdep report, or a PAT conflict.
 # Every x86/PAT line but the boot-time table is a complaint (conflicting
 # types, "expected ... got", freeing an invalid memtype, ...).
-reports='BUG:|WARNING:|Oops|Call Trace:|Kernel panic|KASAN|KFENCE|UBSAN|kmemleak:.*unreferenced|possible (recursive|circular) locking|inconsistent lock state|lockdep|x86/PAT: [^C]|general protection fault|sleeping function called from invalid context'
+reports='BUG:|WARNING:|Oops|Call Trace:|Kernel panic|KASAN|KFENCE|UBSAN|kmemleak: .*suspected memory leak|possible (recursive|circular) locking|inconsistent lock state|lockdep|x86/PAT: [^C]|general protection fault|sleeping function called from invalid context'
 
 rc=0
 if grep -aEn "$reports" "$log" >/dev/null; then

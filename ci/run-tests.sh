@@ -6,7 +6,9 @@
 # host agent cross-checks the backing files. One line per check; the last
 # line is `N passed, N failed`; exit status 1 on any failure.
 #
-# KERNELS="6.1" limits the run to some series; TIMEOUT bounds each guest.
+# KERNELS="6.1 6.12 debug" (the default) picks the kernels: Debian's two
+# and the sanitizer kernel built by ci/debug-kernel.sh. TIMEOUT bounds each
+# guest; UNBIND_CYCLES, HOTPLUG_CYCLES (DEBUG_...) the removal cycles.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -62,39 +64,42 @@ suite "host tools: " "$here/host-tests.sh" "$bin"
 suite "host peers: " "$here/host-peer-tests.sh" "$bin"
 suite "lint: " "$here/lint.sh"
 
-# kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".
-while read -r var _ rel; do
-	series=${var#KERNEL_}
-	series=${series//_/.}
-	case " ${KERNELS:-6.1 6.12} " in *" $series "*) ;; *) continue ;; esac
+# guest SERIES LAB APPEND: boot the guest kernel $vmlinuz with $initrd on
+# the backing files $shm-a and $shm-b and an edu device, run the guest lab,
+# and count its lines and the judge's verdict on its console.
+guest() {
+	local series=$1 lab=$2 log=$logs/$2-$1.log judged
+	"$top/qemu-device/launch-vm.sh" --kernel "$vmlinuz" --initrd "$initrd" --log "$log" \
+		--timeout "${TIMEOUT:-1800}" --agent "$bin/ivshmem-host" \
+		--append "lab=$lab $3" \
+		--shm "$shm-a:16M" --shm "$shm-b:4M" --edu >"$log.judge" 2>&1
+	judged=$?
+	count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" |
+		tr -d '\r')
+	result "[$series $lab] the guest reached its last line" \
+		"$([ $judged -eq 2 ] && echo 1 || echo 0)"
+	result "[$series $lab] the kernel log holds no BUG, WARNING, Oops, call trace, sanitizer or PAT report" \
+		"$([ $judged -eq 1 ] && echo 1 || echo 0)"
+	[ $judged -ne 0 ] && sed 's/^/    /' "$log.judge"
+	echo "   (console: $log)"
+}
+
+# suite_kernel SERIES RELEASE APPEND UNBIND_CYCLES HOTPLUG_CYCLES: every guest
+# suite on one kernel.
+suite_kernel() {
+	local series=$1 rel=$2 append=$3
+	vmlinuz=${VMLINUZ:-$build/kernels/$rel/vmlinuz}
+	initrd=$build/guest/$rel/initramfs.cpio.gz
+	shm=/dev/shm/pcimem-test-$$-$series
 
 	echo
 	echo "== guest: Linux $rel =="
-	shm=/dev/shm/pcimem-test-$$-$series
 	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null &&
 	"$bin/ivshmem-host" create "$shm-b" 4M >/dev/null &&
 	"$bin/ivshmem-host" fill "$shm-b" hostdata >/dev/null
 	result "[$series] host: backing files created, 4 MiB one seeded with hostdata" $?
 
-	# guest LAB APPEND: boot the guest on both files for one lab, count its lines.
-	guest() {
-		local lab=$1 log=$logs/$1-$series.log judged
-		"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
-			--initrd "$build/guest/$rel/initramfs.cpio.gz" --log "$log" \
-			--timeout "${TIMEOUT:-900}" --agent "$bin/ivshmem-host" \
-			--append "lab=$lab $2" \
-			--shm "$shm-a:16M" --shm "$shm-b:4M" --edu >"$log.judge" 2>&1
-		judged=$?
-		count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" |
-			tr -d '\r')
-		result "[$series $lab] the guest reached its last line" \
-			"$([ $judged -eq 2 ] && echo 1 || echo 0)"
-		result "[$series $lab] the kernel log holds no BUG, WARNING, Oops, call trace or PAT conflict" \
-			"$([ $judged -eq 1 ] && echo 1 || echo 0)"
-		[ $judged -ne 0 ] && sed 's/^/    /' "$log.judge"
-		echo "   (console: $log)"
-	}
-	guest test ""
+	guest "$series" test "$append"
 	# After the guest is gone, the data it left is still in the files.
 	"$bin/ivshmem-host" verify "$shm-a" abcd >/dev/null
 	result "[$series] host: after power-off the 16 MiB file still holds abcd everywhere" $?
@@ -102,11 +107,36 @@ while read -r var _ rel; do
 	result "[$series] host: after power-off the 4 MiB file holds abcd everywhere" $?
 
 	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
-	guest robust "unbind_cycles=${UNBIND_CYCLES:-20} remove_cycles=5 hotplug_cycles=${HOTPLUG_CYCLES:-5}"
+	guest "$series" robust "$append unbind_cycles=$4 remove_cycles=5 hotplug_cycles=$5"
 	rm -f "$shm-a" "$shm-b"
 
-	suite "[$series doorbell] " "$here/doorbell-tests.sh" "$rel"
+	VMLINUZ=$vmlinuz EXTRA_APPEND=$append suite "[$series doorbell] " \
+		"$here/doorbell-tests.sh" "$rel"
+}
+
+# kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".
+while read -r var _ rel; do
+	series=${var#KERNEL_}
+	series=${series//_/.}
+	case " ${KERNELS:-6.1 6.12 debug} " in *" $series "*) ;; *) continue ;; esac
+	suite_kernel "$series" "$rel" "" "${UNBIND_CYCLES:-20}" "${HOTPLUG_CYCLES:-5}"
 done <"$build/kernels.mk"
+
+# The sanitizer kernel: KASAN, KFENCE, lockdep, UBSAN, kmemleak. A warning
+# panics it (panic_on_warn), so nothing it reports can scroll past.
+case " ${KERNELS:-6.1 6.12 debug} " in
+*" debug "*)
+	echo
+	echo "== the sanitizer kernel =="
+	"$here/debug-kernel.sh" "$build" >"$logs/debug-kernel.log" 2>&1 &&
+		make --no-print-directory -C "$top" -f ci/build.mk BUILD="$build" debug \
+			>>"$logs/debug-kernel.log" 2>&1
+	result "[debug] the sanitizer kernel and pcimem.ko for it are built (log: $logs/debug-kernel.log)" $?
+	rel=$(cat "$build/debug-kernel/current/release" 2>/dev/null)
+	[ -n "$rel" ] && VMLINUZ=$build/debug-kernel/current/vmlinuz suite_kernel debug "$rel" \
+		"panic_on_warn=1 kmemleak=on" "${DEBUG_UNBIND_CYCLES:-200}" "${DEBUG_HOTPLUG_CYCLES:-50}"
+	;;
+esac
 
 echo
 echo "$passed passed, $failed failed"

@@ -69,3 +69,16 @@ node_of() {
 		[ -e "$d" ] && echo "/dev/${d##*/}"
 	done
 }
+
+# kmemleak_check: on a kernel with kmemleak (the sanitizer kernel), scan
+# twice, a little apart as kmemleak wants, and report what leaked.
+kmemleak_check() {
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	leaks=$(cat /sys/kernel/debug/kmemleak)
+	check "kmemleak finds no leak" test -z "$leaks"
+	[ -z "$leaks" ] || printf '%s\n' "$leaks" | head -n 60 | sed 's/^/    | /'
+}

@@ -158,6 +158,7 @@ echo >/sys/bus/pci/devices/0000:$A/driver_override
 check "the device still verifies after both" pcimem verify "$(node_of $A)" abcd
 
 section "the kernel log"
+kmemleak_check
 check "no x86/PAT complaint in the kernel log" \
 	sh -c "! dmesg | grep 'x86/PAT: ' | grep -v 'x86/PAT: Configuration'"
 echo "--- dmesg ---"
