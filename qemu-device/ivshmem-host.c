@@ -17,17 +17,6 @@
 #include "host-peer.h"
 #include "region.h"
 
-static const struct command *const file_commands[] = {
-	&command_dump,
-	&command_read,
-	&command_write,
-	&command_fill,
-	&command_verify,
-	&command_expect,
-	&command_put,
-	NULL,
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -38,7 +27,7 @@ static void usage(FILE *out)
 		"  %-32s %s\n",
 		"create FILE SIZE", "create FILE of SIZE bytes (a power of two), zeroed",
 		"info FILE", "show the size of FILE");
-	command_print_help(file_commands, "FILE", out);
+	command_print_help(command_all, "FILE", out);
 	host_peer_help(out);
 	fputs("\n"
 	      "  --rw       access FILE with pread/pwrite instead of mmap\n"
@@ -178,7 +167,7 @@ int main(int argc, char **argv)
 		return cmd_info(argv[0]);
 	}
 
-	c = command_find(file_commands, name);
+	c = command_find(command_all, name);
 	if (!c) {
 		cli_error(NULL, "unknown command '%s' (see ivshmem-host --help)",
 			  name);

@@ -361,3 +361,11 @@ const char *cli_human_size(uint64_t n, char *buf, size_t len)
 			 (double)n / (double)(1ULL << (10 * u)), units[u]);
 	return buf;
 }
+
+void cli_help_line(FILE *out, const char *args, const char *help)
+{
+	if (strlen(args) > 32)
+		fprintf(out, "  %s\n  %-32s %s\n", args, "", help);
+	else
+		fprintf(out, "  %-32s %s\n", args, help);
+}

@@ -114,4 +114,10 @@ bool cli_parse_pattern(const char *s, struct pattern *p);
 /* "16 MiB", "256 B", "1.5 KiB" into @buf. */
 const char *cli_human_size(uint64_t n, char *buf, size_t len);
 
+/*
+ * One command of --help: "  ARGS  HELP" with HELP in column 36, or ARGS
+ * on a line of their own when they are longer than 32 characters.
+ */
+void cli_help_line(FILE *out, const char *args, const char *help);
+
 #endif /* CLI_H */

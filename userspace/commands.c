@@ -325,6 +325,17 @@ const struct command command_put = {
 	.parse = parse_offset_string, .run = run_put,
 };
 
+const struct command *const command_all[] = {
+	&command_dump,
+	&command_read,
+	&command_write,
+	&command_fill,
+	&command_verify,
+	&command_expect,
+	&command_put,
+	NULL,
+};
+
 const struct command *command_find(const struct command *const *list,
 				   const char *name)
 {
@@ -355,6 +366,6 @@ void command_print_help(const struct command *const *list,
 	for (; *list; list++) {
 		snprintf(args, sizeof(args), "%s %s %s", (*list)->name,
 			 target, (*list)->usage);
-		fprintf(out, "  %-32s %s\n", args, (*list)->help);
+		cli_help_line(out, args, (*list)->help);
 	}
 }

@@ -52,6 +52,12 @@ extern const struct command command_verify;
 extern const struct command command_expect;
 extern const struct command command_put;
 
+/*
+ * Every command above, NULL-terminated: what ivshmem-host runs on FILE
+ * and on an ivshmem server's shared memory.
+ */
+extern const struct command *const command_all[];
+
 /* NULL-terminated @list: the one called @name, or NULL. */
 const struct command *command_find(const struct command *const *list,
 				   const char *name);

@@ -12,14 +12,13 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 
 #include "cli.h"
+#include "deadline.h"
 #include "doorbell.h"
-#include "mailbox.h"
+#include "mailbox-command.h"
 
 /* ---- interrupt totals and poll ---- */
 
@@ -48,31 +47,6 @@ static int events_error(const struct device *d, int err)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* A deadline @timeout_ms from now; 0 for none (-1: wait forever). */
-static uint64_t deadline_after(int timeout_ms)
-{
-	return timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
-}
-
-/* Milliseconds left before @deadline, rounded up; -1 without one. */
-static int remaining_ms(uint64_t deadline)
-{
-	uint64_t now;
-
-	if (!deadline)
-		return -1;
-	now = now_ns();
-	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-}
-
 /*
  * Wait until a total moved since this file last read them: 0, or
  * -ETIMEDOUT, -ENODEV when the device went away, -errno.
@@ -83,7 +57,7 @@ static int poll_device(const struct device *d, uint64_t deadline)
 	int n;
 
 	do {
-		n = poll(&p, 1, remaining_ms(deadline));
+		n = poll(&p, 1, deadline_remaining_ms(deadline));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -340,25 +314,33 @@ static const struct mailbox_ops guest_ops = {
 	.wait = guest_wait,
 };
 
+/* ping and pong's own device, memory BAR and interrupt totals. */
+struct guest_mailbox {
+	const char *dev;
+	const struct device_options *o;
+	struct device d;
+	struct region r;
+	struct guest_bell bell;
+};
+
 /*
  * Open DEV, map the memory BAR and take the baseline of the interrupt
  * totals: everything ping and pong need before their first message.
  */
-static int mailbox_open(const char *dev, const struct device_options *o,
-			const struct cli_command_options *opt,
-			struct device *d, struct region *r,
-			struct guest_bell *b, struct mailbox *mb)
+static int guest_mailbox_open(void *ctx, struct mailbox *mb)
 {
+	struct guest_mailbox *g = ctx;
+	struct device *d = &g->d;
 	struct pcimem_events ev;
 	unsigned int v;
 	int err;
 
-	err = device_open(d, dev, true, o);
+	err = device_open(d, g->dev, true, g->o);
 	if (err)
 		return err;
 	err = check_doorbell(d);
 	if (!err)
-		err = check_vector(d, opt->vector);
+		err = check_vector(d, mb->vector);
 	if (!err && (d->bar.flags & PCIMEM_BAR_REGS)) {
 		cli_error(d->path, "%s holds registers: the mailbox needs the shared memory",
 			  d->what);
@@ -370,120 +352,68 @@ static int mailbox_open(const char *dev, const struct device_options *o,
 			err = events_error(d, err);
 	}
 	if (!err)
-		err = device_region(d, true, o->rw, r);
+		err = device_region(d, true, g->o->rw, &g->r);
 	if (err) {
 		device_close(d);
 		return err;
 	}
 
-	*b = (struct guest_bell) { .d = d };
+	g->bell = (struct guest_bell) { .d = d };
 	for (v = 0; v < ev.vectors; v++)
-		b->seen[v] = ev.count[v];
-	*mb = (struct mailbox) {
-		.r = r,
-		.offset = opt->offset,
-		.self = (unsigned int)d->info.peer_id,
-		.vector = opt->vector,
-		.timeout_ms = opt->timeout_ms,
-		.ops = &guest_ops,
-		.ctx = b,
-	};
-	err = mailbox_check(mb);
-	if (err) {
-		cli_error(d->path, "%s", mb->why);
-		region_close(r);
-		device_close(d);
-	}
-	return err;
+		g->bell.seen[v] = ev.count[v];
+	mb->r = &g->r;
+	mb->self = (unsigned int)d->info.peer_id;
+	mb->ops = &guest_ops;
+	mb->ctx = &g->bell;
+	return EXIT_OK;
 }
 
-static void mailbox_close(struct device *d, struct region *r)
+static void guest_mailbox_close(void *ctx)
 {
-	region_close(r);
-	device_close(d);
+	struct guest_mailbox *g = ctx;
+
+	region_close(&g->r);
+	device_close(&g->d);
 }
 
-static const struct cli_command_options mailbox_defaults = {
-	.count = 1,
-	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
-	.offset = MAILBOX_DEFAULT_OFFSET,
-	.vector = 0,
+static const struct mailbox_side guest_side = {
+	.open = guest_mailbox_open,
+	.close = guest_mailbox_close,
 };
 
 static int run_ping(int argc, char **argv, const struct device_options *o)
 {
-	struct cli_command_options opt = mailbox_defaults;
-	struct mailbox_latency lat;
-	struct guest_bell bell;
-	uint64_t *rtt = NULL;
-	struct mailbox mb;
-	struct device d;
-	struct region r;
+	struct cli_command_options opt = mailbox_command_defaults;
+	struct guest_mailbox g = { .o = o };
 	unsigned int peer;
-	int n, err;
+	int n;
 
 	n = cli_command_options("ping", argc, argv,
-				CLI_OPT_COUNT | CLI_OPT_TIMEOUT | CLI_OPT_OFFSET |
-				CLI_OPT_VECTOR | CLI_OPT_LATENCY, &opt);
+				MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY, &opt);
 	if (n < 0)
 		return EXIT_USAGE;
 	if (n != 2)
 		return usage_error("ping", "PEER [--count N] [--offset OFF] [--vector V] [--timeout MS] [--latency]");
 	if (!parse_peer(argv[1], &peer))
 		return EXIT_USAGE;
-	if (opt.latency) {
-		rtt = calloc(opt.count, sizeof(*rtt));
-		if (!rtt) {
-			cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
-				  opt.count);
-			return EXIT_USAGE;
-		}
-	}
-	err = mailbox_open(argv[0], o, &opt, &d, &r, &bell, &mb);
-	if (!err) {
-		err = mailbox_ping(&mb, peer, opt.count, rtt);
-		if (err)
-			cli_error(d.path, "%s", mb.why);
-		mailbox_close(&d, &r);
-	}
-	if (!err) {
-		printf("ping: %" PRIu64 " round trips ok\n", opt.count);
-		if (rtt) {
-			mailbox_latency(rtt, opt.count, &lat);
-			printf("ping: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
-			       lat.p50, lat.p99, lat.max);
-		}
-	}
-	free(rtt);
-	return err;
+	g.dev = argv[0];
+	return mailbox_command_ping(&guest_side, &g, &opt, peer);
 }
 
 static int run_pong(int argc, char **argv, const struct device_options *o)
 {
-	struct cli_command_options opt = mailbox_defaults;
-	struct guest_bell bell;
-	struct mailbox mb;
-	struct device d;
-	struct region r;
-	int n, err;
+	struct cli_command_options opt = mailbox_command_defaults;
+	struct guest_mailbox g = { .o = o };
+	int n;
 
-	n = cli_command_options("pong", argc, argv,
-				CLI_OPT_COUNT | CLI_OPT_TIMEOUT | CLI_OPT_OFFSET |
-				CLI_OPT_VECTOR, &opt);
+	n = cli_command_options("pong", argc, argv, MAILBOX_COMMAND_OPTIONS,
+				&opt);
 	if (n < 0)
 		return EXIT_USAGE;
 	if (n != 1)
 		return usage_error("pong", "[--count N] [--offset OFF] [--vector V] [--timeout MS]");
-	err = mailbox_open(argv[0], o, &opt, &d, &r, &bell, &mb);
-	if (err)
-		return err;
-	err = mailbox_pong(&mb, opt.count);
-	if (err)
-		cli_error(d.path, "%s", mb.why);
-	else
-		printf("pong: %" PRIu64 " messages answered\n", opt.count);
-	mailbox_close(&d, &r);
-	return err;
+	g.dev = argv[0];
+	return mailbox_command_pong(&guest_side, &g, &opt);
 }
 
 const struct guest_command doorbell_commands[] = {

@@ -13,17 +13,16 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 
 #include "cli.h"
 #include "commands.h"
+#include "deadline.h"
 #include "host-peer.h"
-#include "mailbox.h"
+#include "mailbox-command.h"
 #include "region.h"
 
 #define CONNECT_TIMEOUT_MS	5000	/* per handshake message */
@@ -36,17 +35,6 @@ struct host_peer {
 	int watch;		/* peer whose leaving ends a wait, or -1 */
 	int error;		/* once the watched peer or the server is gone */
 	uint64_t total[IVSHM_CLIENT_MAX_VECTORS];	/* rings since connect */
-};
-
-static const struct command *const shm_commands[] = {
-	&command_dump,
-	&command_read,
-	&command_write,
-	&command_fill,
-	&command_verify,
-	&command_expect,
-	&command_put,
-	NULL,
 };
 
 /* ---- the connection ---- */
@@ -198,29 +186,6 @@ static int check_peer(struct host_peer *p, unsigned int peer, uint64_t vector)
 
 /* ---- ringing and waiting ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t deadline_after(int timeout_ms)
-{
-	return timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
-}
-
-static int remaining_ms(uint64_t deadline)
-{
-	uint64_t now;
-
-	if (!deadline)
-		return -1;
-	now = now_ns();
-	return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-}
-
 /*
  * Wait until own @vector (-1: any) has been rung, applying server
  * messages meanwhile. Adds the rings collected to @got[] and p->total[].
@@ -249,7 +214,7 @@ static int host_poll(struct host_peer *p, int vector, uint64_t deadline,
 			.fd = p->error ? -1 : ivshm_client_socket(p->c),
 			.events = POLLIN,
 		};
-		ready = poll(pfd, n + 1, p->error ? 0 : remaining_ms(deadline));
+		ready = poll(pfd, n + 1, p->error ? 0 : deadline_remaining_ms(deadline));
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0)
@@ -437,103 +402,64 @@ static int run_region(struct host_peer *p, const struct peer_args *a)
 	return err;
 }
 
-static int mailbox_setup(struct host_peer *p, const struct peer_args *a,
-			 struct region *r, struct mailbox *mb)
+/* ping and pong's own region over the shared memory. */
+struct host_mailbox {
+	struct host_peer *p;
+	const struct peer_args *a;
+	struct region r;
+};
+
+static int host_mailbox_open(void *ctx, struct mailbox *mb)
 {
+	struct host_mailbox *h = ctx;
 	int err;
 
-	err = check_own_vector(p, a->opt.vector);
+	err = check_own_vector(h->p, mb->vector);
 	if (!err)
-		err = shm_region(p, true, a->rw, r);
+		err = shm_region(h->p, true, h->a->rw, &h->r);
 	if (err)
 		return err;
-	*mb = (struct mailbox) {
-		.r = r,
-		.offset = a->opt.offset,
-		.self = ivshm_client_id(p->c),
-		.vector = a->opt.vector,
-		.timeout_ms = a->opt.timeout_ms,
-		.ops = &host_ops,
-		.ctx = p,
-	};
-	err = mailbox_check(mb);
-	if (err) {
-		cli_error(p->socket, "%s", mb->why);
-		region_close(r);
-	}
-	return err;
+	mb->r = &h->r;
+	mb->self = ivshm_client_id(h->p->c);
+	mb->ops = &host_ops;
+	mb->ctx = h->p;
+	return EXIT_OK;
 }
+
+static void host_mailbox_close(void *ctx)
+{
+	struct host_mailbox *h = ctx;
+
+	region_close(&h->r);
+}
+
+static const struct mailbox_side host_side = {
+	.open = host_mailbox_open,
+	.close = host_mailbox_close,
+};
 
 static int run_ping(struct host_peer *p, const struct peer_args *a)
 {
-	struct mailbox_latency lat;
-	uint64_t *rtt = NULL;
-	struct mailbox mb;
-	struct region r;
+	struct host_mailbox h = { .p = p, .a = a };
 	int err;
 
 	err = check_peer(p, a->peer, a->opt.vector);
 	if (err)
 		return err;
-	if (a->opt.latency) {
-		rtt = calloc(a->opt.count, sizeof(*rtt));
-		if (!rtt) {
-			cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
-				  a->opt.count);
-			return EXIT_USAGE;
-		}
-	}
-	err = mailbox_setup(p, a, &r, &mb);
-	if (!err) {
-		err = mailbox_ping(&mb, a->peer, a->opt.count, rtt);
-		if (err)
-			cli_error(p->socket, "%s", mb.why);
-		region_close(&r);
-	}
-	if (!err) {
-		printf("ping: %" PRIu64 " round trips ok\n", a->opt.count);
-		if (rtt) {
-			mailbox_latency(rtt, a->opt.count, &lat);
-			printf("ping: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
-			       lat.p50, lat.p99, lat.max);
-		}
-	}
-	free(rtt);
-	return err;
+	return mailbox_command_ping(&host_side, &h, &a->opt, a->peer);
 }
 
 static int run_pong(struct host_peer *p, const struct peer_args *a)
 {
-	struct mailbox mb;
-	struct region r;
-	int err;
+	struct host_mailbox h = { .p = p, .a = a };
 
-	err = mailbox_setup(p, a, &r, &mb);
-	if (err)
-		return err;
-	err = mailbox_pong(&mb, a->opt.count);
-	if (err)
-		cli_error(p->socket, "%s", mb.why);
-	else
-		printf("pong: %" PRIu64 " messages answered\n", a->opt.count);
-	region_close(&r);
-	return err;
+	return mailbox_command_pong(&host_side, &h, &a->opt);
 }
 
 static const struct cli_command_options wait_defaults = {
 	.count = 1,
 	.timeout_ms = -1,
 };
-
-static const struct cli_command_options mailbox_defaults = {
-	.count = 1,
-	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
-	.offset = MAILBOX_DEFAULT_OFFSET,
-	.vector = 0,
-};
-
-#define MAILBOX_OPTIONS	(CLI_OPT_COUNT | CLI_OPT_TIMEOUT | CLI_OPT_OFFSET | \
-			 CLI_OPT_VECTOR)
 
 static const struct peer_command peer_commands[] = {
 	{ .name = "id", .usage = "", .help = "print own peer ID",
@@ -553,12 +479,12 @@ static const struct peer_command peer_commands[] = {
 	{ .name = "ping",
 	  .usage = "PEER [--count N] [--offset OFF] [--vector V] [--timeout MS] [--latency]",
 	  .help = "bounce N messages off pong on PEER",
-	  .options = MAILBOX_OPTIONS | CLI_OPT_LATENCY, .peer_arg = true,
-	  .defaults = &mailbox_defaults, .run = run_ping },
+	  .options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY, .peer_arg = true,
+	  .defaults = &mailbox_command_defaults, .run = run_ping },
 	{ .name = "pong",
 	  .usage = "[--count N] [--offset OFF] [--vector V] [--timeout MS]",
 	  .help = "answer N messages from ping",
-	  .options = MAILBOX_OPTIONS, .defaults = &mailbox_defaults,
+	  .options = MAILBOX_COMMAND_OPTIONS, .defaults = &mailbox_command_defaults,
 	  .run = run_pong },
 	{ 0 },
 };
@@ -607,10 +533,7 @@ void host_peer_help(FILE *out)
 	for (pc = peer_commands; pc->name; pc++) {
 		snprintf(args, sizeof(args), "peer SOCKET %s %s", pc->name,
 			 pc->usage);
-		if (strlen(args) > 32)
-			fprintf(out, "  %s\n  %-32s %s\n", args, "", pc->help);
-		else
-			fprintf(out, "  %-32s %s\n", args, pc->help);
+		cli_help_line(out, args, pc->help);
 	}
 	fprintf(out, "  %-32s %s\n", "peer SOCKET dump|read|...|put ...",
 		"the FILE commands, on the server's shared memory");
@@ -637,7 +560,7 @@ int host_peer_main(int argc, char **argv, bool rw)
 		if (!parse_args(pc, argc - 2, argv + 2, &a))
 			return EXIT_USAGE;
 	} else {
-		a.region = command_find(shm_commands, argv[1]);
+		a.region = command_find(command_all, argv[1]);
 		if (!a.region) {
 			cli_error(NULL, "unknown peer command '%s' (see ivshmem-host --help)",
 				  argv[1]);

@@ -11,10 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
@@ -22,6 +20,7 @@
 
 #include "cli.h"
 #include "mailbox.h"
+#include "test-support.h"
 
 #define FILE_SIZE	(2 << 20)
 #define VECTORS		2
@@ -30,26 +29,6 @@
 #define TIMEOUT_MS	5000
 #define SHORT_MS	100
 #define ROUND_TRIPS	100
-
-static int passed, failed;
-
-static void __attribute__((format(printf, 3, 4)))
-check(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", what);
-		passed++;
-		return;
-	}
-	printf("FAIL - %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	failed++;
-}
 
 /* The doorbells: eventfds of both peers, shared across fork(). */
 static int doorbell[2][VECTORS];	/* [0] ping's, [1] pong's */
@@ -142,16 +121,12 @@ static bool open_region(struct fixture *f, struct region *r,
 
 static bool fixture_open(struct fixture *f)
 {
-	const char *tmp = getenv("TMPDIR");
 	unsigned int i, v;
 
-	snprintf(f->path, sizeof(f->path), "%s/mailbox-test.XXXXXX",
-		 tmp ? tmp : "/tmp");
-	f->raw = mkstemp(f->path);
-	if (f->raw < 0 || ftruncate(f->raw, FILE_SIZE)) {
-		perror(f->path);
+	f->raw = test_temp_file(f->path, sizeof(f->path), "mailbox-test",
+				FILE_SIZE);
+	if (f->raw < 0)
 		return false;
-	}
 	for (i = 0; i < 2; i++) {
 		for (v = 0; v < VECTORS; v++) {
 			doorbell[i][v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -493,6 +468,5 @@ int main(void)
 		     "duplicate");
 	test_errors();
 	test_latency();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return test_summary();
 }

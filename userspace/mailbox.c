@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "deadline.h"
 #include "mailbox.h"
 
 #define TEXT_LEN	32	/* "ping 18446744073709551615" */
@@ -223,14 +223,6 @@ int mailbox_check(struct mailbox *mb)
 	return EXIT_OK;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
 		 uint64_t *rtt_ns)
 {
@@ -243,7 +235,7 @@ int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
 	if (!err)
 		err = clear_slot(mb, MAILBOX_REQUEST);
 	for (i = 1; i <= count && !err; i++) {
-		t0 = now_ns();
+		t0 = monotonic_ns();
 		snprintf(text, sizeof(text), "ping %" PRIu64, i);
 		err = write_message(mb, MAILBOX_REQUEST, i, text);
 		if (!err)
@@ -256,7 +248,7 @@ int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
 		if (!err)
 			err = check_message(mb, "reply", &m, i, peer, text);
 		if (!err && rtt_ns)
-			rtt_ns[i - 1] = now_ns() - t0;
+			rtt_ns[i - 1] = monotonic_ns() - t0;
 	}
 	return err;
 }

@@ -44,10 +44,7 @@ static void print_guest_help(const struct guest_command *c, FILE *out)
 
 	for (; c->name; c++) {
 		snprintf(args, sizeof(args), "%s DEV %s", c->name, c->usage);
-		if (strlen(args) > 32)
-			fprintf(out, "  %s\n  %-32s %s\n", args, "", c->help);
-		else
-			fprintf(out, "  %-32s %s\n", args, c->help);
+		cli_help_line(out, args, c->help);
 	}
 }
 

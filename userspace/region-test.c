@@ -6,37 +6,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "region.h"
+#include "test-support.h"
 
 #define BIG_SIZE	(2 * 65536 + 100)	/* crosses fill chunks, odd end */
 #define PATTERN		"abcdefg"		/* 7 bytes: 64 KiB is no multiple */
 #define PATLEN		(sizeof(PATTERN) - 1)
-
-static int passed, failed;
-
-static void __attribute__((format(printf, 3, 4)))
-check(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", what);
-		passed++;
-		return;
-	}
-	printf("FAIL - %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	failed++;
-}
 
 struct fixture {
 	char path[64];
@@ -50,19 +30,13 @@ struct fixture {
 static bool fixture_open(struct fixture *f, enum region_mode mode,
 			 uint64_t size, const void *init, size_t init_len)
 {
-	const char *tmp = getenv("TMPDIR");
 	int fd, err;
 
-	snprintf(f->path, sizeof(f->path), "%s/region-test.XXXXXX",
-		 tmp ? tmp : "/tmp");
 	f->mode_name = mode == REGION_MMAP ? "mmap" : "fd";
-	f->raw = mkstemp(f->path);
-	if (f->raw < 0) {
-		perror(f->path);
+	f->raw = test_temp_file(f->path, sizeof(f->path), "region-test", size);
+	if (f->raw < 0)
 		return false;
-	}
-	if (ftruncate(f->raw, (off_t)size) ||
-	    pwrite(f->raw, init, init_len, 0) != (ssize_t)init_len) {
+	if (pwrite(f->raw, init, init_len, 0) != (ssize_t)init_len) {
 		perror(f->path);
 		return false;
 	}
@@ -309,6 +283,5 @@ int main(void)
 		test_dump(modes[i]);
 		test_registers(modes[i]);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return test_summary();
 }

@@ -18,7 +18,7 @@ hostlink_open
 step "1. The ivshmem device as the guest sees it, no driver yet"
 run lspci -nn -d 1af4:1110
 
-step "2. Load pcimem: it binds, maps BAR2 with pci_iomap and writes \"abcd\""
+step "2. Load pcimem: it binds, maps the BARs for the kernel and writes \"abcd\" into BAR2"
 run insmod "$KO"
 dmesg | grep pcimem
 run lspci -nnk -s $A

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CLOCK_MONOTONIC time and the deadlines of the tools' waits: a wait of
+ * several poll() calls keeps one deadline and gives each call what is
+ * left of it.
+ */
+#ifndef DEADLINE_H
+#define DEADLINE_H
+
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t monotonic_ns(void);
+
+/* A deadline @timeout_ms from now; 0 for none (-1: wait forever). */
+uint64_t deadline_after(int timeout_ms);
+
+/* Milliseconds left before @deadline, rounded up; -1 without one. */
+int deadline_remaining_ms(uint64_t deadline);
+
+#endif /* DEADLINE_H */

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ping and pong of pcimem and ivshmem-host peer on a mailbox_side: see
+ * mailbox-command.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mailbox-command.h"
+
+const struct cli_command_options mailbox_command_defaults = {
+	.count = 1,
+	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
+	.offset = MAILBOX_DEFAULT_OFFSET,
+	.vector = 0,
+};
+
+/* Open the side and check the mailbox fits: exit code. */
+static int mailbox_start(const struct mailbox_side *side, void *ctx,
+			 const struct cli_command_options *opt,
+			 struct mailbox *mb)
+{
+	int err;
+
+	*mb = (struct mailbox) {
+		.offset = opt->offset,
+		.vector = opt->vector,
+		.timeout_ms = opt->timeout_ms,
+	};
+	err = side->open(ctx, mb);
+	if (err)
+		return err;
+	err = mailbox_check(mb);
+	if (err) {
+		cli_error(mb->r->name, "%s", mb->why);
+		side->close(ctx);
+	}
+	return err;
+}
+
+int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
+			 const struct cli_command_options *opt,
+			 unsigned int peer)
+{
+	struct mailbox_latency lat;
+	uint64_t *rtt = NULL;
+	struct mailbox mb;
+	int err;
+
+	if (opt->latency) {
+		rtt = calloc(opt->count, sizeof(*rtt));
+		if (!rtt) {
+			cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
+				  opt->count);
+			return EXIT_USAGE;
+		}
+	}
+	err = mailbox_start(side, ctx, opt, &mb);
+	if (!err) {
+		err = mailbox_ping(&mb, peer, opt->count, rtt);
+		if (err)
+			cli_error(mb.r->name, "%s", mb.why);
+		side->close(ctx);
+	}
+	if (!err) {
+		printf("ping: %" PRIu64 " round trips ok\n", opt->count);
+		if (rtt) {
+			mailbox_latency(rtt, opt->count, &lat);
+			printf("ping: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
+			       lat.p50, lat.p99, lat.max);
+		}
+	}
+	free(rtt);
+	return err;
+}
+
+int mailbox_command_pong(const struct mailbox_side *side, void *ctx,
+			 const struct cli_command_options *opt)
+{
+	struct mailbox mb;
+	int err;
+
+	err = mailbox_start(side, ctx, opt, &mb);
+	if (err)
+		return err;
+	err = mailbox_pong(&mb, opt->count);
+	if (err)
+		cli_error(mb.r->name, "%s", mb.why);
+	else
+		printf("pong: %" PRIu64 " messages answered\n", opt->count);
+	side->close(ctx);
+	return err;
+}
