@@ -7,14 +7,16 @@
 #
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
-#                [--edu] [--append ARGS] [--timeout SECONDS]
+#                [--edu] [--testdev] [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
 # --shm is ivshmem-plain on a backing file that must exist with its size
 # (ivshmem-host create); --doorbell is ivshmem-doorbell served by an
 # ivshmem server on SOCKET whose memory is FILE (for the host agent);
-# --edu is QEMU's edu device. With --agent, the host agent serves the
+# --edu is QEMU's edu device; --testdev QEMU's pci-testdev (1b36:0005: 4 KiB
+# of registers, 256 I/O ports, 1 MiB of memory), which pcimem does not know.
+# With --agent, the host agent serves the
 # guest's ttyS1 and drives QEMU's QMP monitor (device_del, device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary;
 # MEM=... the guest's memory in MiB (512).
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--shm) devices+=("shm:$2"); shift ;;
 	--doorbell) devices+=("doorbell:$2"); shift ;;
 	--edu) devices+=("edu") ;;
+	--testdev) devices+=("testdev") ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--agent) agent=$2; shift ;;
@@ -78,6 +81,9 @@ for i in "${!devices[@]}"; do
 		device="ivshmem-doorbell,chardev=bell$i,vectors=$b,$addr"
 		file=$c ;;
 	edu)	device="edu,$addr"
+		file= ;;
+	testdev)
+		device="pci-testdev,membar=1M,$addr"
 		file= ;;
 	esac
 	args+=(-device "$device")

@@ -3,13 +3,14 @@
 #
 # The guest half of `make test`. The host started two ivshmem-plain devices,
 # 00:04.0 (16 MiB, an empty file) and 00:05.0 (4 MiB, which the host filled
-# with "hostdata" before boot), and an edu device at 00:06.0. Every check
-# prints one line; the host counts.
+# with "hostdata" before boot), an edu device at 00:06.0 and a pci-testdev
+# at 00:07.0. Every check prints one line; the host counts.
 . /pcimem/lib.sh
 
 A=00:04.0
 B=00:05.0
 E=00:06.0
+T=00:07.0
 hostlink_open
 
 section "PCI devices before the driver"
@@ -156,6 +157,30 @@ echo 0000:$A >/sys/bus/pci/drivers_probe
 check "driver_override binds the device" bound_to_pcimem $A
 echo >/sys/bus/pci/devices/0000:$A/driver_override
 check "the device still verifies after both" pcimem verify "$(node_of $A)" abcd
+
+section "a device pcimem does not know: pci-testdev at $T, by driver_override"
+check "pcimem leaves $T (1b36:0005) alone" test -z "$(driver_of $T)"
+echo pcimem >/sys/bus/pci/devices/0000:$T/driver_override
+echo 0000:$T >/sys/bus/pci/drivers_probe
+check "driver_override binds it" bound_to_pcimem $T
+tnode=$(node_of $T)
+check "its main BAR is the first mappable one, BAR0 (4 KiB of registers)" \
+	sh -c "pcimem info $tnode | grep -q '^main_bar: 0' && pcimem info $tnode | grep -q '^bar_size: 4096 '"
+check "sysfs lists BAR1 as 256 I/O ports and BAR2 as 1 MiB of memory" \
+	sh -c "grep -qx '1 io 256 uc no-mmap' /sys/class/pcimem/${tnode#/dev/}/bars &&
+	       grep -qx '2 ram 1048576 wb mmap' /sys/class/pcimem/${tnode#/dev/}/bars"
+check "no pattern went into an unknown device's memory (BAR2 all zero)" \
+	pcimem --bar 2 verify "$tnode" hex:00
+check "no interrupts and no peer ID for an unknown device" \
+	sh -c "pcimem info $tnode | grep -q '^irq_mode: none' && pcimem info $tnode | grep -q '^peer_id: -1'"
+check "the I/O BAR reads a byte at a time through read()" \
+	pcimem --rw --bar 1 read "$tnode" 0 8
+expect_fail "the I/O BAR cannot be mapped" 2 "" pcimem --bar 1 read "$tnode" 0 8
+expect_fail "write-combining on the I/O BAR is refused" 2 "" \
+	pcimem --rw --bar 1 --memtype wc read "$tnode" 0 8
+echo 0000:$T >$DRV/unbind
+echo >/sys/bus/pci/devices/0000:$T/driver_override
+check "unbound again, its node is gone" test ! -e "$tnode"
 
 section "the kernel log"
 kmemleak_check
