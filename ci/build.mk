@@ -35,6 +35,7 @@ $(BIN)/pcimem-%: ci/tests/pcimem-%.c ci/tests/check.c ci/tests/check.h drivers/u
 DEBUG_KERNEL := $(BUILD)/debug-kernel/current
 DEBUG_RELEASE := $(shell cat $(DEBUG_KERNEL)/release 2>/dev/null)
 kdir = $(if $(filter $(DEBUG_RELEASE),$(1)),$(DEBUG_KERNEL)/obj,/usr/src/linux-headers-$(1))
+builtin = $(if $(filter $(DEBUG_RELEASE),$(1)),$(DEBUG_KERNEL)/obj,$(BUILD)/kernels/$(1))/modules.builtin
 
 .PHONY: debug
 debug: tools $(if $(DEBUG_RELEASE),$(BUILD)/guest/$(DEBUG_RELEASE)/initramfs.cpio.gz)
@@ -45,4 +46,4 @@ $(BUILD)/drivers/%/pcimem.ko: $(MODULE_SRC)
 
 $(BUILD)/guest/%/initramfs.cpio.gz: $(BUILD)/drivers/%/pcimem.ko $(GUEST_TOOLS) $(GUEST_SRC)
 	@mkdir -p $(dir $@)
-	ci/make-initramfs.sh $* $< $@ $(GUEST_TOOLS)
+	MODULES_BUILTIN=$(call builtin,$*) ci/make-initramfs.sh $* $< $@ $(GUEST_TOOLS)

@@ -5,7 +5,7 @@
 # their libraries and pci.ids, pcimem.ko for one kernel, our tools and the
 # guest scripts. No disk, no network.
 #
-#   ci/make-initramfs.sh KERNEL_RELEASE MODULE.ko OUTPUT.cpio.gz TOOL...
+#   [MODULES_BUILTIN=FILE] ci/make-initramfs.sh KERNEL_RELEASE MODULE.ko OUTPUT.cpio.gz TOOL...
 set -euo pipefail
 
 rel=$1 module=$2 out=$3
@@ -41,7 +41,9 @@ for tool in "$@"; do
 done
 
 cp "$module" "$root/lib/modules/$rel/extra/pcimem.ko"
-# modules.alias and friends, so lspci -k can name the module too.
+# modules.alias and friends, so lspci -k can name the module too. libkmod
+# refuses empty indexes: give depmod the kernel's list of built-ins.
+[ -f "${MODULES_BUILTIN:-}" ] && cp "$MODULES_BUILTIN" "$root/lib/modules/$rel/modules.builtin"
 depmod -b "$root" "$rel" 2>/dev/null || true
 cp "$here"/guest/*.sh "$root/pcimem/"
 cp "$here/guest/init.sh" "$root/init"

@@ -110,6 +110,9 @@ for s in "${series[@]}"; do
 			die "cannot download linux-image-$rel"
 		dpkg-deb -x "$kdir.tmp"/deb/*.deb "$kdir.tmp/root"
 		cp "$kdir.tmp/root/boot/vmlinuz-$rel" "$kdir.tmp/vmlinuz"
+		# What is built in, so that lspci -k (libkmod) in the guest can load
+		# its indexes.
+		cp "$kdir.tmp/root/lib/modules/$rel/modules.builtin" "$kdir.tmp/" 2>/dev/null || true
 		rm -rf "$kdir.tmp/deb" "$kdir.tmp/root"
 		rm -rf "$kdir" && mv "$kdir.tmp" "$kdir"
 	fi
