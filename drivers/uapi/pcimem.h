@@ -16,6 +16,11 @@
 #ifndef _UAPI_PCIMEM_H
 #define _UAPI_PCIMEM_H
 
+/*
+ * Every structure has explicit fields only, no padding, and the same layout
+ * for 32-bit and 64-bit user space.
+ */
+
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -56,14 +61,14 @@ struct pcimem_info {
 	__u32 bar;		/* BAR this open file reaches */
 	__u32 flags;		/* its PCIMEM_BAR_* */
 	__u32 minor;		/* N of /dev/pcimemN */
+	__u32 main_bar;		/* BAR a new open file reaches */
 	__u64 bar_size;		/* bytes */
 	__u64 bar_start;	/* CPU physical address of the BAR */
 	__s32 peer_id;		/* ivshmem IVPosition (0 without a server); -1: not ivshmem */
 	__u32 vectors;		/* interrupt vectors counted (0: no interrupts) */
 	__u32 irq_mode;		/* PCIMEM_IRQ_* */
 	__u32 memtype;		/* PCIMEM_MT_* of this file's mappings of the BAR */
-	__u32 main_bar;		/* BAR a new open file reaches */
-	__u32 reserved[3];	/* zero */
+	__u32 reserved[4];	/* zero */
 };
 
 struct pcimem_bar_info {
