@@ -13,11 +13,7 @@
 # INITRD=... replaces the guest's initramfs.
 # Prints tables; exit status 1 when a guest failed to report.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-build=${BUILD:-$top/build}
-bin=$build/bin
-logs=$build/logs
+. "$(dirname "$0")/paths.sh"
 rel=${1:-$(sed -n 's/^KERNEL_6_1 := //p' "$build/kernels.mk")}
 kernel=$build/kernels/$rel/vmlinuz
 initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}

@@ -46,19 +46,9 @@ need_sock() {
 	exit 2
 }
 
-# ids: the IDs the server lists, sorted, the same in two looks 0.1 s apart
-# (a `peers` client that just left may linger a moment).
-ids() {
-	local now last=none
-	for _ in $(seq 50); do
-		now=$(timeout 10 "$tool" peer "$sock" peers 2>/dev/null |
-			sed -n 's/^peer \([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' ')
-		[ "$now" = "$last" ] && { echo "${now% }"; return 0; }
-		last=$now
-		sleep 0.1
-	done
-	return 1
-}
+# ids: the IDs the server lists, sorted, once they settle (peer-ids.sh).
+. "$(dirname "$0")/peer-ids.sh"
+ids() { settled_ids "$tool" "$sock"; }
 
 # await SECONDS CMD...: poll CMD every 50 ms until it succeeds.
 await() {

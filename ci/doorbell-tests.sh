@@ -26,11 +26,7 @@
 # the script exits, whatever happened.
 set -u
 rel=${1:?usage: doorbell-tests.sh KERNEL_RELEASE}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-build=${BUILD:-$top/build}
-bin=$build/bin
-logs=$build/logs
+. "$(dirname "$0")/paths.sh"
 kernel=${VMLINUZ:-$build/kernels/$rel/vmlinuz}
 initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
 mkdir -p "$logs"
@@ -80,19 +76,10 @@ server() {
 	return 1
 }
 
-# peers SOCKET: the IDs the server lists, once the list is the same in two
-# looks (a client that just left may linger a moment).
-peers() {
-	local now last=none
-	for _ in $(seq 50); do
-		now=$(timeout 10 "$bin/ivshmem-host" peer "$1" peers 2>/dev/null |
-			sed -n 's/^peer \([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' ')
-		[ "$now" = "$last" ] && { echo "${now% }"; return; }
-		last=$now
-		sleep 0.1
-	done
-	echo "unsettled"
-}
+# peers SOCKET: the IDs the server lists, once they settle (peer-ids.sh),
+# or "unsettled".
+. "$here/peer-ids.sh"
+peers() { settled_ids "$bin/ivshmem-host" "$1" || echo "unsettled"; }
 
 # vm NAME STATE LIMIT APPEND DEVICE_ARGS...: boot a guest in its own process
 # group, its host agent doorbell-agent.sh with STATE; the pid in $vm_pid.

@@ -10,11 +10,7 @@
 # and the sanitizer kernel built by ci/debug-kernel.sh. TIMEOUT bounds each
 # guest; UNBIND_CYCLES, HOTPLUG_CYCLES (DEBUG_...) the removal cycles.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-build=${BUILD:-$top/build}
-bin=$build/bin
-logs=$build/logs
+. "$(dirname "$0")/paths.sh"
 mkdir -p "$logs"
 
 passed=0 failed=0

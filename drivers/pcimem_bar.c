@@ -154,7 +154,8 @@ int pcimem_bar_set_memtype(struct pcimem_bar *bar, unsigned int memtype)
 
 	if (memtype == bar->memtype)
 		return 0;
-	pci_iounmap(pdev, bar->kmap);
+	if (bar->kmap)
+		pci_iounmap(pdev, bar->kmap);
 	kmap = pcimem_ioremap(pdev, bar, memtype);
 	if (!kmap) {
 		bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);

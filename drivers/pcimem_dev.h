@@ -6,6 +6,7 @@
 #define PCIMEM_DEV_H
 
 #include <linux/atomic.h>
+#include <linux/capability.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -96,6 +97,18 @@ struct pcimem_file {
 static inline struct pcimem_dev *to_pcimem_dev(struct device *dev)
 {
 	return container_of(dev, struct pcimem_dev, dev);
+}
+
+/*
+ * Registers of a device that masters the bus may start DMA anywhere in
+ * memory (edu's DMA engine): writing or mapping them takes CAP_SYS_RAWIO,
+ * whatever the node's permissions say. Called with pd->lock held and the
+ * device present.
+ */
+static inline bool pcimem_bar_may_write(const struct pcimem_bar *bar)
+{
+	return !(bar->flags & PCIMEM_BAR_REGS) || !bar->pd->pdev->is_busmaster ||
+	       capable(CAP_SYS_RAWIO);
 }
 
 /* pcimem_bar.c */

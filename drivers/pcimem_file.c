@@ -118,6 +118,8 @@ static ssize_t pcimem_transfer(struct file *file, char __user *ubuf, size_t coun
 		}
 		down_read(&pd->lock);
 		n = pcimem_io_len(pf, pos, n);
+		if (n > 0 && to_device && !pcimem_bar_may_write(pf->bar))
+			n = -EPERM;
 		if (n > 0 && to_device)
 			pcimem_bar_write(pf->bar, buf, pos, n);
 		else if (n > 0)
@@ -261,12 +263,16 @@ static long pcimem_ioctl_select(struct pcimem_file *pf, void __user *arg)
 	return ret;
 }
 
-static long pcimem_ioctl_ring(struct pcimem_file *pf, void __user *arg)
+static long pcimem_ioctl_ring(struct file *file, void __user *arg)
 {
+	struct pcimem_file *pf = file->private_data;
 	struct pcimem_dev *pd = pf->pd;
 	struct pcimem_ring ring;
 	long ret;
 
+	/* Ringing writes to the device. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&ring, arg, sizeof(ring)))
 		return -EFAULT;
 	down_read(&pd->lock);
@@ -317,7 +323,7 @@ static long pcimem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PCIMEM_IOC_SELECT:
 		return pcimem_ioctl_select(pf, uarg);
 	case PCIMEM_IOC_RING:
-		return pcimem_ioctl_ring(pf, uarg);
+		return pcimem_ioctl_ring(file, uarg);
 	case PCIMEM_IOC_EVENTS:
 		return pcimem_ioctl_events(pf, uarg);
 	default:

@@ -170,12 +170,18 @@ void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 	pci_clear_master(pdev);
 }
 
-/* Called with pd->lock held and the device present. */
+/*
+ * The vector is the peer's: every peer of a server has as many as our
+ * MSI-X table (the server's -n); without MSI-X we cannot know, so any
+ * 16-bit vector goes. Called with pd->lock held and the device present.
+ */
 int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
 {
+	u32 vectors = pd->pdev->msix_cap ? pci_msix_vec_count(pd->pdev) : 0x10000;
+
 	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM || !pd->vectors)
 		return -EOPNOTSUPP;
-	if (peer > 0xffff || vector >= pd->vectors)
+	if (peer > 0xffff || vector >= vectors)
 		return -EINVAL;
 	iowrite32(peer << 16 | vector, pcimem_regs(pd) + IVSHMEM_DOORBELL);
 	return 0;

@@ -18,7 +18,9 @@
  * keep its pages. Inserting at fault time, under the device lock, has none
  * of these problems; it is what VFIO does.
  */
+#include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 
 #include "pcimem_dev.h"
 
@@ -64,6 +66,12 @@ static vm_fault_t pcimem_vm_fault(struct vm_fault *vmf)
 		if (r & VM_FAULT_ERROR) {
 			ret = r;
 			break;
+		}
+		/* A huge BAR takes a while: let the CPU and a dying task go. */
+		if (IS_ALIGNED(addr + PAGE_SIZE, PMD_SIZE)) {
+			if (fatal_signal_pending(current))
+				break;
+			cond_resched();
 		}
 	}
 out:
@@ -116,7 +124,8 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	bar_pages = bar->size >> PAGE_SHIFT;
 	if (!pd->pdev) {
 		ret = -ENODEV;
-	} else if (!(bar->flags & PCIMEM_BAR_MMAP)) {
+	} else if (!(bar->flags & PCIMEM_BAR_MMAP) ||
+		   ((vma->vm_flags & VM_MAYWRITE) && !pcimem_bar_may_write(bar))) {
 		ret = -EPERM;
 	} else if (vma->vm_pgoff >= bar_pages ||
 		   vma_pages(vma) > bar_pages - vma->vm_pgoff) {

@@ -257,6 +257,11 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_irq:
+	/* cdev_add() may have let an open through (a mknod'ed node). */
+	down_write(&pd->lock);
+	pd->pdev = NULL;
+	up_write(&pd->lock);
+	pcimem_revoke_mappings(pd);
 	pcimem_irq_exit(pd, pdev);
 err_unmap:
 	pcimem_bars_unmap(pd, pdev);

@@ -23,19 +23,6 @@ REPLY_SEQ=0x100100	# mailbox at 1 MiB: the reply slot's sequence number
 MARK=0x6d61726b		# "mark": not a sequence number pong would write
 hostlink_open
 
-# host_is NAME WANT REQUEST...: the agent answers REQUEST with "RC 0 WANT".
-host_is() {
-	name=$1 want=$2
-	shift 2
-	host "$@" >/dev/null
-	if [ "$reply" = "RC 0 $want" ]; then
-		echo "ok - $name"
-	else
-		echo "FAIL - $name"
-		echo "    | host: $reply (want: RC 0 $want)"
-	fi
-}
-
 # get KEY: what another guest or the host posted ($value); waits for it.
 get() {
 	host info $D get "$1" >/dev/null

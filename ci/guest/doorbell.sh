@@ -35,19 +35,6 @@ count() {
 	pcimem events "$1" | sed -n "s/^vector $2: //p"
 }
 
-# host_is NAME WANT REQUEST...: the agent answers REQUEST with "RC 0 WANT".
-host_is() {
-	name=$1 want=$2
-	shift 2
-	host "$@" >/dev/null
-	if [ "$reply" = "RC 0 $want" ]; then
-		echo "ok - $name"
-	else
-		echo "FAIL - $name"
-		echo "    | host: $reply (want: RC 0 $want)"
-	fi
-}
-
 # host_to_guest NODE VECTORS: host rings paced by ping/pong on every vector.
 host_to_guest() {
 	node=$1 last=$(($2 - 1))

@@ -54,6 +54,19 @@ host() {
 	esac
 }
 
+# host_is NAME WANT REQUEST...: the agent answers REQUEST with "RC 0 WANT".
+host_is() {
+	name=$1 want=$2
+	shift 2
+	host "$@" >/dev/null
+	if [ "$reply" = "RC 0 $want" ]; then
+		echo "ok - $name"
+	else
+		echo "FAIL - $name"
+		echo "    | host: $reply (want: RC 0 $want)"
+	fi
+}
+
 # driver_of ADDR: the driver lspci reports in use for the device.
 driver_of() {
 	lspci -k -s "$1" | sed -n 's/.*Kernel driver in use: //p'

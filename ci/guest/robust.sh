@@ -80,6 +80,17 @@ check "with the udev rule's group and mode, a member of group pcimem maps it" \
 	su -s /bin/sh labuser -c "pcimem verify $node abcd"
 expect_fail "a user outside the group is still refused" 4 "Permission denied" \
 	su -s /bin/sh nobody -c "pcimem info $node"
+# edu masters the bus (MSI) and has a DMA engine in its registers: the
+# group may read them, only CAP_SYS_RAWIO may write or map them writable.
+enode=$(node_of 00:06.0)
+chgrp pcimem "$enode" && chmod 0660 "$enode"
+check "a member of group pcimem reads edu's identification register" \
+	sh -c "su -s /bin/sh labuser -c 'pcimem read $enode 0' | grep -qx 0x010000ed"
+expect_fail "but may not write edu's registers (EPERM, DMA)" 4 "Operation not permitted" \
+	su -s /bin/sh labuser -c "pcimem --rw write $enode 4 1"
+expect_fail "nor map them writable (EPERM)" 4 "Operation not permitted" \
+	su -s /bin/sh labuser -c "pcimem write $enode 4 1"
+check "root may" pcimem write "$enode" 4 1
 bar2=$(pcimem info $A | sed -n 's/^bar_start: //p')
 expect_fail "/dev/mem cannot map the claimed BAR2 ($bar2)" 1 "Operation not permitted" \
 	devmem "$bar2" 32

@@ -240,6 +240,8 @@ static void table_ioctl(void)
 	expect(ioctl(fd, PCIMEM_IOC_RING, &ring), EOPNOTSUPP, "ioctl",
 	       "RING on ivshmem-plain (no doorbell)");
 	expect(ioctl(fd, PCIMEM_IOC_RING, NULL), EFAULT, "ioctl", "RING from NULL");
+	expect(ioctl(rofd, PCIMEM_IOC_RING, &ring), EBADF, "ioctl",
+	       "RING through a read-only file (ringing writes to the device)");
 
 	expect(ioctl(fd, PCIMEM_IOC_EVENTS, &ev), -1, "ioctl", "EVENTS");
 	expect(ioctl(fd, PCIMEM_IOC_EVENTS, NULL), EFAULT, "ioctl", "EVENTS to NULL");

@@ -904,8 +904,9 @@ static void op_ioctl(struct worker *w, struct fz_fd *f)
 	if (ret < 0) {
 		int err = errno;
 
+		/* EBADF: RING through a file opened read-only. */
 		check_errno(w, f, err, ALLOWED(ENOTTY, EFAULT, EINVAL, EBUSY, EOPNOTSUPP,
-					       ENODEV));
+					       ENODEV, EBADF));
 		if (!strcmp(name, "unknown") && err != ENOTTY)
 			report(w, "an unknown ioctl failed with %s, not ENOTTY", strerror(err));
 		return;
