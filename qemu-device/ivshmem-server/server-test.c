@@ -258,6 +258,66 @@ static int connect_client(struct ivshm_client **c, const char *path,
 	return 0;
 }
 
+/* Start the server for cfg; connect clients 0 and 1, with cfg's vectors. */
+static int start_pair(struct server *s, const struct ivshm_server_config *cfg,
+		      struct ivshm_client **a, struct ivshm_client **b)
+{
+	int ret = server_start(s, cfg);
+
+	if (!ret)
+		ret = connect_client(a, cfg->socket_path, cfg->vectors, 0);
+	if (!ret)
+		ret = connect_client(b, cfg->socket_path, cfg->vectors, 1);
+	return ret;
+}
+
+/*
+ * The end of a test: close the n clients given (NULL ones too), stop the
+ * server; only a server that fails to stop is a check of its own.
+ */
+static void finish(struct server *s, unsigned int n, ...)
+{
+	va_list ap;
+
+	va_start(ap, n);
+	while (n--)
+		ivshm_client_close(va_arg(ap, struct ivshm_client *));
+	va_end(ap);
+	if (server_stop(s))
+		report("server stops cleanly", -1);
+}
+
+/* A raw protocol connection to path in *sock. */
+static int raw_connect(const char *path, int *sock)
+{
+	*sock = ivshm_socket_connect(path);
+	if (*sock < 0)
+		return failf("connect: %s", strerror(-*sock));
+	return 0;
+}
+
+/* The handshake's start: version 0, the ID, -1 with the shm fd (to shm). */
+static int expect_greeting(int sock, unsigned int id, int *shm)
+{
+	int ret = expect_raw(sock, 0, false, NULL);
+
+	if (!ret)
+		ret = expect_raw(sock, id, false, NULL);
+	if (!ret)
+		ret = expect_raw(sock, -1, true, shm);
+	return ret;
+}
+
+static int expect_join_leave(struct ivshm_client *c, unsigned int peer,
+			     unsigned int vectors)
+{
+	int ret = expect_join(c, peer, vectors);
+
+	if (!ret)
+		ret = expect_leave(c, peer);
+	return ret;
+}
+
 /* from rings vector of to; to must see exactly count on that vector. */
 static int expect_ring(struct ivshm_client *from, struct ivshm_client *to,
 		       unsigned int vector, unsigned int count)
@@ -294,6 +354,17 @@ static int expect_ring(struct ivshm_client *from, struct ivshm_client *to,
 	return 0;
 }
 
+/* One ring each way: from rings vector of to, then to rings back of from. */
+static int expect_ring_both(struct ivshm_client *from, struct ivshm_client *to,
+			    unsigned int vector, unsigned int back)
+{
+	int ret = expect_ring(from, to, vector, 1);
+
+	if (!ret)
+		ret = expect_ring(to, from, back, 1);
+	return ret;
+}
+
 /* ---- tests: protocol ---- */
 
 static void test_handshake_one(void)
@@ -311,16 +382,9 @@ static void test_handshake_one(void)
 	ret = server_start(&s, &cfg);
 	if (ret)
 		goto out;
-	sock = ivshm_socket_connect(path);
-	if (sock < 0) {
-		ret = failf("connect: %s", strerror(-sock));
-		goto out;
-	}
-	ret = expect_raw(sock, 0, false, NULL);		/* version */
+	ret = raw_connect(path, &sock);
 	if (!ret)
-		ret = expect_raw(sock, 0, false, NULL);	/* own id */
-	if (!ret)
-		ret = expect_raw(sock, -1, true, &shm);
+		ret = expect_greeting(sock, 0, &shm);
 	if (ret)
 		goto out;
 	if (fstat(shm, &st) < 0 || st.st_size != 2 << 20) {
@@ -365,22 +429,11 @@ static void test_handshake_several(void)
 
 	memset(fds, -1, sizeof(fds));
 	test_cfg(&cfg, path, sizeof(path), 3);
-	ret = server_start(&s, &cfg);
+	ret = start_pair(&s, &cfg, &a, &b);
 	if (!ret)
-		ret = connect_client(&a, path, 3, 0);
+		ret = raw_connect(path, &sock);
 	if (!ret)
-		ret = connect_client(&b, path, 3, 1);
-	if (!ret) {
-		sock = ivshm_socket_connect(path);
-		if (sock < 0)
-			ret = failf("connect: %s", strerror(-sock));
-	}
-	if (!ret)
-		ret = expect_raw(sock, 0, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, 2, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, -1, true, NULL);
+		ret = expect_greeting(sock, 2, NULL);
 	/* peers 0 and 1, then itself, each once per vector */
 	for (p = 0; p < 3 && !ret; p++)
 		for (v = 0; v < 3 && !ret; v++)
@@ -434,10 +487,7 @@ out:
 				close(fds[p][v]);
 	if (sock >= 0)
 		close(sock);
-	ivshm_client_close(a);
-	ivshm_client_close(b);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 2, a, b);
 }
 
 /* Minimal client: read the handshake for one vector, keep no fds. */
@@ -447,14 +497,9 @@ static int raw_join(const char *path, unsigned int want_id, unsigned int npeers,
 	unsigned int i;
 	int sock, ret;
 
-	sock = ivshm_socket_connect(path);
-	if (sock < 0)
-		return failf("connect: %s", strerror(-sock));
-	ret = expect_raw(sock, 0, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, want_id, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, -1, true, NULL);
+	if (raw_connect(path, &sock))
+		return -1;
+	ret = expect_greeting(sock, want_id, NULL);
 	for (i = 0; i < npeers && !ret; i++)
 		ret = expect_raw(sock, i, true, NULL);
 	if (!ret)
@@ -489,7 +534,7 @@ static void test_ids(bool lowest)
 	struct server s;
 	char path[PATH_MAX];
 	int ret;
-	unsigned int i;
+	unsigned int i, round;
 
 	test_cfg(&cfg, path, sizeof(path), 1);
 	cfg.lowest_free_ids = lowest;
@@ -498,37 +543,32 @@ static void test_ids(bool lowest)
 		ret = connect_client(&c[i], path, 1, i);
 	if (!lowest)
 		report("IDs handed out 0, 1, 2, 3 while all stay connected", ret);
-	if (ret)
-		goto out;
 
-	/* 1 leaves; c[0] sees it. */
-	ivshm_client_close(c[1]);
-	c[1] = NULL;
-	ret = drain_until_leave(c[0], 1);
-	if (!ret)
-		ret = connect_client(&c[1], path, 1, lowest ? 1 : 4);
-	if (!ret)
-		ret = connect_client(&c[4], path, 1, lowest ? 4 : 5);
-	if (ret)
-		goto out;
+	/*
+	 * Round 0: 1 leaves and c[0] sees it; round 1: 0 leaves and c[2]
+	 * sees it.  Each time it connects again, then a newcomer (c[4], c[5]):
+	 * lowest_free_ids gives them their indices, the default 4, 5 and 6, 7.
+	 */
+	for (round = 0; round < 2 && !ret; round++) {
+		unsigned int gone = 1 - round, next = 4 + round;
 
-	/* 0 leaves; c[2] sees it. */
-	ivshm_client_close(c[0]);
-	c[0] = NULL;
-	ret = drain_until_leave(c[2], 0);
-	if (!ret)
-		ret = connect_client(&c[0], path, 1, lowest ? 0 : 6);
-	if (!ret)
-		ret = connect_client(&c[5], path, 1, lowest ? 5 : 7);
-out:
+		ivshm_client_close(c[gone]);
+		c[gone] = NULL;
+		ret = drain_until_leave(c[2 * round], gone);
+		if (!ret)
+			ret = connect_client(&c[gone], path, 1,
+					     lowest ? gone : 4 + 2 * round);
+		if (!ret)
+			ret = connect_client(&c[next], path, 1,
+					     lowest ? next : 5 + 2 * round);
+	}
 	report(lowest ?
 	       "lowest_free_ids: freed IDs 1 and 0 handed out again only after their leave" :
 	       "default IDs rotate like QEMU's server: after 1 and 0 leave, 4, 5, 6, 7 follow",
 	       ret);
 	for (i = 0; i < 6; i++)
 		ivshm_client_close(c[i]);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 0);
 }
 
 /* After 65535 the rotation wraps to the lowest ID not in use. */
@@ -542,11 +582,7 @@ static void test_id_wrap(void)
 	int sock, ret;
 
 	test_cfg(&cfg, path, sizeof(path), 1);
-	ret = server_start(&s, &cfg);
-	if (!ret)
-		ret = connect_client(&a, path, 1, 0);
-	if (!ret)
-		ret = connect_client(&b, path, 1, 1);
+	ret = start_pair(&s, &cfg, &a, &b);
 	if (!ret)
 		ret = expect_join(a, 1, 1);
 	/* a third client comes and goes until the IDs run out */
@@ -555,23 +591,15 @@ static void test_id_wrap(void)
 		if (ret)
 			break;
 		close(sock);
-		ret = expect_join(a, i, 1);
+		ret = expect_join_leave(a, i, 1);
 		if (!ret)
-			ret = expect_leave(a, i);
-		if (!ret)
-			ret = expect_join(b, i, 1);
-		if (!ret)
-			ret = expect_leave(b, i);
+			ret = expect_join_leave(b, i, 1);
 	}
 	if (!ret)
 		ret = connect_client(&c, path, 1, 2);
 	report("default IDs wrap after 65535 to the first one not in use (0 and 1 are)",
 	       ret);
-	ivshm_client_close(a);
-	ivshm_client_close(b);
-	ivshm_client_close(c);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 3, a, b, c);
 }
 
 static void test_ring(void)
@@ -584,11 +612,7 @@ static void test_ring(void)
 	int ret;
 
 	test_cfg(&cfg, path, sizeof(path), 4);
-	ret = server_start(&s, &cfg);
-	if (!ret)
-		ret = connect_client(&a, path, 4, 0);
-	if (!ret)
-		ret = connect_client(&b, path, 4, 1);
+	ret = start_pair(&s, &cfg, &a, &b);
 	if (!ret)
 		ret = expect_join(a, 1, 4);
 	for (v = 0; v < 4 && !ret; v++)
@@ -611,25 +635,16 @@ static void test_ring(void)
 		ret = -1;
 	test_cfg(&cfg, path, sizeof(path), 64);
 	if (!ret)
-		ret = server_start(&s, &cfg);
-	if (!ret)
-		ret = connect_client(&a, path, 64, 0);
-	if (!ret)
-		ret = connect_client(&b, path, 64, 1);
+		ret = start_pair(&s, &cfg, &a, &b);
 	if (!ret)
 		ret = expect_join(a, 1, 64);
 	if (!ret && ivshm_client_peer_vectors(b, 0) != 64)
 		ret = failf("client 1 knows %d vectors of peer 0",
 			    ivshm_client_peer_vectors(b, 0));
 	if (!ret)
-		ret = expect_ring(a, b, 63, 1);
-	if (!ret)
-		ret = expect_ring(b, a, 0, 1);
+		ret = expect_ring_both(a, b, 63, 0);
 	report("64 vectors: handshake, join, ring on vectors 63 and 0", ret);
-	ivshm_client_close(a);
-	ivshm_client_close(b);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 2, a, b);
 }
 
 static void test_bad_clients(void)
@@ -642,11 +657,7 @@ static void test_bad_clients(void)
 	int sock, ret;
 
 	test_cfg(&cfg, path, sizeof(path), 2);
-	ret = server_start(&s, &cfg);
-	if (!ret)
-		ret = connect_client(&a, path, 2, 0);
-	if (!ret)
-		ret = connect_client(&x, path, 2, 1);
+	ret = start_pair(&s, &cfg, &a, &x);
 	if (!ret)
 		ret = expect_join(a, 1, 2);
 	if (!ret && send(ivshm_client_socket(x), "x", 1, MSG_NOSIGNAL) != 1)
@@ -666,9 +677,7 @@ static void test_bad_clients(void)
 	if (!ret)
 		ret = expect_join(a, 2, 2);
 	if (!ret)
-		ret = expect_ring(y, a, 1, 1);
-	if (!ret)
-		ret = expect_ring(a, y, 0, 1);
+		ret = expect_ring_both(y, a, 1, 0);
 	report("client sending a byte is dropped, others told; a newcomer works", ret);
 	ivshm_client_close(y);
 	y = NULL;
@@ -678,11 +687,9 @@ static void test_bad_clients(void)
 		goto out;
 
 	/* Connect and close at once. */
-	sock = ivshm_socket_connect(path);
-	if (sock < 0) {
-		ret = failf("connect: %s", strerror(-sock));
+	ret = raw_connect(path, &sock);
+	if (ret)
 		goto out;
-	}
 	close(sock);
 	/* The short-lived client took ID 3, or not if it was gone first. */
 	ret = ivshm_client_connect(&y, path, 2, TMO);
@@ -711,17 +718,10 @@ static void test_bad_clients(void)
 			break;
 	}
 	if (!ret)
-		ret = expect_ring(a, y, 0, 1);
-	if (!ret)
-		ret = expect_ring(y, a, 1, 1);
+		ret = expect_ring_both(a, y, 0, 1);
 	report("client that connects and closes at once does no harm", ret);
 out:
-	ivshm_client_close(a);
-	ivshm_client_close(x);
-	ivshm_client_close(y);
-	ivshm_client_close(z);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 4, a, x, y, z);
 }
 
 /* A client vanishes while its (large) handshake is being sent. */
@@ -746,22 +746,13 @@ static void test_vanish_mid_handshake(void)
 		goto out;
 
 	/* Read version, ID and shm, then go away. */
-	sock = ivshm_socket_connect(path);
-	if (sock < 0) {
-		ret = failf("connect: %s", strerror(-sock));
+	ret = raw_connect(path, &sock);
+	if (ret)
 		goto out;
-	}
-	ret = expect_raw(sock, 0, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, NC, false, NULL);
-	if (!ret)
-		ret = expect_raw(sock, -1, true, NULL);
+	ret = expect_greeting(sock, NC, NULL);
 	close(sock);
-	for (j = 0; j < NC && !ret; j++) {
-		ret = expect_join(c[j], NC, NV);
-		if (!ret)
-			ret = expect_leave(c[j], NC);
-	}
+	for (j = 0; j < NC && !ret; j++)
+		ret = expect_join_leave(c[j], NC, NV);
 	if (!ret)
 		ret = connect_client(&c[NC], path, NV, NC + 1);
 	for (j = 0; j < NC && !ret; j++)
@@ -772,8 +763,7 @@ static void test_vanish_mid_handshake(void)
 out:
 	for (i = 0; i <= NC; i++)
 		ivshm_client_close(c[i]);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 0);
 }
 
 /* A client that never reads must not block the server forever. */
@@ -793,11 +783,8 @@ static void test_never_reads(void)
 	ret = server_start(&s, &cfg);
 	if (!ret)
 		ret = connect_client(&a, path, 1, 0);
-	if (!ret) {
-		sock = ivshm_socket_connect(path);
-		if (sock < 0)
-			ret = failf("connect: %s", strerror(-sock));
-	}
+	if (!ret)
+		ret = raw_connect(path, &sock);
 	if (!ret)
 		ret = expect_join(a, 1, 1);
 	/* Churn until the server gives up on the silent client (ID 1). */
@@ -845,16 +832,11 @@ static void test_never_reads(void)
 	if (!ret)
 		ret = expect_join(a, ivshm_client_id(c), 1);
 	if (!ret)
-		ret = expect_ring(a, c, 0, 1);
-	if (!ret)
-		ret = expect_ring(c, a, 0, 1);
+		ret = expect_ring_both(a, c, 0, 0);
 	report("client that never reads is dropped once its socket fills; others keep working", ret);
 	if (sock >= 0)
 		close(sock);
-	ivshm_client_close(a);
-	ivshm_client_close(c);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 2, a, c);
 }
 
 static void test_many_clients(void)
@@ -919,9 +901,7 @@ out:
 	for (i = 0; i < N; i++)
 		if (socks[i] >= 0)
 			close(socks[i]);
-	ivshm_client_close(c);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 1, c);
 }
 
 static void test_max_peers(void)
@@ -934,11 +914,7 @@ static void test_max_peers(void)
 
 	test_cfg(&cfg, path, sizeof(path), 1);
 	cfg.max_peers = 2;
-	ret = server_start(&s, &cfg);
-	if (!ret)
-		ret = connect_client(&a, path, 1, 0);
-	if (!ret)
-		ret = connect_client(&b, path, 1, 1);
+	ret = start_pair(&s, &cfg, &a, &b);
 	if (!ret) {
 		ret = ivshm_client_connect(&c, path, 1, TMO);
 		ret = ret == -ECONNRESET ? 0 :
@@ -956,11 +932,7 @@ static void test_max_peers(void)
 	if (!ret)
 		ret = expect_ring(c, a, 0, 1);
 	report("max_peers 2: a third client is turned away, admitted once one leaves", ret);
-	ivshm_client_close(a);
-	ivshm_client_close(b);
-	ivshm_client_close(c);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 3, a, b, c);
 }
 
 static void test_posix_shm(void)
@@ -978,11 +950,7 @@ static void test_posix_shm(void)
 	cfg.shm_dir = NULL;
 	cfg.shm_name = name;
 	cfg.shm_size = 64 << 10;
-	ret = server_start(&s, &cfg);
-	if (!ret)
-		ret = connect_client(&a, path, 1, 0);
-	if (!ret)
-		ret = connect_client(&b, path, 1, 1);
+	ret = start_pair(&s, &cfg, &a, &b);
 	if (!ret && ivshm_client_shm_size(a) != 64 << 10)
 		ret = failf("size %llu",
 			    (unsigned long long)ivshm_client_shm_size(a));
@@ -1013,17 +981,24 @@ static void test_posix_shm(void)
 		munmap(mn, 64 << 10);
 	if (fd >= 0)
 		close(fd);
-	ivshm_client_close(a);
-	ivshm_client_close(b);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 2, a, b);
 	shm_unlink(name);
+}
+
+/* ivshm_server_create() for cfg, its result destroyed: what it returned. */
+static int try_create(const struct ivshm_server_config *cfg, char *err,
+		      size_t errlen)
+{
+	struct ivshm_server *srv = NULL;
+	int ret = ivshm_server_create(&srv, cfg, err, errlen);
+
+	ivshm_server_destroy(srv);
+	return ret;
 }
 
 static void test_library_errors(void)
 {
 	struct ivshm_server_config cfg;
-	struct ivshm_server *srv = NULL;
 	struct ivshm_client *c = NULL;
 	struct server s;
 	char path[PATH_MAX], err[256];
@@ -1031,21 +1006,15 @@ static void test_library_errors(void)
 
 	test_cfg(&cfg, path, sizeof(path), 1);
 	cfg.shm_size = 3 << 20;
-	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+	ret = try_create(&cfg, err, sizeof(err));
 	report("library refuses a size that is not a power of two",
 	       ret == -EINVAL ? 0 : failf("returned %d (%s)", ret, err));
-	ivshm_server_destroy(srv);
-	srv = NULL;
 
 	test_cfg(&cfg, path, sizeof(path), 0);
-	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
-	ivshm_server_destroy(srv);
-	srv = NULL;
+	ret = try_create(&cfg, err, sizeof(err));
 	if (ret == -EINVAL) {
 		test_cfg(&cfg, path, sizeof(path), 65);
-		ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
-		ivshm_server_destroy(srv);
-		srv = NULL;
+		ret = try_create(&cfg, err, sizeof(err));
 	}
 	report("library refuses 0 and 65 vectors",
 	       ret == -EINVAL ? 0 : failf("returned %d (%s)", ret, err));
@@ -1053,9 +1022,7 @@ static void test_library_errors(void)
 	test_cfg(&cfg, path, sizeof(path), 1);
 	ret = server_start(&s, &cfg);
 	if (!ret) {
-		ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
-		ivshm_server_destroy(srv);
-		srv = NULL;
+		ret = try_create(&cfg, err, sizeof(err));
 		ret = ret == -EADDRINUSE && strstr(err, "another server") ? 0 :
 			failf("returned %d (%s)", ret, err);
 	}
@@ -1070,9 +1037,7 @@ static void test_library_errors(void)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
-	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
-	ivshm_server_destroy(srv);
-	srv = NULL;
+	ret = try_create(&cfg, err, sizeof(err));
 	report("library refuses to replace a file that is not a socket",
 	       ret == -EEXIST && access(path, F_OK) == 0 ? 0 :
 	       failf("returned %d (%s)", ret, err));
@@ -1109,6 +1074,17 @@ static pid_t spawn(const char *const *args, int *err_fd)
 		return -1;
 	}
 	*err_fd = pfd[0];
+	return pid;
+}
+
+/* spawn(); where it cannot, the check what fails. */
+static pid_t spawn_checked(const char *what, const char *const *args,
+			   int *err_fd)
+{
+	pid_t pid = spawn(args, err_fd);
+
+	if (pid < 0)
+		report(what, failf("spawn: %s", strerror(errno)));
 	return pid;
 }
 
@@ -1223,24 +1199,26 @@ static int expect_refusal(const char *const *args, const char *message)
 	return 0;
 }
 
+/* The same for -F -S path -m tmpdir, then opt and val unless NULL. */
+static int expect_refused(const char *path, const char *opt, const char *val,
+			  const char *message)
+{
+	const char *args[] = { "-F", "-S", path, "-m", tmpdir, opt, val, NULL };
+
+	return expect_refusal(args, message);
+}
+
 static void test_program_options(void)
 {
 	char path[PATH_MAX];
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/opt", tmpdir);
-	{
-		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
-				       "-l", "3M", NULL };
-		ret = expect_refusal(args,
-			"ivshmem-server: -l 3M: size must be a power of two\n");
-	}
-	if (!ret) {
-		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
-				       "--size=3M", NULL };
-		ret = expect_refusal(args,
+	ret = expect_refused(path, "-l", "3M",
+		"ivshmem-server: -l 3M: size must be a power of two\n");
+	if (!ret)
+		ret = expect_refused(path, "--size=3M", NULL,
 			"ivshmem-server: --size 3M: size must be a power of two\n");
-	}
 	if (!ret) {
 		const char *args[] = { "-F", "-S", path, "-l", "12Q", NULL };
 
@@ -1250,17 +1228,11 @@ static void test_program_options(void)
 		ret = failf("%s was created", path);
 	report("program: -l 3M, --size=3M, -l 12Q refused with a clear message", ret);
 
-	{
-		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
-				       "-n", "0", NULL };
-		ret = expect_refusal(args,
-			"ivshmem-server: -n 0: vectors must be between 1 and 64\n");
-	}
-	if (!ret) {
-		const char *args[] = { "-F", "-S", path, "-m", tmpdir,
-				       "-n", "65", NULL };
-		ret = expect_refusal(args, "-n 65: vectors must be between 1 and 64");
-	}
+	ret = expect_refused(path, "-n", "0",
+		"ivshmem-server: -n 0: vectors must be between 1 and 64\n");
+	if (!ret)
+		ret = expect_refused(path, "-n", "65",
+				     "-n 65: vectors must be between 1 and 64");
 	report("program: -n 0 and -n 65 refused", ret);
 }
 
@@ -1274,17 +1246,14 @@ static void test_program_live_socket(void)
 
 	test_cfg(&cfg, path, sizeof(path), 1);
 	ret = server_start(&s, &cfg);
-	if (!ret) {
-		const char *args[] = { "-F", "-S", path, "-m", tmpdir, NULL };
-
-		ret = expect_refusal(args, "another server is listening");
-	}
+	if (!ret)
+		ret = expect_refused(path, NULL, NULL,
+				     "another server is listening");
 	if (!ret)
 		ret = connect_client(&c, path, 1, ANY_ID);
 	ivshm_client_close(c);
 	report("program: second server on a live socket refused; the first keeps serving", ret);
-	if (server_stop(&s))
-		report("server stops cleanly", -1);
+	finish(&s, 0);
 }
 
 static int read_pidfile(const char *path, long *pid)
@@ -1301,6 +1270,16 @@ static int read_pidfile(const char *path, long *pid)
 		return failf("%s: empty", path);
 	buf[n] = '\0';
 	*pid = strtol(buf, NULL, 10);
+	return 0;
+}
+
+/* A server that stopped removed its socket and its pid file. */
+static int expect_removed(const char *sock, const char *pidfile)
+{
+	if (access(sock, F_OK) == 0)
+		return failf("%s still exists", sock);
+	if (access(pidfile, F_OK) == 0)
+		return failf("%s still exists", pidfile);
 	return 0;
 }
 
@@ -1335,13 +1314,11 @@ static void test_program_foreground(void)
 		const char *args[] = { "-F", "-v", "-S", path, "-m", tmpdir,
 				       "-l", "64K", "-n", "2", "-p", pidfile,
 				       NULL };
-		pid = spawn(args, &efd);
+		pid = spawn_checked("program: stale socket taken over", args,
+				    &efd);
 	}
-	if (pid < 0) {
-		report("program: stale socket taken over",
-		       failf("spawn: %s", strerror(errno)));
+	if (pid < 0)
 		return;
-	}
 	ret = read_output(efd, out, sizeof(out), "listening on");
 	if (!ret)
 		ret = connect_client(&c, path, 2, 0);
@@ -1364,10 +1341,8 @@ static void test_program_foreground(void)
 	} else if (!ret) {
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			ret = failf("status 0x%x, expected exit 0", status);
-		else if (access(path, F_OK) == 0)
-			ret = failf("%s still exists", path);
-		else if (access(pidfile, F_OK) == 0)
-			ret = failf("%s still exists", pidfile);
+		else
+			ret = expect_removed(path, pidfile);
 	}
 	report("program: SIGTERM in foreground exits 0, removes socket and pid file", ret);
 	if (efd >= 0)
@@ -1389,13 +1364,10 @@ static void test_program_daemon(void)
 	{
 		const char *args[] = { "-S", path, "-m", tmpdir, "-p", pidfile,
 				       NULL };
-		pid = spawn(args, &efd);
+		pid = spawn_checked("program: daemon mode", args, &efd);
 	}
-	if (pid < 0) {
-		report("program: daemon mode",
-		       failf("spawn: %s", strerror(errno)));
+	if (pid < 0)
 		return;
-	}
 	/* The daemon detaches from stderr once it is ready. */
 	ret = read_output(efd, out, sizeof(out), NULL);
 	close(efd);
@@ -1422,10 +1394,8 @@ static void test_program_daemon(void)
 	if (dpid > 1) {
 		kill((pid_t)dpid, SIGTERM);
 		ret = wait_exit((pid_t)dpid, false, &status);
-		if (!ret && access(path, F_OK) == 0)
-			ret = failf("%s still exists", path);
-		if (!ret && access(pidfile, F_OK) == 0)
-			ret = failf("%s still exists", pidfile);
+		if (!ret)
+			ret = expect_removed(path, pidfile);
 		report("program: SIGTERM stops the daemon, socket and pid file removed", ret);
 	}
 	unlink(path);
