@@ -31,14 +31,21 @@ $(BIN)/pcimem-%: ci/tests/pcimem-%.c ci/tests/check.c ci/tests/check.h drivers/u
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -Idrivers/uapi -o $@ $< ci/tests/check.c -lpci
 
-# The sanitizer kernel (ci/debug-kernel.sh), once built, is one more target.
+# The sanitizer kernels (ci/debug-kernel.sh BUILD [6.1|6.12]), once built,
+# are two more targets: debug (6.1) and debug-6.12.
 DEBUG_KERNEL := $(BUILD)/debug-kernel/current
 DEBUG_RELEASE := $(shell cat $(DEBUG_KERNEL)/release 2>/dev/null)
-kdir = $(if $(filter $(DEBUG_RELEASE),$(1)),$(DEBUG_KERNEL)/obj,/usr/src/linux-headers-$(1))
-builtin = $(if $(filter $(DEBUG_RELEASE),$(1)),$(DEBUG_KERNEL)/obj,$(BUILD)/kernels/$(1))/modules.builtin
+DEBUG_KERNEL_6_12 := $(BUILD)/debug-kernel/current-6.12
+DEBUG_RELEASE_6_12 := $(shell cat $(DEBUG_KERNEL_6_12)/release 2>/dev/null)
+# debug_tree RELEASE: the sanitizer tree of that release, or nothing.
+debug_tree = $(if $(filter $(DEBUG_RELEASE),$(1)),$(DEBUG_KERNEL),$(if \
+	$(filter $(DEBUG_RELEASE_6_12),$(1)),$(DEBUG_KERNEL_6_12)))
+kdir = $(if $(call debug_tree,$(1)),$(call debug_tree,$(1))/obj,/usr/src/linux-headers-$(1))
+builtin = $(if $(call debug_tree,$(1)),$(call debug_tree,$(1))/obj,$(BUILD)/kernels/$(1))/modules.builtin
 
-.PHONY: debug
+.PHONY: debug debug-6.12
 debug: tools $(if $(DEBUG_RELEASE),$(BUILD)/guest/$(DEBUG_RELEASE)/initramfs.cpio.gz)
+debug-6.12: tools $(if $(DEBUG_RELEASE_6_12),$(BUILD)/guest/$(DEBUG_RELEASE_6_12)/initramfs.cpio.gz)
 
 $(BUILD)/drivers/%/pcimem.ko: $(MODULE_SRC)
 	@$(MAKE) --no-print-directory -C drivers KDIR=$(call kdir,$*) \

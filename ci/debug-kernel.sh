@@ -2,42 +2,64 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Builds the sanitizer guest kernel (KASAN, KFENCE, lockdep, UBSAN,
-# kmemleak, ...) from Debian's linux-source-6.1: `make tinyconfig`, then
-# ci/debug-kernel.config merged on top and checked option by option.
-# Built once, then taken from the cache.
+# kmemleak, ...) from Debian's linux-source-SERIES: `make tinyconfig`, then
+# ci/debug-kernel.config and, if present, ci/debug-kernel-SERIES.config
+# (options renamed or gone in that series; its line for an option replaces
+# the common one) merged on top and checked option by option. Built once,
+# then taken from the cache.
 #
-#   ci/debug-kernel.sh BUILD_DIR
+#   ci/debug-kernel.sh BUILD_DIR [SERIES]     SERIES: 6.1 (default) or 6.12
 #
-# The cache key hashes the fragment, the linux-source-6.1 package version
-# and the gcc version. Everything lands in BUILD_DIR/debug-kernel/<key>/:
+# The cache key hashes the fragments, the linux-source-SERIES package
+# version and the gcc version (for 6.1 exactly as before there were two
+# series). Everything lands in BUILD_DIR/debug-kernel/<key>/:
 #   src/      the extracted source
 #   obj/      the O= build tree: KDIR for `make -C obj M=... modules`
 #   vmlinuz   arch/x86/boot/bzImage
 #   release   the `make kernelrelease` string
-# and BUILD_DIR/debug-kernel/current links to it. The build log is
-# BUILD_DIR/debug-kernel/build.log.
+#   series    the SERIES (absent in trees built before: 6.1)
+# and BUILD_DIR/debug-kernel/current (6.1) or current-SERIES links to it.
+# The build log is BUILD_DIR/debug-kernel/build.log (6.1) or
+# build-SERIES.log.
 set -euo pipefail
 
-# Debian packages the build needs (copy into setup).
-DEBUG_KERNEL_PACKAGES="bc bison flex gcc libelf-dev libssl-dev make xz-utils linux-source-6.1"
+# Debian packages the build needs (copy into setup): the tools, and the
+# source of each series. gcc is bookworm's gcc-12 for both.
+DEBUG_KERNEL_TOOLS="bc bison flex gcc libelf-dev libssl-dev make xz-utils"
+# shellcheck disable=SC2034 # read by people, not by this script
+DEBUG_KERNEL_PACKAGES="$DEBUG_KERNEL_TOOLS linux-source-6.1 linux-source-6.12"
 
 # Bump when the recipe below changes in a way the key does not see.
 RECIPE=1
-TARBALL=/usr/src/linux-source-6.1.tar.xz
 JOBS=${JOBS:-2}
 
 say() { printf 'debug-kernel: %s\n' "$*"; }
 die() { printf 'debug-kernel: %s\n' "$*" >&2; exit 1; }
 
-build=${1:?usage: debug-kernel.sh BUILD_DIR}
+build=${1:?usage: debug-kernel.sh BUILD_DIR [6.1|6.12]}
+series=${2:-6.1}
+case $series in
+6.1|6.12) ;;
+*) die "unknown series '$series' (6.1 or 6.12)" ;;
+esac
+srcpkg=linux-source-$series
+TARBALL=/usr/src/$srcpkg.tar.xz
 here=$(cd "$(dirname "$0")" && pwd)
 fragment=$here/debug-kernel.config
+extra=$here/debug-kernel-$series.config
+[ -f "$extra" ] || extra=
 mkdir -p "$build/debug-kernel"
 top=$(cd "$build/debug-kernel" && pwd)
+# 6.1 keeps the names it had before there were two series.
+if [ "$series" = 6.1 ]; then
+	link=current log=$top/build.log
+else
+	link=current-$series log=$top/build-$series.log
+fi
 
 missing_packages() {
 	local p
-	for p in $DEBUG_KERNEL_PACKAGES; do
+	for p in $DEBUG_KERNEL_TOOLS $srcpkg; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || printf ' %s' "$p"
 	done
@@ -47,9 +69,23 @@ cache_key() {
 	{
 		echo "recipe $RECIPE"
 		cat "$fragment"
-		dpkg-query -W -f='${Version}\n' linux-source-6.1 2>/dev/null || echo none
+		dpkg-query -W -f='${Version}\n' "$srcpkg" 2>/dev/null || echo none
 		gcc --version 2>/dev/null | head -n 1
+		# Nothing more for 6.1, so that its key is the one it always had.
+		[ "$series" = 6.1 ] || echo "series $series"
+		[ -z "$extra" ] || cat "$extra"
 	} | sha256sum | cut -c1-16
+}
+
+# wanted: the option lines of the fragments, in order; the per-series
+# fragment's line for an option replaces the common fragment's.
+wanted() {
+	awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { s = $2 }
+	s != "" { if (!(s in line)) order[n++] = s; line[s] = $0; s = "" }
+	END { for (i = 0; i < n; i++) print line[order[i]] }
+	' "$fragment" ${extra:+"$extra"}
 }
 
 # The fast path: a finished tree for this key.
@@ -57,7 +93,7 @@ key=$(cache_key)
 dir=$top/$key
 done_stamp=$dir/.done
 if [ -f "$done_stamp" ]; then
-	[ "$(readlink "$top/current" 2>/dev/null)" = "$key" ] || ln -sfn "$key" "$top/current"
+	[ "$(readlink "$top/$link" 2>/dev/null)" = "$key" ] || ln -sfn "$key" "$top/$link"
 	say "cached: $dir ($(cat "$dir/release"))"
 	exit 0
 fi
@@ -66,7 +102,7 @@ fi
 exec 9>"$top/.lock"
 flock 9
 if [ -f "$done_stamp" ]; then
-	ln -sfn "$key" "$top/current"
+	ln -sfn "$key" "$top/$link"
 	say "cached: $dir ($(cat "$dir/release"))"
 	exit 0
 fi
@@ -95,9 +131,9 @@ debug-kernel: install them with one command, then run again:
 	dir=$top/$key
 	done_stamp=$dir/.done
 fi
-[ -f "$TARBALL" ] || die "$TARBALL is missing (package linux-source-6.1)"
+[ -f "$TARBALL" ] || die "$TARBALL is missing (package $srcpkg)"
 
-src=$dir/src obj=$dir/obj log=$top/build.log
+src=$dir/src obj=$dir/obj
 mkdir -p "$dir"
 : >"$log"
 start=$(date +%s)
@@ -119,21 +155,22 @@ export KBUILD_BUILD_USER=pcimem KBUILD_BUILD_HOST=debug-kernel LOCALVERSION=
 kmake() { make -C "$src" O="$obj" ARCH=x86_64 "$@"; }
 
 if [ ! -f "$dir/.extracted" ]; then
-	say "extracting $(basename "$TARBALL") ($(dpkg-query -W -f='${Version}' linux-source-6.1))"
+	say "extracting $(basename "$TARBALL") ($(dpkg-query -W -f='${Version}' "$srcpkg"))"
 	rm -rf "$src" "$obj" "$dir/.configured"
 	mkdir -p "$src"
+	echo "$series" >"$dir/series"
 	run extract tar -xJf "$TARBALL" -C "$src" --strip-components=1
 	touch "$dir/.extracted"
 fi
 
 if [ ! -f "$dir/.configured" ]; then
-	say "configuring: tinyconfig + ci/debug-kernel.config"
+	say "configuring: tinyconfig + ci/debug-kernel.config${extra:+ + ci/${extra##*/}}"
 	rm -rf "$obj"
 	mkdir -p "$obj"
 	run tinyconfig kmake tinyconfig
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	run merge bash -c 'cd "$1" && scripts/kconfig/merge_config.sh -m -O "$2" "$2/.config" "$3"' \
-		merge "$src" "$obj" "$fragment"
+	run merge bash -c 'cd "$1" && shift && scripts/kconfig/merge_config.sh -m -O "$1" "$1/.config" "${@:2}"' \
+		merge "$src" "$obj" "$fragment" ${extra:+"$extra"}
 	run olddefconfig kmake olddefconfig
 	# Kconfig drops what it cannot satisfy without a word: check each line.
 	lost=0
@@ -151,9 +188,9 @@ if [ ! -f "$dir/.configured" ]; then
 		got=$(grep -E "^$name=|^# $name is not set" "$obj/.config" || echo "absent")
 		printf 'debug-kernel: not in .config: %s (it has: %s)\n' "$line" "$got" >&2
 		lost=$((lost + 1))
-	done <"$fragment"
+	done < <(wanted)
 	[ "$lost" -eq 0 ] ||
-		die "$lost option(s) of ci/debug-kernel.config did not survive olddefconfig (missing dependencies?)"
+		die "$lost option(s) of ci/debug-kernel.config${extra:+ + ci/${extra##*/}} did not survive olddefconfig (missing dependencies?)"
 	touch "$dir/.configured"
 fi
 
@@ -165,11 +202,13 @@ kmake -s --no-print-directory kernelrelease >"$dir/release"
 [ "$(cat "$dir/release")" = "$(cat "$obj/include/config/kernel.release")" ] ||
 	die "make kernelrelease disagrees with $obj/include/config/kernel.release"
 touch "$done_stamp"
-ln -sfn "$key" "$top/current"
+ln -sfn "$key" "$top/$link"
 
-# Trees of older keys are gigabytes: keep only this one.
+# Trees of older keys are gigabytes: keep only this one of this series (a
+# tree without a series file is a 6.1 one from before there were two).
 for old in "$top"/*/; do
 	old=${old%/}
-	[ "$old" = "$dir" ] || [ -L "$old" ] || [ ! -f "$old/.extracted" ] || rm -rf "$old"
+	[ "$old" = "$dir" ] || [ -L "$old" ] || [ ! -f "$old/.extracted" ] && continue
+	[ "$(cat "$old/series" 2>/dev/null || echo 6.1)" = "$series" ] && rm -rf "$old"
 done
 say "built $(cat "$dir/release") in $(( $(date +%s) - start ))s: $dir"

@@ -6,8 +6,9 @@
 # host agent cross-checks the backing files. One line per check; the last
 # line is `N passed, N failed`; exit status 1 on any failure.
 #
-# KERNELS="6.1 6.12 debug" (the default) picks the kernels: Debian's two
-# and the sanitizer kernel built by ci/debug-kernel.sh. TIMEOUT bounds each
+# KERNELS="6.1 6.12 debug debug-6.12" (the default) picks the kernels:
+# Debian's two and the sanitizer kernels built by ci/debug-kernel.sh from
+# linux-source-6.1 (debug) and linux-source-6.12 (debug-6.12). TIMEOUT bounds each
 # guest; UNBIND_CYCLES, HOTPLUG_CYCLES (DEBUG_...) the removal cycles.
 set -u
 . "$(dirname "$0")/paths.sh"
@@ -114,25 +115,27 @@ suite_kernel() {
 while read -r var _ rel; do
 	series=${var#KERNEL_}
 	series=${series//_/.}
-	case " ${KERNELS:-6.1 6.12 debug} " in *" $series "*) ;; *) continue ;; esac
+	case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" $series "*) ;; *) continue ;; esac
 	suite_kernel "$series" "$rel" "" "${UNBIND_CYCLES:-20}" "${HOTPLUG_CYCLES:-5}"
 done <"$build/kernels.mk"
 
-# The sanitizer kernel: KASAN, KFENCE, lockdep, UBSAN, kmemleak. A warning
-# panics it (panic_on_warn), so nothing it reports can scroll past.
-case " ${KERNELS:-6.1 6.12 debug} " in
-*" debug "*)
+# The sanitizer kernels: KASAN, KFENCE, lockdep, UBSAN, kmemleak. A warning
+# panics them (panic_on_warn), so nothing they report can scroll past.
+# debug is the 6.1 one (link current), debug-6.12 the 6.12 one (current-6.12).
+for dseries in 6.1 6.12; do
+	if [ "$dseries" = 6.1 ]; then name=debug link=current; else
+		name=debug-$dseries link=current-$dseries; fi
+	case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" $name "*) ;; *) continue ;; esac
 	echo
-	echo "== the sanitizer kernel =="
-	"$here/debug-kernel.sh" "$build" >"$logs/debug-kernel.log" 2>&1 &&
-		make --no-print-directory -C "$top" -f ci/build.mk BUILD="$build" debug \
-			>>"$logs/debug-kernel.log" 2>&1
-	result "[debug] the sanitizer kernel and pcimem.ko for it are built (log: $logs/debug-kernel.log)" $?
-	rel=$(cat "$build/debug-kernel/current/release" 2>/dev/null)
-	[ -n "$rel" ] && VMLINUZ=$build/debug-kernel/current/vmlinuz suite_kernel debug "$rel" \
+	echo "== the sanitizer kernel ($dseries) =="
+	"$here/debug-kernel.sh" "$build" "$dseries" >"$logs/$name-kernel.log" 2>&1 &&
+		make --no-print-directory -C "$top" -f ci/build.mk BUILD="$build" "$name" \
+			>>"$logs/$name-kernel.log" 2>&1
+	result "[$name] the sanitizer kernel and pcimem.ko for it are built (log: $logs/$name-kernel.log)" $?
+	rel=$(cat "$build/debug-kernel/$link/release" 2>/dev/null)
+	[ -n "$rel" ] && VMLINUZ=$build/debug-kernel/$link/vmlinuz suite_kernel "$name" "$rel" \
 		"panic_on_warn=1 kmemleak=on" "${DEBUG_UNBIND_CYCLES:-200}" "${DEBUG_HOTPLUG_CYCLES:-50}"
-	;;
-esac
+done
 
 echo
 echo "$passed passed, $failed failed"

@@ -23,7 +23,7 @@ declare -A meta=([6.1]=linux-image-amd64 [6.12]=linux-image-6.12-amd64)
 # The last line is what ci/debug-kernel.sh needs to build the sanitizer
 # kernel: listed here too, so that one install command covers everything.
 tools=(qemu-system-x86 busybox-static cpio pciutils libpci-dev pci.ids
-       sparse gcc make kmod xz-utils linux-source-6.1
+       sparse gcc make kmod xz-utils linux-source-6.1 linux-source-6.12
        bc bison flex libelf-dev libssl-dev)
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -91,7 +91,10 @@ kmemleak_check() {
 	echo scan >/sys/kernel/debug/kmemleak
 	sleep 6
 	echo scan >/sys/kernel/debug/kmemleak
-	leaks=$(cat /sys/kernel/debug/kmemleak)
+	if ! leaks=$(cat /sys/kernel/debug/kmemleak 2>&1); then
+		check "kmemleak's report can be read: $leaks" false
+		return
+	fi
 	check "kmemleak finds no leak" test -z "$leaks"
 	[ -z "$leaks" ] || printf '%s\n' "$leaks" | head -n 60 | sed 's/^/    | /'
 }

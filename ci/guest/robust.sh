@@ -98,6 +98,8 @@ echo 0000:$A >$DRV/unbind
 check "once unbound (BARs released), /dev/mem can read it" devmem "$bar2" 32
 echo 0000:$A >$DRV/bind
 node=$(node_of $A)
+# Lockdown closes debugfs too: look for leaks first.
+kmemleak_check
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 check "kernel lockdown set to integrity" \
 	sh -c "echo integrity >/sys/kernel/security/lockdown"
@@ -105,7 +107,6 @@ expect_fail "under lockdown the node cannot be opened (EPERM)" 4 "Operation not 
 	pcimem info "$node"
 
 section "the kernel log"
-kmemleak_check
 echo "--- dmesg ---"
 dmesg
 echo "--- end of dmesg ---"
