@@ -5,9 +5,7 @@
 # fresh W=1 build with sparse (C=2) against every guest kernel, which must
 # print no warning at all. Also: every tracked file carries an SPDX line.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-build=${BUILD:-$top/build}
+. "$(dirname "$0")/paths.sh"
 
 ok() { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; }

@@ -6,17 +6,14 @@
 # binding, user space reading the kernel's pattern through its mapping, and
 # tokens crossing between guest and host. Ends with a one-line verdict.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-build=${BUILD:-$top/build}
-bin=$build/bin
+. "$(dirname "$0")/paths.sh"
 series=${KERNEL:-6.1}
 rel=$(sed -n "s/^KERNEL_${series//./_} := //p" "$build/kernels.mk")
 [ -n "$rel" ] || { echo "make run: no guest kernel for KERNEL=$series" >&2; exit 2; }
 
 shm=/dev/shm/pcimem-demo
-log=$build/logs/run.log
-mkdir -p "$build/logs"
+log=$logs/run.log
+mkdir -p "$logs"
 
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
 bold "pcimem: booting Linux $rel under QEMU (${ACCEL:-tcg}) with ivshmem-plain backed by $shm"

@@ -38,6 +38,18 @@ int failed_with(long ret, int want)
 	return ret == -1 && errno == want;
 }
 
+int sysfs_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int host(const char *fmt, ...)
 {
 	static int fd = -1;

@@ -22,4 +22,7 @@ int failed_with(long ret, int want);
  */
 int host(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes s to a sysfs file (bind, unbind, remove, rescan): 0 or -errno. */
+int sysfs_write(const char *path, const char *s);
+
 #endif /* PCIMEM_TEST_CHECK_H */

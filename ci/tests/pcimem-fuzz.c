@@ -1066,18 +1066,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int sysfs_write(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int slot_bound(void)
 {
 	char path[128], target[256];

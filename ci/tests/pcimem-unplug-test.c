@@ -79,18 +79,6 @@ static int faults(volatile const char *p)
 	return ret;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 static int exists(const char *path)
 {
 	struct stat st;
@@ -183,10 +171,10 @@ static int take_away(const char *mode, const char *slot)
 
 	snprintf(dev, sizeof(dev), "0000:%s", slot);
 	if (!strcmp(mode, "unbind"))
-		return write_str("/sys/bus/pci/drivers/pcimem/unbind", dev);
+		return sysfs_write("/sys/bus/pci/drivers/pcimem/unbind", dev);
 	if (!strcmp(mode, "remove")) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", dev);
-		return write_str(path, "1");
+		return sysfs_write(path, "1");
 	}
 	if (host("unplug %s", slot))
 		return -1;
@@ -199,10 +187,10 @@ static int bring_back(const char *mode, const char *slot)
 
 	snprintf(dev, sizeof(dev), "0000:%s", slot);
 	if (!strcmp(mode, "unbind")) {
-		if (write_str("/sys/bus/pci/drivers/pcimem/bind", dev))
+		if (sysfs_write("/sys/bus/pci/drivers/pcimem/bind", dev))
 			return -1;
 	} else if (!strcmp(mode, "remove")) {
-		if (write_str("/sys/bus/pci/rescan", "1"))
+		if (sysfs_write("/sys/bus/pci/rescan", "1"))
 			return -1;
 	} else if (host("plug %s", slot)) {
 		return -1;
