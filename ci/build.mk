@@ -8,7 +8,7 @@ include $(BUILD)/kernels.mk
 RELEASES := $(KERNEL_6_1) $(KERNEL_6_12)
 BIN := $(BUILD)/bin
 GUEST_TESTS := $(addprefix $(BIN)/pcimem-,contract bar-test unplug-test badinput-test \
-	fuzz writers-test bench)
+	fuzz writers-test bench fault-test suid-write)
 GUEST_TOOLS := $(BIN)/pcimem $(GUEST_TESTS)
 MODULE_SRC := $(wildcard drivers/*.c drivers/*.h drivers/uapi/*.h) drivers/Kbuild
 GUEST_SRC := $(wildcard ci/guest/*.sh) ci/make-initramfs.sh
@@ -25,6 +25,11 @@ tools:
 	@$(MAKE) --no-print-directory -C qemu-device/ivshmem-server BUILD=$(BUILD)
 
 $(BIN)/pcimem: tools
+
+# The set-user-ID helper of the confused-deputy check needs nothing else.
+$(BIN)/pcimem-suid-write: ci/tests/pcimem-suid-write.c
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # The guest's test programs, each with the shared check and host-line code.
 $(BIN)/pcimem-%: ci/tests/pcimem-%.c ci/tests/check.c ci/tests/check.h drivers/uapi/pcimem.h

@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/security.h>
 #include <linux/wait.h>
 
 #include "uapi/pcimem.h"
@@ -34,6 +35,14 @@ struct pcimem_bar {
 	unsigned int memtype;		/* PCIMEM_MT_* of kmap and user mappings */
 	unsigned int def_memtype;	/* what a new open file asks for */
 	atomic_t vmas;			/* user mappings of this BAR */
+};
+
+/* What a user fault mapped: one 4 KiB page, 2 MiB or 1 GiB at once. */
+enum pcimem_fault_kind {
+	PCIMEM_FAULT_PTE,
+	PCIMEM_FAULT_PMD,
+	PCIMEM_FAULT_PUD,
+	PCIMEM_FAULT_KINDS,
 };
 
 /* What an interrupt handler needs: its device and its vector. */
@@ -84,13 +93,24 @@ struct pcimem_dev {
 	atomic64_t irq_count[PCIMEM_MAX_VECTORS];
 	wait_queue_head_t irq_wait;
 	struct pcimem_vector vec[PCIMEM_MAX_VECTORS];
+
+	/* user faults answered, by the size of the entry mapped (debugfs) */
+	atomic64_t faults[PCIMEM_FAULT_KINDS];
+	atomic64_t prefaulted;		/* pages mapped ahead of a 4 KiB fault */
+	struct dentry *debugfs;
 };
 
-/* State of one open file: which BAR it reaches, mapped how. */
+/*
+ * State of one open file: which BAR it reaches, mapped how, and what its
+ * opener may do. @rawio is decided once, at open, from the opener's
+ * credentials: a set-user-ID program handed the file later (as its
+ * standard output, say) must not lend it its own privileges.
+ */
 struct pcimem_file {
 	struct pcimem_dev *pd;
 	struct pcimem_bar *bar;
 	unsigned int memtype;
+	bool rawio;			/* the opener had CAP_SYS_RAWIO */
 	s64 irq_seen;			/* irq_total when last read */
 };
 
@@ -101,14 +121,22 @@ static inline struct pcimem_dev *to_pcimem_dev(struct device *dev)
 
 /*
  * Registers of a device that masters the bus may start DMA anywhere in
- * memory (edu's DMA engine): writing or mapping them takes CAP_SYS_RAWIO,
- * whatever the node's permissions say. Called with pd->lock held and the
- * device present.
+ * memory (edu's DMA engine): writing or mapping them takes CAP_SYS_RAWIO
+ * of the opener, whatever the node's permissions say. Called with pd->lock
+ * held and the device present.
  */
-static inline bool pcimem_bar_may_write(const struct pcimem_bar *bar)
+static inline bool pcimem_bar_may_write(const struct pcimem_file *pf,
+					const struct pcimem_bar *bar)
 {
+	lockdep_assert_held(&bar->pd->lock);
 	return !(bar->flags & PCIMEM_BAR_REGS) || !bar->pd->pdev->is_busmaster ||
-	       capable(CAP_SYS_RAWIO);
+	       pf->rawio;
+}
+
+/* As the PCI core's resource files: no BAR access at all when locked down. */
+static inline int pcimem_locked_down(void)
+{
+	return security_locked_down(LOCKDOWN_PCI_ACCESS);
 }
 
 /* pcimem_bar.c */
@@ -126,9 +154,15 @@ int pcimem_irq_init(struct pcimem_dev *pd);
 void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev);
 int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector);
 s32 pcimem_peer_id(struct pcimem_dev *pd);
+bool pcimem_read_clears(struct pcimem_dev *pd, const struct pcimem_bar *bar,
+			loff_t pos, size_t n);
 
 /* pcimem_mmap.c */
 int pcimem_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long pcimem_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
+bool pcimem_huge_mappings(void);
 void pcimem_revoke_mappings(struct pcimem_dev *pd);
 
 /* pcimem_file.c */
@@ -136,6 +170,12 @@ extern const struct file_operations pcimem_fops;
 
 /* pcimem_sysfs.c */
 extern const struct attribute_group *pcimem_groups[];
+
+/* pcimem_debugfs.c: /sys/kernel/debug/pcimem/pcimemN/ */
+void pcimem_debugfs_init(void);
+void pcimem_debugfs_exit(void);
+void pcimem_debugfs_add(struct pcimem_dev *pd);
+void pcimem_debugfs_remove(struct pcimem_dev *pd);
 
 /* pcimem_fs.c: an inode per device whose address space collects the VMAs */
 int pcimem_fs_init(void);

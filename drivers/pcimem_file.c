@@ -23,8 +23,7 @@ static int pcimem_open(struct inode *inode, struct file *file)
 	struct pcimem_file *pf;
 	int ret;
 
-	/* As the PCI core's own resource files: no BAR access when locked down. */
-	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	ret = pcimem_locked_down();
 	if (ret)
 		return ret;
 
@@ -39,6 +38,8 @@ static int pcimem_open(struct inode *inode, struct file *file)
 		pf->bar = &pd->bars[pd->main_bar];
 		pf->memtype = pf->bar->def_memtype;
 		pf->irq_seen = atomic64_read(&pd->irq_total);
+		/* The opener's credentials, never those of a later writer. */
+		pf->rawio = file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
 		file->private_data = pf;
 		/* All mappings of this device share one revocable space. */
 		file->f_mapping = pd->inode->i_mapping;
@@ -79,6 +80,7 @@ static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 	struct pcimem_bar *bar = pf->bar;
 	size_t n;
 
+	lockdep_assert_held(&pf->pd->lock);
 	if (!pf->pd->pdev)
 		return -ENODEV;
 	if (!bar->kmap)
@@ -118,7 +120,11 @@ static ssize_t pcimem_transfer(struct file *file, char __user *ubuf, size_t coun
 		}
 		down_read(&pd->lock);
 		n = pcimem_io_len(pf, pos, n);
-		if (n > 0 && to_device && !pcimem_bar_may_write(pf->bar))
+		if (n > 0 && to_device && !pcimem_bar_may_write(pf, pf->bar))
+			n = -EPERM;
+		/* Reading IntrStatus clears it: a reader would steal interrupts. */
+		if (n > 0 && !to_device && !(file->f_mode & FMODE_WRITE) &&
+		    pcimem_read_clears(pd, pf->bar, pos, n))
 			n = -EPERM;
 		if (n > 0 && to_device)
 			pcimem_bar_write(pf->bar, buf, pos, n);
@@ -148,6 +154,10 @@ static ssize_t pcimem_transfer(struct file *file, char __user *ubuf, size_t coun
 static ssize_t pcimem_read(struct file *file, char __user *ubuf, size_t count,
 			   loff_t *ppos)
 {
+	int ret = pcimem_locked_down();
+
+	if (ret)
+		return ret;
 	if (*ppos < 0)
 		return -EINVAL;
 	return pcimem_transfer(file, ubuf, count, ppos, false);
@@ -157,7 +167,10 @@ static ssize_t pcimem_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct pcimem_file *pf = file->private_data;
+	int ret = pcimem_locked_down();
 
+	if (ret)
+		return ret;
 	if (*ppos < 0)
 		return -EINVAL;
 	if (!count)
@@ -358,6 +371,9 @@ const struct file_operations pcimem_fops = {
 	.read = pcimem_read,
 	.write = pcimem_write,
 	.mmap = pcimem_mmap,
+#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
+	.get_unmapped_area = pcimem_get_unmapped_area,
+#endif
 	.poll = pcimem_poll,
 	.unlocked_ioctl = pcimem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

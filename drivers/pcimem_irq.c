@@ -187,6 +187,18 @@ int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
 	return 0;
 }
 
+/*
+ * Does reading [pos, pos + n) of the BAR have a side effect? ivshmem's
+ * IntrStatus clears on read. Called with pd->lock held.
+ */
+bool pcimem_read_clears(struct pcimem_dev *pd, const struct pcimem_bar *bar,
+			loff_t pos, size_t n)
+{
+	lockdep_assert_held(&pd->lock);
+	return pd->variant && pd->variant->kind == PCIMEM_IVSHMEM && bar->index == 0 &&
+	       pos < IVSHMEM_INTR_STATUS + 4 && pos + n > IVSHMEM_INTR_STATUS;
+}
+
 /* Called with pd->lock held and the device present. */
 s32 pcimem_peer_id(struct pcimem_dev *pd)
 {

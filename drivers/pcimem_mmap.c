@@ -2,10 +2,13 @@
 /*
  * pcimem: mapping a BAR into user space, and taking it back.
  *
- * mmap() checks the window and sets the VMA up; the first touch faults
- * and the fault handler inserts the whole window at once with
- * vmf_insert_pfn_prot(), which takes the memory type from the kernel's own
- * mapping of the BAR, so the two always agree. Every file of a device
+ * mmap() checks the window and sets the VMA up, in the memory type of the
+ * kernel's own mapping of the BAR, so that the two always agree. A touch
+ * faults: the faulting page is mapped first with vmf_insert_pfn_prot(),
+ * then up to 32 MiB around it, a page table at a time (pcimem_prefault());
+ * where the kernel has huge PFN mappings (6.12), 2 MiB and 1 GiB entries
+ * are inserted instead wherever the window and the BAR's alignment allow,
+ * and mmap(NULL, ...) picks an address that allows them. Every file of a device
  * shares one address space (see pcimem_fs.c): when the device goes away,
  * unmap_mapping_range() zaps every user mapping, and the fault handler,
  * seeing the device gone, answers any later touch with SIGBUS.
@@ -20,6 +23,8 @@
  */
 #include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pfn_t.h>
 #include <linux/sched/signal.h>
 
 #include "pcimem_dev.h"
@@ -30,6 +35,28 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 	vma->vm_flags |= flags;
 }
 #endif
+
+/*
+ * One 4 KiB fault maps this much around it at most: a sequential reader of
+ * a 256 MiB window takes 8 faults, and no fault holds pd->lock or the
+ * mmap lock for the whole of a multi-GiB BAR.
+ */
+#define PCIMEM_PREFAULT_MAX	SZ_32M
+
+/*
+ * Huge entries need the kernel's huge PFN mappings (6.12 and later, with
+ * transparent huge pages): x86 has PMD and PUD ones.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
+#define PCIMEM_HUGE	1
+#else
+#define PCIMEM_HUGE	0
+#endif
+
+bool pcimem_huge_mappings(void)
+{
+	return PCIMEM_HUGE;
+}
 
 static void pcimem_vm_open(struct vm_area_struct *vma)
 {
@@ -45,44 +72,180 @@ static void pcimem_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&bar->vmas);
 }
 
-/* Map the whole VMA on its first touch; SIGBUS once the device is gone. */
+/* The page frame behind a user address of the VMA. */
+static unsigned long pcimem_vma_pfn(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct pcimem_bar *bar = vma->vm_private_data;
+
+	return (bar->start >> PAGE_SHIFT) + vma->vm_pgoff +
+	       ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+struct pcimem_prefault {
+	struct vm_area_struct *vma;
+	unsigned long pfn;		/* of the VMA's first page */
+	long pages;			/* PTEs this pass set */
+};
+
+/* apply_to_page_range() callback: fill an empty PTE, leave others be. */
+static int pcimem_prefault_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct pcimem_prefault *p = data;
+	struct vm_area_struct *vma = p->vma;
+	unsigned long pfn = p->pfn + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+	if (pte_none(ptep_get(pte))) {
+		set_pte_at(vma->vm_mm, addr, pte,
+			   pte_mkspecial(pfn_pte(pfn, vma->vm_page_prot)));
+		p->pages++;
+	}
+	return 0;
+}
+
+/*
+ * Best effort, once the faulting page is mapped: map the pages around it,
+ * a page table (2 MiB) at a time under its lock, as remap_pfn_range()
+ * does, without the per-page PAT lookup and page-table walk of
+ * vmf_insert_pfn_prot(). The PAT type needs no lookup: vm_page_prot
+ * carries the type of the kernel's own mapping, which holds the range's
+ * reservation (see pcimem_bar.c). Stops at once for a dying task, a
+ * waiting remove() or another mapper. Where huge entries are possible,
+ * only the faulting address's own page table is filled: a neighbouring
+ * range may be mapped by a PMD, which apply_to_page_range() must not meet.
+ */
+static void pcimem_prefault(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct pcimem_bar *bar = vma->vm_private_data;
+	unsigned long span = PCIMEM_HUGE ? PMD_SIZE : PCIMEM_PREFAULT_MAX;
+	unsigned long start = max(ALIGN_DOWN(addr, span), vma->vm_start);
+	unsigned long end = min(ALIGN_DOWN(addr, span) + span, vma->vm_end);
+	struct pcimem_prefault p = {
+		.vma = vma,
+		.pfn = pcimem_vma_pfn(vma, vma->vm_start),
+	};
+	unsigned long s, e;
+
+	lockdep_assert_held_read(&bar->pd->lock);
+	for (s = start; s < end; s = e) {
+		e = min(ALIGN_DOWN(s, PMD_SIZE) + PMD_SIZE, end);
+		if (fatal_signal_pending(current) || rwsem_is_contended(&bar->pd->lock))
+			break;
+		if (apply_to_page_range(vma->vm_mm, s, e - s, pcimem_prefault_pte, &p))
+			break;
+	}
+	atomic64_add(p.pages, &bar->pd->prefaulted);
+}
+
+/*
+ * A 4 KiB fault: the faulting page is always mapped (or the fault fails)
+ * before anything else is tried, so a copy from inside the kernel that
+ * faults with a fatal signal pending completes, and the task dies. SIGBUS
+ * once the device is gone.
+ */
 static vm_fault_t pcimem_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct pcimem_bar *bar = vma->vm_private_data;
 	struct pcimem_dev *pd = bar->pd;
-	unsigned long pfn = (bar->start >> PAGE_SHIFT) + vma->vm_pgoff;
-	unsigned long addr;
-	vm_fault_t ret = VM_FAULT_NOPAGE;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	down_read(&pd->lock);
-	if (!pd->pdev) {
-		ret = VM_FAULT_SIGBUS;
-		goto out;
+	if (pd->pdev) {
+		ret = vmf_insert_pfn_prot(vma, addr, pcimem_vma_pfn(vma, addr),
+					  vma->vm_page_prot);
+		if (ret == VM_FAULT_NOPAGE) {
+			atomic64_inc(&pd->faults[PCIMEM_FAULT_PTE]);
+			pcimem_prefault(vma, addr);
+		}
 	}
-	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE, pfn++) {
-		vm_fault_t r = vmf_insert_pfn_prot(vma, addr, pfn, vma->vm_page_prot);
+	up_read(&pd->lock);
+	return ret;
+}
 
-		if (r & VM_FAULT_ERROR) {
-			ret = r;
-			break;
-		}
-		/* A huge BAR takes a while: let the CPU and a dying task go. */
-		if (IS_ALIGNED(addr + PAGE_SIZE, PMD_SIZE)) {
-			if (fatal_signal_pending(current))
-				break;
-			cond_resched();
-		}
+#if PCIMEM_HUGE
+/*
+ * A 2 MiB or 1 GiB entry where the whole of it lies in the VMA and the
+ * physical address is aligned to its size (vfio-pci's two fixes: fall back
+ * for an unaligned PFN, and map the entry's own first PFN, not the
+ * faulting one's); anything else falls back to the next smaller size.
+ */
+static vm_fault_t pcimem_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct pcimem_bar *bar = vma->vm_private_data;
+	struct pcimem_dev *pd = bar->pd;
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long addr = ALIGN_DOWN(vmf->address, size);
+	unsigned long pfn = pcimem_vma_pfn(vma, addr);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (!order)
+		return pcimem_vm_fault(vmf);
+	if (addr < vma->vm_start || addr + size > vma->vm_end ||
+	    !IS_ALIGNED(pfn, 1UL << order))
+		return VM_FAULT_FALLBACK;
+
+	down_read(&pd->lock);
+	if (!pd->pdev)
+		goto out;
+	switch (order) {
+	case PMD_ORDER:
+		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+		if (ret == VM_FAULT_NOPAGE)
+			atomic64_inc(&pd->faults[PCIMEM_FAULT_PMD]);
+		break;
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	case PUD_ORDER:
+		ret = vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+		if (ret == VM_FAULT_NOPAGE)
+			atomic64_inc(&pd->faults[PCIMEM_FAULT_PUD]);
+		break;
+#endif
+	default:
+		ret = VM_FAULT_FALLBACK;
 	}
 out:
 	up_read(&pd->lock);
 	return ret;
 }
 
+/*
+ * mmap(NULL, ...) gets an address congruent to the BAR's physical address
+ * modulo the largest entry the window can hold, so that huge faults can
+ * succeed. A fixed or hinted address is the caller's choice.
+ */
+unsigned long pcimem_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+	struct pcimem_file *pf = file->private_data;
+	struct pcimem_bar *bar = READ_ONCE(pf->bar);
+	unsigned long align = 0, phys, ret;
+
+	if (len >= PUD_SIZE && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
+		align = PUD_SIZE;
+	else if (len >= PMD_SIZE)
+		align = PMD_SIZE;
+	if (!align || addr || (flags & MAP_FIXED) || len + align < len ||
+	    pgoff >= (bar->size >> PAGE_SHIFT))
+		return mm_get_unmapped_area(current->mm, NULL, addr, len, 0, flags);
+
+	phys = bar->start + (pgoff << PAGE_SHIFT);
+	ret = mm_get_unmapped_area(current->mm, NULL, 0, len + align, 0, flags);
+	if (IS_ERR_VALUE(ret))
+		return mm_get_unmapped_area(current->mm, NULL, 0, len, 0, flags);
+	return ret + ((phys - ret) & (align - 1));
+}
+#endif /* PCIMEM_HUGE */
+
 static const struct vm_operations_struct pcimem_vm_ops = {
 	.open = pcimem_vm_open,
 	.close = pcimem_vm_close,
 	.fault = pcimem_vm_fault,
+#if PCIMEM_HUGE
+	.huge_fault = pcimem_vm_huge_fault,
+#endif
 #ifdef CONFIG_HAVE_IOREMAP_PROT
 	.access = generic_access_phys,	/* lets ptrace and gdb read it */
 #endif
@@ -118,6 +281,9 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	/* Copy-on-write of device memory makes no sense. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	ret = pcimem_locked_down();
+	if (ret)
+		return ret;
 
 	down_write(&pd->lock);
 	bar = pf->bar;
@@ -125,7 +291,7 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!pd->pdev) {
 		ret = -ENODEV;
 	} else if (!(bar->flags & PCIMEM_BAR_MMAP) ||
-		   ((vma->vm_flags & VM_MAYWRITE) && !pcimem_bar_may_write(bar))) {
+		   ((vma->vm_flags & VM_MAYWRITE) && !pcimem_bar_may_write(pf, bar))) {
 		ret = -EPERM;
 	} else if (vma->vm_pgoff >= bar_pages ||
 		   vma_pages(vma) > bar_pages - vma->vm_pgoff) {
@@ -139,7 +305,9 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	if (!ret) {
 		vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-		vma->vm_page_prot = pcimem_pgprot(vma->vm_page_prot, bar->memtype);
+		/* Decrypted, as io_remap_pfn_range(): SEV and TDX guests reach the BAR. */
+		vma->vm_page_prot = pgprot_decrypted(pcimem_pgprot(vma->vm_page_prot,
+								   bar->memtype));
 		vma->vm_ops = &pcimem_vm_ops;
 		vma->vm_private_data = bar;
 		atomic_inc(&bar->vmas);

@@ -250,6 +250,7 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_irq;
 	}
 
+	pcimem_debugfs_add(pd);
 	dev_info(dev, "BAR%u, %llu KiB at %pa, %s, is /dev/%s\n", pd->main_bar,
 		 (unsigned long long)pd->bars[pd->main_bar].size >> 10,
 		 &pd->bars[pd->main_bar].start,
@@ -283,6 +284,7 @@ static void pcimem_remove(struct pci_dev *pdev)
 
 	/* No new opens; the node, its attributes and its number go away now. */
 	cdev_device_del(&pd->cdev, &pd->dev);
+	pcimem_debugfs_remove(pd);
 
 	/* Wait for every operation in flight, then turn the rest away. */
 	down_write(&pd->lock);
@@ -321,12 +323,14 @@ static int __init pcimem_init(void)
 	ret = pcimem_fs_init();
 	if (ret)
 		goto err_class;
+	pcimem_debugfs_init();
 	ret = pci_register_driver(&pcimem_driver);
 	if (ret)
 		goto err_fs;
 	return 0;
 
 err_fs:
+	pcimem_debugfs_exit();
 	pcimem_fs_exit();
 err_class:
 	class_unregister(&pcimem_class);
@@ -339,6 +343,7 @@ module_init(pcimem_init);
 static void __exit pcimem_exit(void)
 {
 	pci_unregister_driver(&pcimem_driver);
+	pcimem_debugfs_exit();
 	pcimem_fs_exit();
 	class_unregister(&pcimem_class);
 	unregister_chrdev_region(pcimem_devt, PCIMEM_MINORS);

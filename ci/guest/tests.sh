@@ -64,6 +64,20 @@ check "lspci -k: edu at $E is bound to pcimem" bound_to_pcimem $E
 check "edu at $E is /dev/pcimem2" test "$(node_of $E)" = /dev/pcimem2
 pcimem-bar-test "$(node_of $A)" $A "$(node_of $E)"
 
+section "faults: killable, huge where the kernel can ($A)"
+# Huge PFN mappings: Linux 6.12 and later, with transparent huge pages.
+huge=nohuge
+case $(uname -r) in
+6.[0-9].*|6.1[01].*) ;;
+*) [ -d /sys/kernel/mm/transparent_hugepage ] && huge=huge ;;
+esac
+echo "    this kernel: $huge"
+pcimem-fault-test faults "$(node_of $A)" $huge
+
+section "privileges decided at open"
+pcimem-fault-test deputy "$(node_of $E)" /usr/bin/pcimem-suid-write
+pcimem-fault-test intrstatus "$(node_of $A)"
+
 section "module parameters"
 check "rmmod pcimem" rmmod pcimem
 check "insmod pcimem.ko ram_memtype=wc" insmod "$KO" ram_memtype=wc
@@ -186,6 +200,10 @@ section "the kernel log"
 kmemleak_check
 check "no x86/PAT complaint in the kernel log" \
 	sh -c "! dmesg | grep 'x86/PAT: ' | grep -v 'x86/PAT: Configuration'"
+
+# For good: nothing after this may need BAR access.
+section "kernel lockdown, checked on every access ($A)"
+pcimem-fault-test lockdown "$(node_of $A)"
 echo "--- dmesg ---"
 dmesg
 echo "--- end of dmesg ---"
