@@ -82,24 +82,34 @@ static unsigned long pcimem_vma_pfn(struct vm_area_struct *vma, unsigned long ad
 }
 
 struct pcimem_prefault {
-	struct vm_area_struct *vma;
-	unsigned long pfn;		/* of the VMA's first page */
-	long pages;			/* PTEs this pass set */
+	struct mm_struct *mm;
+	pgprot_t prot;
+	unsigned long pfn;		/* of the piece's first page */
+	unsigned long nr;		/* its pages, all in one page table */
+	long pages;			/* PTEs set */
 };
 
-/* apply_to_page_range() callback: fill an empty PTE, leave others be. */
-static int pcimem_prefault_pte(pte_t *pte, unsigned long addr, void *data)
+/* What pcimem_prefault_table() returns to stop the walk: not an error. */
+#define PCIMEM_PREFAULT_DONE	1
+
+/*
+ * apply_to_page_range() callback. It is called with the piece's first PTE,
+ * the page table allocated and its lock held: fill every empty entry of
+ * the piece at once, leave the others be, and end the walk, so that the
+ * walk's per-entry indirect call is paid once per page table.
+ */
+static int pcimem_prefault_table(pte_t *pte, unsigned long addr, void *data)
 {
 	struct pcimem_prefault *p = data;
-	struct vm_area_struct *vma = p->vma;
-	unsigned long pfn = p->pfn + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long i;
 
-	if (pte_none(ptep_get(pte))) {
-		set_pte_at(vma->vm_mm, addr, pte,
-			   pte_mkspecial(pfn_pte(pfn, vma->vm_page_prot)));
+	for (i = 0; i < p->nr; i++, addr += PAGE_SIZE) {
+		if (!pte_none(ptep_get(pte + i)))
+			continue;
+		set_pte_at(p->mm, addr, pte + i, pte_mkspecial(pfn_pte(p->pfn + i, p->prot)));
 		p->pages++;
 	}
-	return 0;
+	return PCIMEM_PREFAULT_DONE;
 }
 
 /*
@@ -119,10 +129,7 @@ static void pcimem_prefault(struct vm_area_struct *vma, unsigned long addr)
 	unsigned long span = PCIMEM_HUGE ? PMD_SIZE : PCIMEM_PREFAULT_MAX;
 	unsigned long start = max(ALIGN_DOWN(addr, span), vma->vm_start);
 	unsigned long end = min(ALIGN_DOWN(addr, span) + span, vma->vm_end);
-	struct pcimem_prefault p = {
-		.vma = vma,
-		.pfn = pcimem_vma_pfn(vma, vma->vm_start),
-	};
+	struct pcimem_prefault p = { .mm = vma->vm_mm, .prot = vma->vm_page_prot };
 	unsigned long s, e;
 
 	lockdep_assert_held_read(&bar->pd->lock);
@@ -130,7 +137,10 @@ static void pcimem_prefault(struct vm_area_struct *vma, unsigned long addr)
 		e = min(ALIGN_DOWN(s, PMD_SIZE) + PMD_SIZE, end);
 		if (fatal_signal_pending(current) || rwsem_is_contended(&bar->pd->lock))
 			break;
-		if (apply_to_page_range(vma->vm_mm, s, e - s, pcimem_prefault_pte, &p))
+		p.pfn = pcimem_vma_pfn(vma, s);
+		p.nr = (e - s) >> PAGE_SHIFT;
+		if (apply_to_page_range(vma->vm_mm, s, e - s, pcimem_prefault_table, &p) !=
+		    PCIMEM_PREFAULT_DONE)
 			break;
 	}
 	atomic64_add(p.pages, &bar->pd->prefaulted);

@@ -10,6 +10,7 @@
 #   bench rings WHO COUNT WALL_MS RECEIVED
 #   bench memcpy TYPE SIZE_MIB WRITE_MIBS READ_MIBS
 #   bench insmod TYPE PATTERN WALL_MS
+#   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS
 # Kernel parameters: count=N round trips (default 10000), rings=M
 # (default 100000).
 . /pcimem/lib.sh
@@ -85,6 +86,25 @@ main)
 	pcimem wait "$node" 0 --count "$M" --timeout 1000 >/dev/null 2>&1
 	after=$(pcimem events "$node" | sed -n 's/^vector 0: //p')
 	echo "bench rings host->guest $M ${ms:-0} $((after - before))"
+
+	# The PCI core's resource files beside /dev/pcimemN, interleaved, in
+	# one boot (iomem=relaxed lets sysfs map a BAR that pcimem holds).
+	section "mmap and touch every page of 256 MiB, interleaved, 5 x 5 times each"
+	res=/sys/bus/pci/devices/0000:$D/resource2
+	for round in 1 2 3 4 5; do
+		for path in "$node" "$res" "${res}_wc"; do
+			out=$(pcimem-bench maptouch "$path" 256M 5 2>&1)
+			echo "    $path: $out"
+			best=$(echo "$out" | sed -n 's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p')
+			case $path in
+			/dev/*) name=pcimem ;;
+			*_wc) name=resource2_wc ;;
+			*) name=resource2 ;;
+			esac
+			if [ -n "$best" ]; then echo "bench map $name 256 $best"; else
+				echo "FAIL - maptouch $path: $out"; fi
+		done
+	done
 
 	section "memcpy through mmap, 64 MiB"
 	pcimem-bench memcpy "$node" 64M uc wc wb | tee /tmp/memcpy.out | sed 's/^/    /'

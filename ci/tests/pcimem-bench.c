@@ -10,6 +10,10 @@
  *                                             "ring: ok" or "ring: EINVAL ..."
  *   pcimem-bench rings NODE PEER VECTOR N     N rings as fast as they go
  *   pcimem-bench time CMD ARGS...             run CMD; print its wall time
+ *   pcimem-bench maptouch FILE SIZE REPS      mmap SIZE bytes of FILE (a node
+ *                                             or a sysfs resourceN), touch
+ *                                             every page, munmap: best and
+ *                                             median ms of REPS
  *
  * Exit status: 0 success, 1 the ioctl failed or CMD did, 2 bad usage,
  * 5 other errors.
@@ -45,7 +49,8 @@ static int usage(void)
 		"usage: pcimem-bench memcpy NODE SIZE uc|wc|wb...\n"
 		"       pcimem-bench ring NODE PEER VECTOR\n"
 		"       pcimem-bench rings NODE PEER VECTOR COUNT\n"
-		"       pcimem-bench time CMD [ARGS...]\n");
+		"       pcimem-bench time CMD [ARGS...]\n"
+		"       pcimem-bench maptouch FILE SIZE REPS\n");
 	return 2;
 }
 
@@ -207,6 +212,48 @@ static int bench_time(char **argv)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The cost of mapping: mmap, a read of one byte of every page (the first
+ * touch faults the mapping in, however the driver does it), munmap.
+ */
+static int bench_maptouch(const char *file, uint64_t size, int reps)
+{
+	double t[64];
+	int i, fd = open_node(file);
+
+	if (fd < 0)
+		return 5;
+	if (reps < 1 || reps > 64)
+		return usage();
+	for (i = 0; i < reps; i++) {
+		volatile unsigned char sum = 0;
+		double t0 = now_s();
+		unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		uint64_t o;
+
+		if (m == MAP_FAILED) {
+			fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
+			close(fd);
+			return 5;
+		}
+		for (o = 0; o < size; o += 4096)
+			sum += m[o];
+		munmap(m, size);
+		t[i] = (now_s() - t0) * 1000;
+	}
+	close(fd);
+	qsort(t, reps, sizeof(t[0]), cmp_double);
+	printf("maptouch: best %.2f ms, median %.2f ms\n", t[0], t[reps / 2]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t size;
@@ -223,5 +270,11 @@ int main(int argc, char **argv)
 		return bench_ring(argv[2], argv[3], argv[4], argv[5]);
 	if (argc >= 3 && !strcmp(argv[1], "time"))
 		return bench_time(argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "maptouch")) {
+		size = parse_size(argv[3]);
+		if (!size)
+			return usage();
+		return bench_maptouch(argv[2], size, atoi(argv[4]));
+	}
 	return usage();
 }
