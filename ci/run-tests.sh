@@ -69,7 +69,7 @@ guest() {
 	"$top/qemu-device/launch-vm.sh" --kernel "$vmlinuz" --initrd "$initrd" --log "$log" \
 		--timeout "${TIMEOUT:-1800}" --agent "$bin/ivshmem-host" \
 		--append "lab=$lab $3" \
-		--shm "$shm-a:16M" --shm "$shm-b:4M" --edu --testdev >"$log.judge" 2>&1
+		--shm "$shm-a:16M" --shm "$shm-b:4M" --edu --testdev --bochs >"$log.judge" 2>&1
 	judged=$?
 	count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" |
 		tr -d '\r')

@@ -9,6 +9,10 @@
 #include <linux/pci.h>
 #include <linux/string.h>
 
+#ifdef CONFIG_X86
+#include <asm/pgtable.h>
+#endif
+
 #include "pcimem_dev.h"
 
 static const char *const pcimem_memtype_names[] = {
@@ -33,12 +37,57 @@ int pcimem_memtype_parse(const char *s, unsigned int *memtype)
 	return 0;
 }
 
-/* Registers and I/O ports are never cached or combined; memory may be. */
+/*
+ * Registers and I/O ports are never cached or combined. Prefetchable
+ * memory may be combined; only memory known to be RAM (ivshmem's shared
+ * memory) may be cached: write-back on a framebuffer or a device's buffer
+ * would let stores sit in the cache, unseen by the device.
+ */
 bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype)
 {
-	if (memtype >= ARRAY_SIZE(pcimem_memtype_names))
+	switch (memtype) {
+	case PCIMEM_MT_UC:
+		return true;
+	case PCIMEM_MT_WC:
+		return bar->flags & PCIMEM_BAR_RAM;
+	case PCIMEM_MT_WB:
+		return (bar->flags & PCIMEM_BAR_RAM) && bar->known_ram;
+	default:
 		return false;
-	return (bar->flags & PCIMEM_BAR_RAM) || memtype == PCIMEM_MT_UC;
+	}
+}
+
+/*
+ * The memory type the kernel really gave its mapping of a memory BAR. x86
+ * PAT may answer a request with another type and tell nobody: an MTRR that
+ * says uncached (the 32-bit PCI hole, on QEMU's PCs) turns write-back into
+ * uncached-minus, and an earlier reservation of the range wins. The
+ * kernel's page table says what it did. Elsewhere, the type asked for.
+ */
+static int pcimem_kmap_memtype(void __iomem *kmap, unsigned int asked)
+{
+#ifdef CONFIG_X86
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)(__force void *)kmap, &level);
+	pgprotval_t cm;
+
+	if (!pte)
+		return -EIO;
+	cm = pte_flags(*pte);
+	if (level != PG_LEVEL_4K)
+		cm = protval_large_2_4k(cm);
+	cm &= _PAGE_CACHE_MASK;
+	if (cm == cachemode2protval(_PAGE_CACHE_MODE_WB))
+		return PCIMEM_MT_WB;
+	if (cm == cachemode2protval(_PAGE_CACHE_MODE_WC))
+		return PCIMEM_MT_WC;
+	if (cm == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS) ||
+	    cm == cachemode2protval(_PAGE_CACHE_MODE_UC))
+		return PCIMEM_MT_UC;
+	return -EIO;	/* write-through or write-protect: not ours */
+#else
+	return asked;
+#endif
 }
 
 static void __iomem *pcimem_ioremap(struct pci_dev *pdev, struct pcimem_bar *bar,
@@ -70,9 +119,10 @@ static unsigned int pcimem_msix_bars(struct pci_dev *pdev)
  * Prefetchable memory is plain memory (ivshmem's BAR2); any other memory
  * BAR holds registers, reached 32 bits at a time (edu, ivshmem's BAR0).
  */
-static void pcimem_bar_classify(struct pci_dev *pdev, struct pcimem_bar *bar,
+static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 				unsigned int msix_bars, unsigned int ram_memtype)
 {
+	struct pci_dev *pdev = pd->pdev;
 	unsigned long flags = pci_resource_flags(pdev, bar->index);
 
 	bar->start = pci_resource_start(pdev, bar->index);
@@ -80,6 +130,7 @@ static void pcimem_bar_classify(struct pci_dev *pdev, struct pcimem_bar *bar,
 	bar->flags = 0;
 	bar->width = 1;
 	bar->def_memtype = PCIMEM_MT_UC;
+	bar->known_ram = false;
 	if (!bar->size)
 		return;
 
@@ -91,7 +142,11 @@ static void pcimem_bar_classify(struct pci_dev *pdev, struct pcimem_bar *bar,
 			bar->flags |= PCIMEM_BAR_64BIT;
 		if (flags & IORESOURCE_PREFETCH) {
 			bar->flags |= PCIMEM_BAR_PREFETCH | PCIMEM_BAR_RAM;
+			/* RAM is what a device we know says it is; others may combine. */
+			bar->known_ram = pd->variant && pd->variant->main_bar == bar->index;
 			bar->def_memtype = ram_memtype;
+			if (!bar->known_ram && ram_memtype == PCIMEM_MT_WB)
+				bar->def_memtype = PCIMEM_MT_WC;
 		} else {
 			bar->flags |= PCIMEM_BAR_REGS;
 			bar->width = 4;
@@ -109,7 +164,7 @@ int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
 {
 	struct pci_dev *pdev = pd->pdev;
 	unsigned int msix_bars = pcimem_msix_bars(pdev);
-	int i;
+	int i, mt;
 
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		struct pcimem_bar *bar = &pd->bars[i];
@@ -117,7 +172,7 @@ int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
 		bar->pd = pd;
 		bar->index = i;
 		atomic_set(&bar->vmas, 0);
-		pcimem_bar_classify(pdev, bar, msix_bars, ram_memtype);
+		pcimem_bar_classify(pd, bar, msix_bars, ram_memtype);
 		if (!bar->flags || (bar->flags & PCIMEM_BAR_MSIX))
 			continue;
 		bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);
@@ -127,6 +182,21 @@ int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
 			pcimem_bars_unmap(pd, pdev);
 			return -ENOMEM;
 		}
+		if (bar->flags & PCIMEM_BAR_IO)
+			continue;
+		/* Report, and map user space with, what the kernel really did. */
+		mt = pcimem_kmap_memtype(bar->kmap, bar->memtype);
+		if (mt < 0) {
+			dev_err(&pdev->dev, "BAR%d: the kernel mapped it with a memory type we do not use\n",
+				i);
+			pcimem_bars_unmap(pd, pdev);
+			return mt;
+		}
+		if (mt != bar->memtype)
+			dev_info(&pdev->dev, "BAR%d: asked for %s, the kernel mapped it %s\n", i,
+				 pcimem_memtype_name(bar->memtype), pcimem_memtype_name(mt));
+		bar->memtype = mt;
+		bar->def_memtype = mt;
 	}
 	return 0;
 }
@@ -146,26 +216,34 @@ void pcimem_bars_unmap(struct pcimem_dev *pd, struct pci_dev *pdev)
  * Remap the BAR for the kernel with another memory type. The caller holds
  * pd->lock for writing and has made sure no user mapping of the BAR exists.
  * The old mapping goes first: PAT allows one type per range at a time.
+ * -EOPNOTSUPP if the kernel would give another type than asked (see
+ * pcimem_kmap_memtype()); the BAR keeps its old type then.
  */
 int pcimem_bar_set_memtype(struct pcimem_bar *bar, unsigned int memtype)
 {
 	struct pci_dev *pdev = bar->pd->pdev;
 	void __iomem *kmap;
+	int ret = -ENOMEM;
 
+	lockdep_assert_held_write(&bar->pd->lock);
 	if (memtype == bar->memtype)
 		return 0;
 	if (bar->kmap)
 		pci_iounmap(pdev, bar->kmap);
 	kmap = pcimem_ioremap(pdev, bar, memtype);
-	if (!kmap) {
-		bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);
-		dev_err(&pdev->dev, "cannot map BAR%u %s\n", bar->index,
-			pcimem_memtype_name(memtype));
-		return bar->kmap ? -ENOMEM : -EIO;
+	if (kmap && pcimem_kmap_memtype(kmap, memtype) == memtype) {
+		bar->kmap = kmap;
+		bar->memtype = memtype;
+		return 0;
 	}
-	bar->kmap = kmap;
-	bar->memtype = memtype;
-	return 0;
+	if (kmap) {
+		pci_iounmap(pdev, kmap);
+		ret = -EOPNOTSUPP;
+	}
+	bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);
+	dev_dbg(&pdev->dev, "cannot map BAR%u %s: %d\n", bar->index,
+		pcimem_memtype_name(memtype), ret);
+	return bar->kmap ? ret : -EIO;
 }
 
 /*
@@ -178,6 +256,7 @@ void pcimem_bar_read(struct pcimem_bar *bar, void *buf, loff_t pos, size_t n)
 	void __iomem *p = bar->kmap + pos;
 	size_t i;
 
+	lockdep_assert_held(&bar->pd->lock);
 	if (bar->flags & PCIMEM_BAR_IO) {
 		for (i = 0; i < n; i++)
 			((u8 *)buf)[i] = ioread8(p + i);
@@ -194,6 +273,7 @@ void pcimem_bar_write(struct pcimem_bar *bar, const void *buf, loff_t pos, size_
 	void __iomem *p = bar->kmap + pos;
 	size_t i;
 
+	lockdep_assert_held(&bar->pd->lock);
 	if (bar->flags & PCIMEM_BAR_IO) {
 		for (i = 0; i < n; i++)
 			iowrite8(((const u8 *)buf)[i], p + i);

@@ -34,6 +34,7 @@ struct pcimem_bar {
 	unsigned int width;		/* access width in bytes (1: any) */
 	unsigned int memtype;		/* PCIMEM_MT_* of kmap and user mappings */
 	unsigned int def_memtype;	/* what a new open file asks for */
+	bool known_ram;			/* plain RAM by the variant: may be cached */
 	atomic_t vmas;			/* user mappings of this BAR */
 };
 

@@ -268,6 +268,9 @@ static long pcimem_ioctl_select(struct pcimem_file *pf, void __user *arg)
 		ret = -EBUSY;
 	else if (memtype != bar->memtype && atomic_read(&bar->vmas))
 		ret = -EBUSY;	/* mapped by someone with another type */
+	else
+		/* Switch now, so that a type the kernel cannot give fails here. */
+		ret = pcimem_bar_set_memtype(bar, memtype);
 	if (!ret) {
 		WRITE_ONCE(pf->bar, bar);
 		pf->memtype = memtype;

@@ -19,6 +19,8 @@
 #define IVSHMEM_DOORBELL	0x0c
 
 /* edu BAR0 registers */
+#define EDU_STATUS		0x20
+#define EDU_STATUS_IRQ		0x80	/* raise an interrupt when factorial is done */
 #define EDU_IRQ_STATUS		0x24
 #define EDU_IRQ_ACK		0x64
 
@@ -128,6 +130,9 @@ int pcimem_irq_init(struct pcimem_dev *pd)
 	/* MSI and MSI-X are writes by the device: it must master the bus. */
 	if (pd->irq_mode == PCIMEM_IRQ_MSI || pd->irq_mode == PCIMEM_IRQ_MSIX)
 		pci_set_master(pdev);
+	/* An earlier remove() left INTx disabled. */
+	if (pd->irq_mode == PCIMEM_IRQ_INTX)
+		pci_intx(pdev, 1);
 	flags = pd->irq_mode == PCIMEM_IRQ_INTX ? IRQF_SHARED : 0;
 	for (i = 0; i < pd->vectors; i++) {
 		struct pcimem_vector *v = &pd->vec[i];
@@ -155,7 +160,13 @@ err_free:
 	return ret;
 }
 
-/* After this no handler runs, so the BARs may be unmapped. */
+/*
+ * After this no handler runs, so the BARs may be unmapped, and the device
+ * raises nothing more: edu's work still pending (a DMA finishes 100 ms
+ * after it was started, then interrupts) must not reach a line nobody
+ * handles. Freeing MSI vectors turns INTx back on, so INTx is disabled in
+ * the command register last; the next driver enables what it uses.
+ */
 void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 {
 	unsigned int i;
@@ -164,10 +175,13 @@ void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 		return;
 	if (pd->variant->kind == PCIMEM_IVSHMEM && pd->irq_mode == PCIMEM_IRQ_INTX)
 		iowrite32(0, pcimem_regs(pd) + IVSHMEM_INTR_MASK);
+	if (pd->variant->kind == PCIMEM_EDU)
+		iowrite32(0, pcimem_regs(pd) + EDU_STATUS);
+	pci_clear_master(pdev);
 	for (i = 0; i < pd->vectors; i++)
 		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
 	pci_free_irq_vectors(pdev);
-	pci_clear_master(pdev);
+	pci_intx(pdev, 0);
 }
 
 /*

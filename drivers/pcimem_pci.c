@@ -81,10 +81,18 @@ static struct class pcimem_class = {
 	.dev_groups = pcimem_groups,
 };
 
+/*
+ * The last reference is gone: no file of the node is open any more, so
+ * its number may go to another device. Freed any earlier, a program that
+ * still holds the old node's file would find its number (st_rdev) naming
+ * a new device.
+ */
 static void pcimem_dev_release(struct device *dev)
 {
 	struct pcimem_dev *pd = to_pcimem_dev(dev);
 
+	if (pd->minor >= 0)
+		ida_free(&pcimem_ida, pd->minor);
 	iput(pd->inode);
 	kfree(pd);
 }
@@ -170,6 +178,7 @@ static struct pcimem_dev *pcimem_alloc(struct pci_dev *pdev)
 	}
 	init_rwsem(&pd->lock);
 	init_waitqueue_head(&pd->irq_wait);
+	pd->minor = -1;
 	pd->variant = pcimem_variant(pdev);
 
 	/* From here on the last put_device() frees pd and its inode. */
@@ -207,11 +216,11 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = ida_alloc_max(&pcimem_ida, PCIMEM_MINORS - 1, GFP_KERNEL);
 	if (ret < 0)
 		goto err_release;
-	pd->minor = ret;
+	pd->minor = ret;	/* freed with pd, by the last put_device() */
 
 	ret = pcimem_bars_map(pd, ram_memtype);
 	if (ret)
-		goto err_ida;
+		goto err_release;
 
 	ret = pcimem_pick_main_bar(pd);
 	if (ret < 0) {
@@ -266,8 +275,6 @@ err_irq:
 	pcimem_irq_exit(pd, pdev);
 err_unmap:
 	pcimem_bars_unmap(pd, pdev);
-err_ida:
-	ida_free(&pcimem_ida, pd->minor);
 err_release:
 	pd->pdev = NULL;
 	pci_release_regions(pdev);
@@ -299,7 +306,6 @@ static void pcimem_remove(struct pci_dev *pdev)
 	pcimem_bars_unmap(pd, pdev);
 	pci_release_regions(pdev);
 	pci_disable_device(pdev);
-	ida_free(&pcimem_ida, pd->minor);
 	put_device(&pd->dev);
 }
 

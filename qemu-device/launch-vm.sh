@@ -7,7 +7,7 @@
 #
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
-#                [--edu] [--testdev] [--append ARGS] [--timeout SECONDS]
+#                [--edu] [--testdev] [--bochs] [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
@@ -15,7 +15,9 @@
 # (ivshmem-host create); --doorbell is ivshmem-doorbell served by an
 # ivshmem server on SOCKET whose memory is FILE (for the host agent);
 # --edu is QEMU's edu device; --testdev QEMU's pci-testdev (1b36:0005: 4 KiB
-# of registers, 256 I/O ports, 1 MiB of memory), which pcimem does not know.
+# of registers, 256 I/O ports, 1 MiB of memory), which pcimem does not know;
+# --bochs QEMU's bochs-display (1234:1111: a 16 MiB prefetchable
+# framebuffer, memory that is not RAM), which pcimem does not know either.
 # With --agent, the host agent serves the
 # guest's ttyS1 and drives QEMU's QMP monitor (device_del, device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--doorbell) devices+=("doorbell:$2"); shift ;;
 	--edu) devices+=("edu") ;;
 	--testdev) devices+=("testdev") ;;
+	--bochs) devices+=("bochs") ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--agent) agent=$2; shift ;;
@@ -84,6 +87,8 @@ for i in "${!devices[@]}"; do
 		file= ;;
 	testdev)
 		device="pci-testdev,membar=1M,$addr"
+		file= ;;
+	bochs)	device="bochs-display,$addr"
 		file= ;;
 	esac
 	args+=(-device "$device")

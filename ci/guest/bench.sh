@@ -108,7 +108,8 @@ main)
 
 	section "memcpy through mmap, 64 MiB"
 	pcimem-bench memcpy "$node" 64M uc wc wb | tee /tmp/memcpy.out | sed 's/^/    /'
-	awk '/^memcpy/ { sub(":", "", $2); print "bench memcpy", $2, $3, $6, $9 }' /tmp/memcpy.out
+	awk '/^memcpy.*MiB\/s/ { sub(":", "", $2); print "bench memcpy", $2, $3, $6, $9 }
+	     /^memcpy.*refused/ { print "bench memcpy", $2, $3, "refused", "refused" }' /tmp/memcpy.out
 
 	section "insmod: the pattern over the 256 MiB BAR, three times per type"
 	check "rmmod pcimem" rmmod pcimem

@@ -11,6 +11,7 @@ A=00:04.0
 B=00:05.0
 E=00:06.0
 T=00:07.0
+F=00:08.0
 hostlink_open
 
 section "PCI devices before the driver"
@@ -95,8 +96,12 @@ expect_fail "insmod with ram_memtype=fast is refused (EINVAL)" 22 "Invalid argum
 check "the kernel log names the bad value" \
 	sh -c "dmesg | grep -q 'ram_memtype: \"fast\" is not uc, wc or wb'"
 check "insmod pcimem.ko (defaults)" insmod "$KO"
-check "sysfs: BAR2 defaults to write-back" \
-	grep -qx "2 ram 16777216 wb mmap" /sys/class/pcimem/pcimem0/bars
+# Asked write-back (ram_memtype's default), BAR2 is what PAT gives it: the
+# firmware's MTRRs mark the 32-bit PCI hole uncachable, so uncached-minus.
+check "sysfs: BAR2 reports the type the kernel gave it, not the one asked (uc)" \
+	grep -qx "2 ram 16777216 uc mmap" /sys/class/pcimem/pcimem0/bars
+check "the kernel log says so: asked for wb, mapped uc" \
+	sh -c "dmesg | grep -q '0000:$A: BAR2: asked for wb, the kernel mapped it uc'"
 check "sysfs: peer_id of plain ivshmem is 0, irq_mode none" \
 	test "$(cat /sys/class/pcimem/pcimem0/peer_id)/$(cat /sys/class/pcimem/pcimem0/irq_mode)" = 0/none
 check "sysfs: edu uses one MSI vector" \
@@ -142,6 +147,18 @@ done
 check "10 unbind/bind cycles: the node goes and comes back ($i done)" test $i -eq 10
 check "after the cycles $A still maps and verifies" pcimem verify /dev/pcimem0 abcd
 
+section "a node's number is not handed out again while its files are open"
+exec 8</dev/pcimem0
+echo 0000:$A >$DRV/unbind
+echo 0000:$A >$DRV/bind
+anode=$(node_of $A)
+check "with a file of the old /dev/pcimem0 open, $A comes back as another node ($anode)" \
+	test -n "$anode" -a "$anode" != /dev/pcimem0
+exec 8<&-
+echo 0000:$A >$DRV/unbind
+echo 0000:$A >$DRV/bind
+check "once that file is closed, $A is /dev/pcimem0 again" test "$(node_of $A)" = /dev/pcimem0
+
 section "rmmod and insmod"
 i=0
 while [ $i -lt 5 ]; do
@@ -172,6 +189,11 @@ check "driver_override binds the device" bound_to_pcimem $A
 echo >/sys/bus/pci/devices/0000:$A/driver_override
 check "the device still verifies after both" pcimem verify "$(node_of $A)" abcd
 
+section "teardown quiesces edu ($E)"
+pcimem-fault-test quiesce "$(node_of $E)" $E
+echo 0000:$E >$DRV/bind
+check "edu binds again afterwards, as /dev/pcimem2" test "$(node_of $E)" = /dev/pcimem2
+
 section "a device pcimem does not know: pci-testdev at $T, by driver_override"
 check "pcimem leaves $T (1b36:0005) alone" test -z "$(driver_of $T)"
 echo pcimem >/sys/bus/pci/devices/0000:$T/driver_override
@@ -180,9 +202,9 @@ check "driver_override binds it" bound_to_pcimem $T
 tnode=$(node_of $T)
 check "its main BAR is the first mappable one, BAR0 (4 KiB of registers)" \
 	sh -c "pcimem info $tnode | grep -q '^main_bar: 0' && pcimem info $tnode | grep -q '^bar_size: 4096 '"
-check "sysfs lists BAR1 as 256 I/O ports and BAR2 as 1 MiB of memory" \
+check "sysfs lists BAR1 as 256 I/O ports and BAR2 as 1 MiB of memory, write-combining" \
 	sh -c "grep -qx '1 io 256 uc no-mmap' /sys/class/pcimem/${tnode#/dev/}/bars &&
-	       grep -qx '2 ram 1048576 wb mmap' /sys/class/pcimem/${tnode#/dev/}/bars"
+	       grep -qx '2 ram 1048576 wc mmap' /sys/class/pcimem/${tnode#/dev/}/bars"
 check "no pattern went into an unknown device's memory (BAR2 all zero)" \
 	pcimem --bar 2 verify "$tnode" hex:00
 check "no interrupts and no peer ID for an unknown device" \
@@ -195,6 +217,17 @@ expect_fail "write-combining on the I/O BAR is refused" 2 "" \
 echo 0000:$T >$DRV/unbind
 echo >/sys/bus/pci/devices/0000:$T/driver_override
 check "unbound again, its node is gone" test ! -e "$tnode"
+
+section "memory types, honestly: a framebuffer (bochs-display at $F) and x86 PAT"
+check "pcimem leaves $F (1234:1111) alone" test -z "$(driver_of $F)"
+echo pcimem >/sys/bus/pci/devices/0000:$F/driver_override
+echo 0000:$F >/sys/bus/pci/drivers_probe
+check "driver_override binds it" bound_to_pcimem $F
+fnode=$(node_of $F)
+pcimem-fault-test framebuffer "$fnode"
+pcimem-fault-test memtypes /dev/pcimem0 /dev/pcimem1 "$(node_of $E)" "$fnode"
+echo 0000:$F >$DRV/unbind
+echo >/sys/bus/pci/devices/0000:$F/driver_override
 
 section "the kernel log"
 kmemleak_check

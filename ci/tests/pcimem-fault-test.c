@@ -14,6 +14,16 @@
  *	root program write to them for it.
  *   pcimem-fault-test intrstatus IVSHMEM_NODE
  *	a read-only opener cannot read ivshmem's IntrStatus (read clears it).
+ *   pcimem-fault-test memtypes NODE...
+ *	the memory type every memory BAR of each node reports (BAR_INFO) is
+ *	the one x86 PAT holds for its range (debugfs x86/pat_memtype_list).
+ *   pcimem-fault-test framebuffer NODE
+ *	a prefetchable BAR of a device pcimem does not know (bochs-display)
+ *	is write-combining by default, and write-back is refused.
+ *   pcimem-fault-test quiesce EDU_NODE EDU_SLOT
+ *	edu is given work that interrupts later (a DMA, 100 ms after it
+ *	starts; factorials), then unbound: the device must be left with bus
+ *	mastering off, INTx disabled and its factorial interrupt off.
  *   pcimem-fault-test lockdown IVSHMEM_NODE
  *	locks the kernel down (for good: run it last), then files opened and
  *	mapped before must refuse mmap, read and write.
@@ -393,6 +403,163 @@ static int intrstatus_main(const char *node)
 	return check_failures() ? 1 : 0;
 }
 
+static const char *const mt_names[] = { "uc", "wc", "wb" };
+
+/* PAT's name for a type of ours: cattr_name() in arch/x86/mm/pat/memtype.c. */
+static int pat_name_matches(const char *pat, unsigned int mt)
+{
+	switch (mt) {
+	case PCIMEM_MT_UC:
+		return !strcmp(pat, "uncached-minus") || !strcmp(pat, "uncached");
+	case PCIMEM_MT_WC:
+		return !strcmp(pat, "write-combining");
+	case PCIMEM_MT_WB:
+		return !strcmp(pat, "write-back");
+	}
+	return 0;
+}
+
+/*
+ * Every PAT reservation that overlaps [start, end) must agree with mt;
+ * returns how many there were, or -1 on a disagreement (named in *bad).
+ */
+static int pat_agrees(uint64_t start, uint64_t end, unsigned int mt, char *bad, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	char line[256], type[64];
+	unsigned long long s, e;
+	int n = 0;
+
+	if (!f)
+		return -2;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %63s", &s, &e, type) != 3 ||
+		    e <= start || s >= end)
+			continue;
+		if (!pat_name_matches(type, mt)) {
+			snprintf(bad, len, "%s", line);
+			bad[strcspn(bad, "\n")] = 0;
+			fclose(f);
+			return -1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int memtypes_main(int n, char **nodes)
+{
+	int i, bar;
+
+	for (i = 0; i < n; i++) {
+		int fd = open_node(nodes[i], O_RDONLY, NULL);
+
+		for (bar = 0; bar < 6; bar++) {
+			struct pcimem_bar_info bi = { .bar = bar };
+			char bad[256] = "";
+			int r;
+
+			if (ioctl(fd, PCIMEM_IOC_BAR_INFO, &bi) || !(bi.flags & PCIMEM_BAR_MEM) ||
+			    (bi.flags & PCIMEM_BAR_MSIX) || bi.memtype > PCIMEM_MT_WB)
+				continue;
+			r = pat_agrees(bi.start, bi.start + bi.size, bi.memtype, bad, sizeof(bad));
+			check(r > 0, "%s BAR%d reports %s, as x86 PAT holds it (%s)", nodes[i], bar,
+			      mt_names[bi.memtype], r > 0 ? "agrees" : r == 0 ? "no reservation" :
+			      r == -2 ? "no pat_memtype_list" : bad);
+		}
+		close(fd);
+	}
+	return check_failures() ? 1 : 0;
+}
+
+static int framebuffer_main(const char *node)
+{
+	struct pcimem_bar_info bi = { .bar = 0 };
+	struct pcimem_select sel = { .bar = 0, .memtype = PCIMEM_MT_WB };
+	int fd = open_node(node, O_RDWR, NULL);
+	void *m;
+
+	int ok = ioctl(fd, PCIMEM_IOC_BAR_INFO, &bi) == 0;
+
+	check(ok && (bi.flags & (PCIMEM_BAR_PREFETCH | PCIMEM_BAR_RAM)) ==
+	      (PCIMEM_BAR_PREFETCH | PCIMEM_BAR_RAM),
+	      "BAR0 of %s is prefetchable memory (flags 0x%x)", node, bi.flags);
+	check(bi.memtype == PCIMEM_MT_WC, "it is write-combining by default (%s)",
+	      bi.memtype <= PCIMEM_MT_WB ? mt_names[bi.memtype] : "?");
+	check(failed_with(ioctl(fd, PCIMEM_IOC_SELECT, &sel), EINVAL),
+	      "write-back is refused for it (EINVAL): it is not known to be RAM");
+	sel.memtype = PCIMEM_MT_UC;
+	check(ioctl(fd, PCIMEM_IOC_SELECT, &sel) == 0, "uncached may be selected");
+	sel.memtype = PCIMEM_MT_WC;
+	check(ioctl(fd, PCIMEM_IOC_SELECT, &sel) == 0, "and write-combining again");
+	m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check(m != MAP_FAILED, "1 MiB of it maps write-combining");
+	if (m != MAP_FAILED)
+		munmap(m, 1 << 20);
+	close(fd);
+	return check_failures() ? 1 : 0;
+}
+
+#define EDU_STATUS		0x20
+#define EDU_STATUS_IRQ		0x80
+#define EDU_DMA_SRC		0x80
+#define EDU_DMA_DST		0x88
+#define EDU_DMA_COUNT		0x90
+#define EDU_DMA_CMD		0x98
+#define EDU_DMA_START		0x1
+#define EDU_DMA_IRQ		0x4
+#define EDU_DMA_BUFFER		0x40000	/* edu's own buffer, in its address space */
+
+static int rw64(int fd, off_t off, uint64_t v)
+{
+	uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+
+	return rw32(fd, 1, &lo, off) || rw32(fd, 1, &hi, off + 4);
+}
+
+static int quiesce_main(const char *node, const char *slot)
+{
+	char path[128];
+	uint16_t cmd = 0;
+	uint32_t status = 0, v = EDU_STATUS_IRQ;
+	int fd = open_node(node, O_RDWR, NULL), cfg, ok;
+	void *m;
+
+	/* A DMA from guest page 0x1000 into edu's buffer, interrupting when done. */
+	ok = rw32(fd, 1, &v, EDU_STATUS) == 0 && rw64(fd, EDU_DMA_SRC, 0x1000) == 0 &&
+	     rw64(fd, EDU_DMA_DST, EDU_DMA_BUFFER) == 0 && rw64(fd, EDU_DMA_COUNT, 8) == 0;
+	v = EDU_DMA_START | EDU_DMA_IRQ;
+	ok = ok && rw32(fd, 1, &v, EDU_DMA_CMD) == 0;
+	check(ok, "edu: factorial interrupts on, a DMA with an interrupt started");
+	close(fd);
+	snprintf(path, sizeof(path), "0000:%s", slot);
+	check(sysfs_write("/sys/bus/pci/drivers/pcimem/unbind", path) == 0,
+	      "edu unbound at once, its DMA still pending");
+	sleep_us(300000);	/* the DMA's interrupt came and went */
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:%s/config", slot);
+	cfg = open(path, O_RDONLY);
+	ok = cfg >= 0 && pread(cfg, &cmd, 2, 4) == 2;
+	check(ok && !(cmd & 0x4), "after remove(), bus mastering is off (command 0x%04x)", cmd);
+	check(ok && (cmd & 0x400), "after remove(), INTx is disabled (command 0x%04x)", cmd);
+	if (cfg >= 0)
+		close(cfg);
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:%s/resource0", slot);
+	fd = open(path, O_RDWR);
+	m = fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (m != MAP_FAILED) {
+		status = *(volatile uint32_t *)((char *)m + EDU_STATUS);
+		munmap(m, 4096);
+	}
+	check(m != MAP_FAILED && !(status & EDU_STATUS_IRQ),
+	      "after remove(), edu's factorial interrupt is off (status 0x%08x)", status);
+	if (fd >= 0)
+		close(fd);
+	return check_failures() ? 1 : 0;
+}
+
 static int lockdown_main(const char *node)
 {
 	int fd = open_node(node, O_RDWR, NULL), lock;
@@ -430,9 +597,18 @@ int main(int argc, char **argv)
 		return intrstatus_main(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "lockdown"))
 		return lockdown_main(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "memtypes"))
+		return memtypes_main(argc - 2, argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "quiesce"))
+		return quiesce_main(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "framebuffer"))
+		return framebuffer_main(argv[2]);
 	fprintf(stderr, "usage: pcimem-fault-test faults NODE huge|nohuge\n"
 		"       pcimem-fault-test deputy EDU_NODE SUID_HELPER\n"
 		"       pcimem-fault-test intrstatus IVSHMEM_NODE\n"
+		"       pcimem-fault-test memtypes NODE...\n"
+		"       pcimem-fault-test framebuffer NODE\n"
+		"       pcimem-fault-test quiesce EDU_NODE EDU_SLOT\n"
 		"       pcimem-fault-test lockdown IVSHMEM_NODE\n");
 	return 2;
 }
