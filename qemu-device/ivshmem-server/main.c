@@ -59,8 +59,10 @@ static void usage(FILE *f)
 		"  -F, --foreground       do not daemonize\n"
 		"  -p, --pidfile FILE     write the process ID to FILE (removed on exit)\n"
 		"  -v, --verbose          log peers joining and leaving to stderr (with -F)\n"
-		"      --send-timeout MS  drop a client that does not read for MS ms\n"
-		"                         (default %d, 0: wait forever)\n"
+		"      --send-timeout MS  drop a client that reads nothing for MS ms while\n"
+		"                         messages wait for it (default %d; 0: no time\n"
+		"                         limit, only the limit of %d queued joins and\n"
+		"                         leaves); others are served meanwhile\n"
 		"      --max-peers N      at most N clients at once, 1..%d (default %d)\n"
 		"      --lowest-ids       give each client the lowest unused ID instead of\n"
 		"                         rotating through IDs as QEMU's server does; not for\n"
@@ -70,7 +72,8 @@ static void usage(FILE *f)
 		"\n"
 		"Without -F the command returns once the socket is listening.\n",
 		IVSHM_MAX_VECTORS, IVSHM_DEFAULT_VECTORS,
-		IVSHM_DEFAULT_SEND_TIMEOUT_MS, IVSHM_MAX_PEERS, IVSHM_MAX_PEERS);
+		IVSHM_DEFAULT_SEND_TIMEOUT_MS, IVSHM_QUEUE_LIMIT,
+		IVSHM_MAX_PEERS, IVSHM_MAX_PEERS);
 }
 
 /* Decimal number with an optional K, M, G or T (binary) suffix. */

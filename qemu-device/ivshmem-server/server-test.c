@@ -9,12 +9,14 @@
  * to see the server's log.  Timeouts only guard against hangs.
  */
 #include "client.h"
+#include "outq.h"
 #include "server.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TMO		5000	/* ms: guard for anything expected to happen */
@@ -839,6 +842,690 @@ static void test_never_reads(void)
 	finish(&s, 2, a, c);
 }
 
+/* ---- tests: the output queue ---- */
+
+/* The value of every message in q, as outq_peek() and outq_pop() give them. */
+static int drain_outq(struct outq *q, int64_t *vals, int *fds, unsigned int max,
+		      unsigned int *n)
+{
+	for (*n = 0; *n < max && outq_peek(q, &vals[*n], &fds[*n]); ++*n)
+		outq_pop(q);
+	return outq_empty(q) ? 0 : failf("more than %u messages queued", max);
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static void test_outq(void)
+{
+	struct fdset *s[6] = { NULL };
+	struct outq q;
+	int64_t vals[32], val;
+	int fds[32], fd, ret = 0;
+	unsigned int i, n;
+
+	for (i = 0; i < 6 && !ret; i++) {
+		s[i] = fdset_new(2);
+		if (!s[i] || (s[i]->fd[0] = eventfd(0, EFD_CLOEXEC)) < 0 ||
+		    (s[i]->fd[1] = eventfd(0, EFD_CLOEXEC)) < 0)
+			ret = failf("fdset_new/eventfd: %s", strerror(errno));
+	}
+	outq_init(&q, 4);
+	/* 10 (2 fds), 11, 12 (2 fds), 13: full; sent: 10 x2 */
+	if (!ret && (outq_push(&q, 10, s[0]) || outq_push(&q, 11, NULL) ||
+		     outq_push(&q, 12, s[1]) || outq_push(&q, 13, NULL) ||
+		     outq_push(&q, 14, NULL) != -ENOBUFS))
+		ret = failf("4 entries do not fill a queue of 4");
+	for (i = 0; i < 2 && !ret; i++) {
+		if (!outq_peek(&q, &val, &fd) || val != 10 || fd != s[0]->fd[i])
+			ret = failf("message %u is not 10 with fd %u", i, i);
+		outq_pop(&q);
+	}
+	/* the ring wraps: 11, 12 x2, 13, 15 (2 fds), then 12 taken back */
+	if (!ret && outq_push(&q, 15, s[2]))
+		ret = failf("no room after the head went");
+	if (!ret && !outq_peek(&q, &val, &fd))
+		ret = failf("queue empty");
+	if (!ret && (!outq_cancel(&q, s[1]) || outq_cancel(&q, s[1]) ||
+		     outq_cancel(&q, s[3])))
+		ret = failf("cancel: 12 once, then nothing");
+	if (!ret)
+		ret = drain_outq(&q, vals, fds, 32, &n);
+	if (!ret && (n != 4 || vals[0] != 11 || fds[0] != -1 ||
+		     vals[1] != 13 || vals[2] != 15 || fds[2] != s[2]->fd[0] ||
+		     vals[3] != 15 || fds[3] != s[2]->fd[1]))
+		ret = failf("after taking back 12: %u messages, not 11, 13, 15 x2",
+			    n);
+	/* A join half sent is not taken back; a cleared queue lets go. */
+	if (!ret && (outq_push(&q, 16, s[3]) || outq_push(&q, 17, s[4]) ||
+		     outq_push(&q, 18, s[5])))
+		ret = failf("push after draining failed");
+	if (!ret) {
+		outq_pop(&q);	/* half of 16 */
+		if (outq_cancel(&q, s[3]) || !outq_cancel(&q, s[5]))
+			ret = failf("cancel of a half sent entry, or of the last");
+	}
+	for (i = 0; i < 6; i++) {
+		fds[2 * i] = s[i] ? s[i]->fd[0] : -1;
+		fds[2 * i + 1] = s[i] ? s[i]->fd[1] : -1;
+		fdset_put(s[i]);
+	}
+	if (!ret && (!fd_open(fds[6]) || !fd_open(fds[8])))
+		ret = failf("a queued entry's descriptors were closed");
+	outq_clear(&q);
+	for (i = 0; i < 12 && !ret; i++)
+		if (fds[i] >= 0 && fd_open(fds[i]))
+			ret = failf("descriptor %u of 12 still open", i);
+	report("output queue: bounded, wraps, takes back unsent joins, closes dropped fds",
+	       ret);
+}
+
+/* ---- tests: peers that stop reading ---- */
+
+/*
+ * The send timeout in these tests: over a second, so that a server that
+ * blocks on a stuck peer for that long fails the "within a second" checks.
+ */
+#define STALL_TIMEOUT_MS	1500
+#define SILENT_JOINERS		300	/* peers joining past a silent one */
+#define SILENT_VECTORS		2	/* 600 messages: two socket buffers */
+#define DRAIN_EVERY		50	/* 100 messages fit in any socket buffer */
+#define HANDSHAKE_MAX_MS	1000
+#define NO_ID			UINT_MAX
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A raw peer of the test that reads its messages now and then, and what
+ * it learnt of one peer that stops reading (the "silent" one).
+ */
+struct watcher {
+	int sock;
+	unsigned int id;
+	unsigned int own;	/* own vectors received */
+	unsigned int silent;	/* the silent peer's ID, or NO_ID */
+	bool knew;		/* shown the silent peer's eventfds */
+	bool told;		/* told that it left */
+};
+
+/*
+ * Read one message for w, waiting up to timeout_ms: 1 with *val and
+ * *had_fd, 0 on timeout.  Any fd is closed.  A leave of the silent peer
+ * must come once, and only to a watcher that was shown it.
+ */
+static int watch_msg(struct watcher *w, int timeout_ms, int64_t *val,
+		     bool *had_fd)
+{
+	int fd, ret;
+
+	ret = ivshm_recv_msg(w->sock, val, &fd, timeout_ms);
+	if (ret == -ETIMEDOUT)
+		return 0;
+	if (ret < 0)
+		return failf("peer %u: %s", w->id, strerror(-ret));
+	*had_fd = fd >= 0;
+	if (fd >= 0) {
+		close(fd);
+		if (*val == (int64_t)w->id)
+			w->own++;
+		else if (*val == (int64_t)w->silent)
+			w->knew = true;
+	} else if (*val == (int64_t)w->silent) {
+		if (!w->knew || w->told)
+			return failf("peer %u: leave of silent peer %u %s",
+				     w->id, w->silent,
+				     w->told ? "told twice" :
+					       "that it was never shown");
+		w->told = true;
+	}
+	return 1;
+}
+
+/* As watch_msg(), where only the silent peer may leave. */
+static int watch_one(struct watcher *w, int timeout_ms)
+{
+	int64_t val;
+	bool had_fd;
+	int ret = watch_msg(w, timeout_ms, &val, &had_fd);
+
+	if (ret > 0 && !had_fd && val != (int64_t)w->silent)
+		return failf("peer %u: unexpected leave of %lld", w->id,
+			     (long long)val);
+	return ret;
+}
+
+/* Read what is waiting for the n watchers, without waiting. */
+static int drain(struct watcher *w, unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		do {
+			ret = watch_one(&w[i], 0);
+		} while (ret > 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Read w until it has been told the silent peer left. */
+static int watch_until_told(struct watcher *w)
+{
+	int ret;
+
+	while (!w->told) {
+		ret = watch_one(w, TMO);
+		if (ret <= 0)
+			return ret ? ret :
+				failf("peer %u: silent peer %u not gone within %d ms",
+				      w->id, w->silent, TMO);
+	}
+	return 0;
+}
+
+/* Read w until peer id has left; only the silent peer may leave too. */
+static int watch_until_left(struct watcher *w, unsigned int id)
+{
+	int64_t val;
+	bool had_fd;
+	int ret;
+
+	for (;;) {
+		ret = watch_msg(w, TMO, &val, &had_fd);
+		if (ret <= 0)
+			return ret ? ret :
+				failf("peer %u: no leave of %u within %d ms",
+				      w->id, id, TMO);
+		if (had_fd)
+			continue;
+		if (val == (int64_t)id)
+			return 0;
+		if (val != (int64_t)w->silent)
+			return failf("peer %u: unexpected leave of %lld",
+				     w->id, (long long)val);
+	}
+}
+
+/*
+ * Join as a raw peer with `vectors` vectors and read the whole handshake
+ * into w (its ID from the greeting); *ms gets how long that took.
+ */
+static int join_timed(const char *path, unsigned int vectors,
+		      unsigned int silent, struct watcher *w, long *ms)
+{
+	long t0 = now_ms();
+	int64_t val;
+	int fd, ret;
+
+	*w = (struct watcher){ .sock = -1, .id = NO_ID, .silent = silent };
+	if (raw_connect(path, &w->sock))
+		return -1;
+	ret = expect_raw(w->sock, 0, false, NULL);
+	if (!ret) {
+		ret = ivshm_recv_msg(w->sock, &val, &fd, TMO);
+		if (ret < 0) {
+			ret = failf("waiting for an ID: %s", strerror(-ret));
+		} else if (fd >= 0 || val < 0 || val > IVSHM_CLIENT_MAX_ID) {
+			if (fd >= 0)
+				close(fd);
+			ret = failf("got %lld as an ID", (long long)val);
+		} else {
+			w->id = (unsigned int)val;
+		}
+	}
+	if (!ret)
+		ret = expect_raw(w->sock, -1, true, NULL);
+	while (!ret && w->own < vectors) {
+		ret = watch_one(w, TMO);
+		if (ret == 0)
+			ret = failf("peer %u: %u of %u own vectors within %d ms",
+				    w->id, w->own, vectors, TMO);
+		else if (ret > 0)
+			ret = 0;
+	}
+	*ms = now_ms() - t0;
+	return ret;
+}
+
+/* Connect the silent peer; a learns its ID from its join. */
+static int connect_silent(const char *path, struct watcher *a, int *silent)
+{
+	int64_t val;
+	bool had_fd;
+	int ret;
+
+	if (raw_connect(path, silent))
+		return -1;
+	a->silent = NO_ID;
+	a->knew = a->told = false;
+	do {
+		ret = watch_msg(a, TMO, &val, &had_fd);
+		if (ret == 0)
+			return failf("peer %u: no join within %d ms", a->id, TMO);
+		if (ret > 0 && !had_fd)
+			return failf("peer %u: unexpected leave of %lld",
+				     a->id, (long long)val);
+	} while (ret > 0 && val == (int64_t)a->id);
+	if (ret < 0)
+		return ret;
+	a->silent = (unsigned int)val;
+	a->knew = true;
+	return 0;
+}
+
+static void close_watchers(struct watcher *w, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (w[i].sock >= 0)
+			close(w[i].sock);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+/* The server's open descriptors and memory in use, as far as we can see. */
+struct usage {
+	int fds;
+	long mem;
+};
+
+/* Descriptors in /proc/PID/fd (pid 0: this process, less the dir's own). */
+static int count_fds_of(pid_t pid)
+{
+	char dir[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	if (!pid)
+		return count_fds();
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* In process: the allocator's bytes in use; a program: its RssAnon. */
+static long mem_of(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	if (!pid)
+		return (long)mallinfo2().uordblks;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* Read w until peer id has joined; only the silent peer may leave. */
+static int watch_until_joined(struct watcher *w, unsigned int id)
+{
+	int64_t val;
+	bool had_fd;
+	int ret;
+
+	for (;;) {
+		ret = watch_msg(w, TMO, &val, &had_fd);
+		if (ret <= 0)
+			return ret ? ret :
+				failf("peer %u: no join of %u within %d ms",
+				      w->id, id, TMO);
+		if (had_fd && val == (int64_t)id)
+			return 0;
+		if (!had_fd && val != (int64_t)w->silent)
+			return failf("peer %u: unexpected leave of %lld",
+				     w->id, (long long)val);
+	}
+}
+
+/*
+ * The server's usage while idle with a and one more peer connected: the
+ * peer joins (with `vectors` vectors), a sees it, the server (pid; 0: in
+ * this process) is measured, and the peer leaves again.  The server
+ * accepts the peer only once it has finished with everything before.
+ */
+static int measure(const char *path, struct watcher *a, unsigned int vectors,
+		   pid_t pid, struct usage *u)
+{
+	struct watcher c;
+	long ms;
+	int ret = join_timed(path, vectors, a->silent, &c, &ms);
+
+	if (!ret)
+		ret = watch_until_joined(a, c.id);
+	if (!ret) {
+		u->fds = count_fds_of(pid);
+		u->mem = mem_of(pid);
+		if (u->fds < 0 || u->mem < 0)
+			ret = failf("cannot read the usage of pid %ld",
+				    (long)pid);
+	}
+	if (c.sock >= 0)
+		close(c.sock);
+	if (!ret)
+		ret = watch_until_left(a, c.id);
+	return ret;
+}
+
+/*
+ * A peer that never reads, then up to `joiners` peers joining (and
+ * staying, their messages read now and then; with until_dropped, only
+ * until the silent peer is gone): each handshake must complete within a
+ * second (what[0]); the silent peer be dropped and announced to every
+ * peer that was shown it, and nobody else dropped (what[1]); once all
+ * have left, the server (pid; 0: this process) must hold the descriptors
+ * it held before (what[2]).
+ */
+static void silent_peer_checks(const char *path, pid_t pid,
+			       unsigned int joiners, bool until_dropped,
+			       const char *const what[3])
+{
+	unsigned int i, n = joiners + 1, worst_i = 0, left;
+	struct watcher *w = calloc(n, sizeof(*w));
+	struct usage before, after;
+	long ms, worst = 0;
+	int silent = -1, ret;
+	int64_t val;
+	bool had_fd;
+
+	if (!w) {
+		report(what[0], failf("out of memory"));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		w[i].sock = -1;
+	ret = join_timed(path, SILENT_VECTORS, NO_ID, &w[0], &ms);
+	if (!ret)
+		ret = measure(path, &w[0], SILENT_VECTORS, pid, &before);
+	if (!ret)
+		ret = connect_silent(path, &w[0], &silent);
+	for (i = 1; i < n && !ret; i++) {
+		ret = join_timed(path, SILENT_VECTORS, w[0].silent, &w[i], &ms);
+		if (ms > worst) {
+			worst = ms;
+			worst_i = i;
+		}
+		if (!ret && i % DRAIN_EVERY == 0)
+			ret = drain(w, i + 1);
+		if (until_dropped && w[0].told)
+			n = i + 1;
+	}
+	if (!ret && worst >= HANDSHAKE_MAX_MS)
+		ret = failf("worst handshake took %ld ms (joiner %u of %u)",
+			    worst, worst_i, n - 1);
+	report(what[0], ret);
+	if (ret)
+		goto out;
+
+	for (i = 0; i < n && !ret; i++)
+		if (w[i].knew)
+			ret = watch_until_told(&w[i]);
+	/* Everyone is still there: nobody else's leave was seen. */
+	if (!ret)
+		ret = drain(w, n);
+	report(what[1], ret);
+	if (ret)
+		goto out;
+
+	/* All but the first leave, and it sees them go. */
+	close(silent);
+	silent = -1;
+	for (i = 1; i < n; i++) {
+		close(w[i].sock);
+		w[i].sock = -1;
+	}
+	for (left = 0; !ret && left < n - 1;) {
+		ret = watch_msg(&w[0], TMO, &val, &had_fd);
+		if (ret == 0)
+			ret = failf("peer %u: %u of %u leaves within %d ms",
+				    w[0].id, left, n - 1, TMO);
+		else if (ret > 0 && !had_fd && val != (int64_t)w[0].silent)
+			left++;
+		if (ret > 0)
+			ret = 0;
+	}
+	if (!ret)
+		ret = measure(path, &w[0], SILENT_VECTORS, pid, &after);
+	if (!ret && after.fds != before.fds)
+		ret = failf("%d descriptors open before, %d after",
+			    before.fds, after.fds);
+	report(what[2], ret);
+out:
+	if (silent >= 0)
+		close(silent);
+	close_watchers(w, n);
+	free(w);
+}
+
+static void test_silent_peer(void)
+{
+	static const char *const what[3] = {
+		"silent peer: 300 peers join after it, each handshake within a second",
+		"silent peer: dropped after the send timeout, its leave told to all who knew it, nobody else dropped",
+		"silent peer: once all have left, the server holds the descriptors it held before",
+	};
+	struct ivshm_server_config cfg;
+	struct server s;
+	char path[PATH_MAX];
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), SILENT_VECTORS);
+	cfg.send_timeout_ms = STALL_TIMEOUT_MS;
+	ret = server_start(&s, &cfg);
+	if (ret) {
+		report(what[0], ret);
+		return;
+	}
+	silent_peer_checks(path, 0, SILENT_JOINERS, false, what);
+	finish(&s, 0);
+}
+
+/* Without a send timeout only the queue limit drops a silent peer. */
+static void test_queue_overflow(void)
+{
+	static const char *const what[3] = {
+		"no send timeout, a queue of 64: peers join past a silent peer, each handshake within a second",
+		"no send timeout: the silent peer is dropped once its queue overflows, its leave told to all who knew it",
+		"queue overflow: once all have left, the server holds the descriptors it held before",
+	};
+	struct ivshm_server_config cfg;
+	struct server s;
+	char path[PATH_MAX];
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), SILENT_VECTORS);
+	cfg.send_timeout_ms = 0;
+	cfg.queue_limit = 64;
+	ret = server_start(&s, &cfg);
+	if (ret) {
+		report(what[0], ret);
+		return;
+	}
+	silent_peer_checks(path, 0, 2000, true, what);
+	finish(&s, 0);
+}
+
+/* A peer reads its greeting and then nothing of its large handshake. */
+static void test_stalled_handshake(void)
+{
+	enum { NC = 8, NV = 64, NJ = 20, N = NC + NJ };
+	struct ivshm_server_config cfg;
+	struct watcher w[N];
+	struct server s;
+	char path[PATH_MAX];
+	long ms, worst = 0;
+	unsigned int i, stalled_id = NC, worst_i = 0;
+	int stalled = -1, ret;
+
+	for (i = 0; i < N; i++)
+		w[i].sock = -1;
+	test_cfg(&cfg, path, sizeof(path), NV);
+	cfg.send_timeout_ms = STALL_TIMEOUT_MS;
+	ret = server_start(&s, &cfg);
+	/* 8 peers: a newcomer's handshake is 3 + 9 * 64 messages */
+	for (i = 0; i < NC && !ret; i++) {
+		ret = join_timed(path, NV, stalled_id, &w[i], &ms);
+		if (!ret)
+			ret = drain(w, i + 1);
+	}
+	if (!ret)
+		ret = raw_connect(path, &stalled);
+	if (!ret)
+		ret = expect_greeting(stalled, stalled_id, NULL);
+	for (i = 0; i < NC && !ret; i++)
+		while (!ret && !w[i].knew) {
+			ret = watch_one(&w[i], TMO);
+			ret = ret > 0 ? 0 : ret ? ret :
+				failf("peer %u not shown peer %u", i, stalled_id);
+		}
+	for (i = NC; i < N && !ret; i++) {
+		ret = join_timed(path, NV, stalled_id, &w[i], &ms);
+		if (ms > worst) {
+			worst = ms;
+			worst_i = i - NC;
+		}
+		if (!ret)
+			ret = drain(w, i + 1);
+	}
+	if (!ret && worst >= HANDSHAKE_MAX_MS)
+		ret = failf("worst handshake took %ld ms (joiner %u of %u)",
+			    worst, worst_i, NJ);
+	report("peer stalling half-way through its handshake: 20 peers (64 vectors) join after it, each within a second",
+	       ret);
+	if (ret)
+		goto out;
+
+	for (i = 0; i < N && !ret; i++)
+		if (w[i].knew)
+			ret = watch_until_told(&w[i]);
+	if (!ret)
+		ret = drain(w, N);
+	report("stalled peer: dropped after the send timeout, its leave told to all who knew it, nobody else dropped",
+	       ret);
+out:
+	if (stalled >= 0)
+		close(stalled);
+	close_watchers(w, N);
+	finish(&s, 0);
+}
+
+/*
+ * One connect and close cycle past a (and maybe a silent peer): a peer
+ * joins within a second, leaves, and a sees both.
+ */
+static int cycle(const char *path, struct watcher *a, long *worst)
+{
+	struct watcher c;
+	long ms;
+	int ret = join_timed(path, 1, a->silent, &c, &ms);
+
+	if (c.sock >= 0)
+		close(c.sock);
+	if (ms > *worst)
+		*worst = ms;
+	if (!ret)
+		ret = watch_until_left(a, c.id);
+	return ret;
+}
+
+/*
+ * 5000 connect and close cycles past a silent peer that stays (the server,
+ * pid or 0 for this process, has no send timeout): every join within a
+ * second, and the server's fds and memory after them what they were after
+ * the first 500 (allowing mem_slack bytes).
+ */
+static void churn_checks(const char *path, pid_t pid, long mem_slack,
+			 const char *what)
+{
+	struct watcher a;
+	struct usage before, after;
+	long ms, worst = 0;
+	unsigned int i;
+	int silent = -1, ret;
+
+	ret = join_timed(path, 1, NO_ID, &a, &ms);
+	if (!ret)
+		ret = connect_silent(path, &a, &silent);
+	for (i = 0; i < 500 && !ret; i++)
+		ret = cycle(path, &a, &worst);
+	if (!ret)
+		ret = measure(path, &a, 1, pid, &before);
+	for (i = 0; i < 5000 && !ret; i++)
+		ret = cycle(path, &a, &worst);
+	if (!ret)
+		ret = measure(path, &a, 1, pid, &after);
+	if (!ret && worst >= HANDSHAKE_MAX_MS)
+		ret = failf("worst handshake took %ld ms", worst);
+	if (!ret && after.fds != before.fds)
+		ret = failf("%d descriptors open before, %d after",
+			    before.fds, after.fds);
+	if (!ret && after.mem - before.mem > mem_slack)
+		ret = failf("%ld bytes of memory in use before, %ld after",
+			    before.mem, after.mem);
+	report(what, ret);
+	/* Closing it also frees a server that blocks on it for good. */
+	if (silent >= 0)
+		close(silent);
+	if (a.sock >= 0)
+		close(a.sock);
+}
+
+static void test_churn(void)
+{
+	const char *what = "5000 connect and close cycles past a silent peer (no send timeout): joins within a second, no fd or memory growth";
+	struct ivshm_server_config cfg;
+	struct server s;
+	char path[PATH_MAX];
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.send_timeout_ms = 0;
+	ret = server_start(&s, &cfg);
+	if (ret) {
+		report(what, ret);
+		return;
+	}
+	churn_checks(path, 0, 16 << 10, what);
+	finish(&s, 0);
+}
+
 static void test_many_clients(void)
 {
 	enum { N = 100 };
@@ -1402,22 +2089,99 @@ static void test_program_daemon(void)
 	unlink(pidfile);
 }
 
-/* ---- main ---- */
-
-static int count_fds(void)
+/*
+ * Start the program as a daemon on path with pidfile and the extra
+ * arguments; *dpid gets the daemon's pid.
+ */
+static int daemon_start(const char *path, const char *pidfile,
+			const char *const *extra, pid_t *dpid)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
+	const char *args[24] = { "-S", path, "-m", tmpdir, "-p", pidfile };
+	char out[256];
+	unsigned int n = 6;
+	int efd, status, ret;
+	long pid_in_file = 0;
+	pid_t pid;
 
-	if (!d)
+	while (*extra && n < 23)
+		args[n++] = *extra++;
+	args[n] = NULL;
+	pid = spawn(args, &efd);
+	if (pid < 0)
+		return failf("spawn: %s", strerror(errno));
+	ret = read_output(efd, out, sizeof(out), NULL);
+	close(efd);
+	if (wait_exit(pid, true, &status))
 		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own fd */
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = failf("status 0x%x (stderr '%s')", status, out);
+	if (!ret)
+		ret = read_pidfile(pidfile, &pid_in_file);
+	if (!ret && pid_in_file <= 1)
+		ret = failf("pid file says %ld", pid_in_file);
+	*dpid = (pid_t)pid_in_file;
+	return ret;
 }
+
+/* SIGTERM the daemon; it must exit and remove its socket and pid file. */
+static int daemon_stop(pid_t dpid, const char *path, const char *pidfile)
+{
+	int status, ret;
+
+	kill(dpid, SIGTERM);
+	ret = wait_exit(dpid, false, &status);
+	if (!ret)
+		ret = expect_removed(path, pidfile);
+	unlink(path);
+	unlink(pidfile);
+	return ret;
+}
+
+static void test_program_silent_peer(void)
+{
+	static const char *const what[3] = {
+		"program: silent peer: 300 peers join after it, each handshake within a second",
+		"program: silent peer: dropped after the send timeout, its leave told to all who knew it, nobody else dropped",
+		"program: silent peer: once all have left, the server holds the descriptors it held before",
+	};
+	char path[PATH_MAX], pidfile[PATH_MAX], tmo[16], vec[16];
+	const char *extra[] = { "-n", vec, "--send-timeout", tmo, NULL };
+	pid_t dpid = 0;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/silent.sock", tmpdir);
+	snprintf(pidfile, sizeof(pidfile), "%s/silent.pid", tmpdir);
+	snprintf(tmo, sizeof(tmo), "%d", STALL_TIMEOUT_MS);
+	snprintf(vec, sizeof(vec), "%d", SILENT_VECTORS);
+	ret = daemon_start(path, pidfile, extra, &dpid);
+	if (ret)
+		report(what[0], ret);
+	else
+		silent_peer_checks(path, dpid, SILENT_JOINERS, false, what);
+	if (dpid > 1 && daemon_stop(dpid, path, pidfile))
+		report("program: server stops cleanly", -1);
+}
+
+static void test_program_churn(void)
+{
+	const char *what = "program: 5000 connect and close cycles past a silent peer (no send timeout): joins within a second, no growth of its fds or RssAnon";
+	const char *extra[] = { "--send-timeout", "0", NULL };
+	char path[PATH_MAX], pidfile[PATH_MAX];
+	pid_t dpid = 0;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/churn.sock", tmpdir);
+	snprintf(pidfile, sizeof(pidfile), "%s/churn.pid", tmpdir);
+	ret = daemon_start(path, pidfile, extra, &dpid);
+	if (ret)
+		report(what, ret);
+	else
+		churn_checks(path, dpid, 64 << 10, what);
+	if (dpid > 1 && daemon_stop(dpid, path, pidfile))
+		report("program: server stops cleanly", -1);
+}
+
+/* ---- main ---- */
 
 static void remove_tmpdir(void)
 {
@@ -1483,6 +2247,11 @@ int main(int argc, char **argv)
 	test_bad_clients();
 	test_vanish_mid_handshake();
 	test_never_reads();
+	test_outq();
+	test_silent_peer();
+	test_stalled_handshake();
+	test_queue_overflow();
+	test_churn();
 	test_many_clients();
 	test_max_peers();
 	test_posix_shm();
@@ -1491,6 +2260,8 @@ int main(int argc, char **argv)
 	test_program_live_socket();
 	test_program_foreground();
 	test_program_daemon();
+	test_program_silent_peer();
+	test_program_churn();
 	fds_after = count_fds();
 	report("no file descriptors leaked",
 	       fds_after == fds_before ? 0 :

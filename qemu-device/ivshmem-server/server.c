@@ -3,7 +3,17 @@
  * ivshmem-server library: the listening socket, the shared memory, the
  * peer table and the protocol messages that keep every client's view of
  * its peers up to date.
+ *
+ * No client can hold up the others: client sockets are non-blocking, and
+ * what a socket does not take at once waits, in order, until poll() says
+ * it is writable.  A newcomer's handshake is not queued but generated as
+ * its socket takes it, from the peer table as it is then; the joins and
+ * leaves it must also hear of wait in a bounded queue (outq.h).  A client
+ * whose queue overflows, or whose socket takes nothing for the send
+ * timeout, is dropped like one that hung up.  The eventfds of a peer that
+ * left are kept open only while a message carrying them is half sent.
  */
+#include "outq.h"
 #include "server.h"
 
 #include <endian.h>
@@ -18,14 +28,26 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* At most this many connections are accepted per poll iteration. */
 #define ACCEPT_BURST	32
+/* At most this many messages go to one client before the others' turn. */
+#define FLUSH_BURST	1024
 
 /* Why a peer is being dropped (peer.why); positive values are errnos. */
 #define WHY_HANGUP	0
 #define WHY_SENT_DATA	(-1)
+#define WHY_OVERFLOW	(-2)
+#define WHY_TIMEOUT	(-3)
+
+/*
+ * Where a client's handshake stands.  In HS_PEERS it is shown the peers
+ * in ID order from hs_next on, each once per vector (hs_vec: the next
+ * one); in HS_OWN its own eventfds (hs_vec: the next one).
+ */
+enum hs_stage { HS_VERSION, HS_ID, HS_SHM, HS_PEERS, HS_OWN, HS_DONE };
 
 struct peer {
 	int sock;
@@ -33,13 +55,20 @@ struct peer {
 	bool announced;		/* the other clients were told it joined */
 	bool dead;		/* to be removed by reap() */
 	int why;
-	int fds[IVSHM_MAX_VECTORS];
+	struct fdset *fds;	/* its eventfds, one per vector */
+	enum hs_stage stage;
+	unsigned int hs_next;
+	unsigned int hs_vec;
+	struct outq out;	/* joins and leaves, sent after the handshake */
+	bool pending;		/* output left over, to send on POLLOUT */
+	uint64_t stuck_since;	/* ms: while pending, when it last took any */
 };
 
 struct ivshm_server {
 	unsigned int vectors;
 	unsigned int max_peers;
 	unsigned int send_timeout_ms;
+	unsigned int queue_limit;
 	bool lowest_free;
 	FILE *log;
 	bool verbose;
@@ -106,10 +135,17 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
- * Send one protocol message.  Client sockets are blocking with a send
- * timeout, so EAGAIN means the client stopped reading; a short send
- * leaves the stream out of step.  Both count as a dead client.
+ * Send one protocol message on a non-blocking socket: -EAGAIN when it is
+ * full.  A short send would leave the stream out of step: -EPIPE.
  */
 static int send_msg(int sock, int64_t val, int fd)
 {
@@ -144,75 +180,35 @@ static int send_msg(int sock, int64_t val, int fd)
 	return 0;
 }
 
-/* Send and mark the receiver dead on failure; returns false if it died. */
-static bool send_to(struct peer *to, int64_t val, int fd)
+static void mark_dead(struct peer *p, int why)
 {
-	int ret = send_msg(to->sock, val, fd);
-
-	if (ret < 0) {
-		to->dead = true;
-		to->why = -ret;
-		return false;
+	if (!p->dead) {
+		p->dead = true;
+		p->why = why;
 	}
-	return true;
 }
 
 static const char *why_str(int why)
 {
-	if (why == WHY_HANGUP)
+	switch (why) {
+	case WHY_HANGUP:
 		return "disconnected";
-	if (why == WHY_SENT_DATA)
+	case WHY_SENT_DATA:
 		return "sent data";
+	case WHY_OVERFLOW:
+		return "stopped reading: too many messages queued";
+	case WHY_TIMEOUT:
+		return "stopped reading: send timeout";
+	}
 	return strerror(why);
 }
 
 static void free_peer(struct peer *p)
 {
-	unsigned int v;
-
 	close_fd(&p->sock);
-	for (v = 0; v < IVSHM_MAX_VECTORS; v++)
-		close_fd(&p->fds[v]);
+	outq_clear(&p->out);
+	fdset_put(p->fds);
 	free(p);
-}
-
-/*
- * Remove dead peers and tell the others they left.  Telling may kill more
- * peers, so go round until none is left.  skip is not told: it is a
- * newcomer that has not been shown the peers yet.
- */
-static void reap(struct ivshm_server *srv, const struct peer *skip)
-{
-	unsigned int i, j;
-	struct peer *p;
-
-restart:
-	for (i = 0; i < srv->npeers; i++) {
-		p = srv->peers[i];
-		if (!p->dead)
-			continue;
-
-		memmove(&srv->peers[i], &srv->peers[i + 1],
-			(srv->npeers - i - 1) * sizeof(*srv->peers));
-		srv->npeers--;
-
-		if (p->announced) {
-			for (j = 0; j < srv->npeers; j++) {
-				struct peer *q = srv->peers[j];
-
-				if (q != skip && !q->dead)
-					send_to(q, p->id, -1);
-			}
-			srv_log(srv, true, "peer %u left (%s), %u connected",
-				p->id, why_str(p->why), srv->npeers);
-		} else {
-			srv_log(srv, true,
-				"client dropped during handshake (%s)",
-				why_str(p->why));
-		}
-		free_peer(p);
-		goto restart;
-	}
 }
 
 /* Position of id in the sorted peer table, or where it would go. */
@@ -267,6 +263,284 @@ static unsigned int alloc_id(struct ivshm_server *srv, unsigned int *id)
 	return pos;
 }
 
+/*
+ * Has p been shown q, so that it must be told when q leaves, and hear of
+ * q's join through its queue?  Before or at the handshake's cursor, not
+ * yet; at the cursor with some of q's vectors sent, or behind it, yes.
+ */
+static bool shown(const struct peer *p, const struct peer *q)
+{
+	if (p->stage != HS_PEERS)
+		return p->stage > HS_PEERS;
+	return q->id < p->hs_next || (q->id == p->hs_next && p->hs_vec);
+}
+
+/* The peer p's handshake shows next, or NULL when all have been shown. */
+static struct peer *hs_peer(const struct ivshm_server *srv,
+			    const struct peer *p)
+{
+	unsigned int i;
+
+	/*
+	 * One not announced yet hears of p when it is (shown() tells).  One
+	 * that died is shown all the same: its leave follows.
+	 */
+	for (i = peer_pos(srv, p->hs_next); i < srv->npeers; i++) {
+		struct peer *q = srv->peers[i];
+
+		if (q != p && q->announced)
+			return q;
+	}
+	return NULL;
+}
+
+/* The next message due to p, from its handshake, then its queue. */
+static bool next_msg(const struct ivshm_server *srv, struct peer *p,
+		     int64_t *val, int *fd)
+{
+	struct peer *q;
+
+	*fd = -1;
+	switch (p->stage) {
+	case HS_VERSION:
+		*val = IVSHM_PROTOCOL_VERSION;
+		return true;
+	case HS_ID:
+		*val = p->id;
+		return true;
+	case HS_SHM:
+		*val = -1;
+		*fd = srv->shm_fd;
+		return true;
+	case HS_PEERS:
+		q = hs_peer(srv, p);
+		if (q) {
+			*val = q->id;
+			*fd = q->fds->fd[p->hs_vec];
+			return true;
+		}
+		p->stage = HS_OWN;
+		p->hs_vec = 0;
+		/* fall through */
+	case HS_OWN:
+		*val = p->id;
+		*fd = p->fds->fd[p->hs_vec];
+		return true;
+	case HS_DONE:
+		break;
+	}
+	return outq_peek(&p->out, val, fd);
+}
+
+/* The message next_msg() gave has been sent. */
+static void msg_sent(struct ivshm_server *srv, struct peer *p)
+{
+	switch (p->stage) {
+	case HS_VERSION:
+	case HS_ID:
+		p->stage++;
+		break;
+	case HS_SHM:
+		p->stage = HS_PEERS;
+		p->hs_next = 0;
+		p->hs_vec = 0;
+		break;
+	case HS_PEERS:
+		if (++p->hs_vec == srv->vectors) {
+			p->hs_next = hs_peer(srv, p)->id + 1;
+			p->hs_vec = 0;
+		}
+		break;
+	case HS_OWN:
+		if (++p->hs_vec == srv->vectors) {
+			p->stage = HS_DONE;
+			srv_log(srv, true, "peer %u joined, %u connected",
+				p->id, srv->npeers);
+		}
+		break;
+	case HS_DONE:
+		outq_pop(&p->out);
+		break;
+	}
+}
+
+/*
+ * Send p its next message: 1 if one went, 0 if none is due (or p is dead),
+ * -EAGAIN if the socket is full, another -errno if p died of it.
+ */
+static int send_next(struct ivshm_server *srv, struct peer *p)
+{
+	int64_t val;
+	int fd, ret;
+
+	if (p->dead || !next_msg(srv, p, &val, &fd))
+		return 0;
+	ret = send_msg(p->sock, val, fd);
+	if (ret == 0) {
+		msg_sent(srv, p);
+		return 1;
+	}
+	if (ret != -EAGAIN)
+		mark_dead(p, -ret);
+	return ret;
+}
+
+/*
+ * Send p what is due to it until its socket is full, FLUSH_BURST messages
+ * went, or nothing is left.  What is left waits for POLLOUT.
+ */
+static void flush(struct ivshm_server *srv, struct peer *p)
+{
+	unsigned int sent = 0;
+	int ret = 0;
+
+	while (sent < FLUSH_BURST && (ret = send_next(srv, p)) == 1)
+		sent++;
+	if (sent == FLUSH_BURST || ret == -EAGAIN) {
+		if (sent || !p->pending)
+			p->stuck_since = now_ms();
+		p->pending = true;
+	} else {
+		p->pending = false;
+	}
+}
+
+/*
+ * Queue a message for p and send what its socket takes, unless it waits
+ * for POLLOUT: only what the socket did not take counts against the
+ * queue's limit.  A full queue drops p.
+ */
+static void queue(struct ivshm_server *srv, struct peer *p, int64_t val,
+		  struct fdset *fds)
+{
+	int ret = outq_push(&p->out, val, fds);
+
+	if (ret < 0)
+		mark_dead(p, ret == -ENOBUFS ? WHY_OVERFLOW : -ret);
+	else if (!p->pending)
+		flush(srv, p);
+}
+
+/*
+ * Tell p that q left, if p was shown q.  A join of q still in p's queue is
+ * taken back instead: p never hears of q, and q's eventfds are not kept
+ * open for it.
+ */
+static void tell_leave(struct ivshm_server *srv, struct peer *p,
+		       const struct peer *q)
+{
+	if (!shown(p, q))
+		return;
+	if (p->stage == HS_PEERS && q->id == p->hs_next) {
+		/* half shown: the rest of its vectors are not sent */
+		p->hs_next++;
+		p->hs_vec = 0;
+	} else if (outq_cancel(&p->out, q->fds)) {
+		return;
+	}
+	queue(srv, p, q->id, NULL);
+}
+
+/*
+ * Remove dead peers and tell the others they left.  Telling may kill more
+ * peers (their queues overflow), so go round until none is left.
+ */
+static void reap(struct ivshm_server *srv)
+{
+	unsigned int i, j;
+	struct peer *p;
+
+restart:
+	for (i = 0; i < srv->npeers; i++) {
+		p = srv->peers[i];
+		if (!p->dead)
+			continue;
+
+		memmove(&srv->peers[i], &srv->peers[i + 1],
+			(srv->npeers - i - 1) * sizeof(*srv->peers));
+		srv->npeers--;
+
+		if (p->announced) {
+			for (j = 0; j < srv->npeers; j++)
+				if (!srv->peers[j]->dead)
+					tell_leave(srv, srv->peers[j], p);
+			srv_log(srv, p->why != WHY_OVERFLOW &&
+				     p->why != WHY_TIMEOUT,
+				"peer %u left (%s), %u connected",
+				p->id, why_str(p->why), srv->npeers);
+		} else {
+			srv_log(srv, true,
+				"client dropped during handshake (%s)",
+				why_str(p->why));
+		}
+		free_peer(p);
+		goto restart;
+	}
+}
+
+/*
+ * Remove the dead, then send what is due to everyone not waiting for
+ * POLLOUT; sending may find more dead, so go round until it does not.
+ */
+static void settle(struct ivshm_server *srv)
+{
+	unsigned int i;
+	bool died;
+
+	do {
+		reap(srv);
+		died = false;
+		for (i = 0; i < srv->npeers; i++) {
+			struct peer *p = srv->peers[i];
+
+			if (!p->pending) {
+				flush(srv, p);
+				died |= p->dead;
+			}
+		}
+	} while (died);
+}
+
+/* Drop the clients whose sockets took nothing for the send timeout. */
+static void expire(struct ivshm_server *srv)
+{
+	uint64_t now;
+	unsigned int i;
+
+	if (!srv->send_timeout_ms)
+		return;
+	now = now_ms();
+	for (i = 0; i < srv->npeers; i++) {
+		struct peer *p = srv->peers[i];
+
+		if (p->pending && now - p->stuck_since >= srv->send_timeout_ms)
+			mark_dead(p, WHY_TIMEOUT);
+	}
+}
+
+/* timeout_ms, or less if a send timeout expires before. */
+static int poll_timeout(const struct ivshm_server *srv, int timeout_ms)
+{
+	uint64_t now, end;
+	unsigned int i;
+	int left;
+
+	if (!srv->send_timeout_ms)
+		return timeout_ms;
+	now = now_ms();
+	for (i = 0; i < srv->npeers; i++) {
+		const struct peer *p = srv->peers[i];
+
+		if (!p->pending)
+			continue;
+		end = p->stuck_since + srv->send_timeout_ms;
+		left = end > now ? (int)(end - now) : 0;
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = left;
+	}
+	return timeout_ms;
+}
+
 static void add_client(struct ivshm_server *srv, int sock)
 {
 	struct peer *p;
@@ -279,33 +553,23 @@ static void add_client(struct ivshm_server *srv, int sock)
 		return;
 	}
 
-	if (srv->send_timeout_ms) {
-		struct timeval tv = {
-			.tv_sec = srv->send_timeout_ms / 1000,
-			.tv_usec = (srv->send_timeout_ms % 1000) * 1000,
-		};
-
-		if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO,
-			       &tv, sizeof(tv)) < 0) {
-			srv_log(srv, false, "refusing a client: SO_SNDTIMEO: %s",
-				strerror(errno));
-			close(sock);
-			return;
-		}
-	}
-
 	p = calloc(1, sizeof(*p));
-	if (!p) {
+	if (p) {
+		p->sock = sock;
+		outq_init(&p->out, srv->queue_limit);
+		p->fds = fdset_new(srv->vectors);
+	}
+	if (!p || !p->fds) {
 		srv_log(srv, false, "refusing a client: out of memory");
-		close(sock);
+		if (p)
+			free_peer(p);
+		else
+			close(sock);
 		return;
 	}
-	p->sock = sock;
-	for (v = 0; v < IVSHM_MAX_VECTORS; v++)
-		p->fds[v] = -1;
 	for (v = 0; v < srv->vectors; v++) {
-		p->fds[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (p->fds[v] < 0) {
+		p->fds->fd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (p->fds->fd[v] < 0) {
 			srv_log(srv, false, "refusing a client: eventfd: %s",
 				strerror(errno));
 			free_peer(p);
@@ -331,40 +595,23 @@ static void add_client(struct ivshm_server *srv, int sock)
 	srv->peers[pos] = p;
 	srv->npeers++;
 
-	/* Version, ID and shared memory go first. */
-	if (!send_to(p, IVSHM_PROTOCOL_VERSION, -1) ||
-	    !send_to(p, p->id, -1) ||
-	    !send_to(p, -1, srv->shm_fd))
+	/*
+	 * Version, ID and shared memory go at once: a client already gone
+	 * is dropped unannounced.  The rest goes with everyone's in settle().
+	 */
+	while (p->stage < HS_PEERS && send_next(srv, p) == 1)
+		;
+	if (p->dead)
 		return;
 
-	/* Then every connected client learns the newcomer's eventfds. */
+	/* Every client that has been shown its peers hears of the newcomer. */
 	p->announced = true;
 	for (i = 0; i < srv->npeers; i++) {
 		struct peer *q = srv->peers[i];
 
-		if (q == p)
-			continue;
-		for (v = 0; v < srv->vectors && !q->dead; v++)
-			send_to(q, p->id, p->fds[v]);
+		if (q != p && !q->dead && shown(q, p))
+			queue(srv, q, p->id, p->fds);
 	}
-	/* Those that died just now are not shown to the newcomer. */
-	reap(srv, p);
-
-	/* The newcomer learns its peers' eventfds, then its own. */
-	for (i = 0; i < srv->npeers; i++) {
-		struct peer *q = srv->peers[i];
-
-		if (q == p)
-			continue;
-		for (v = 0; v < srv->vectors; v++)
-			if (!send_to(p, q->id, q->fds[v]))
-				return;
-	}
-	for (v = 0; v < srv->vectors; v++)
-		if (!send_to(p, p->id, p->fds[v]))
-			return;
-
-	srv_log(srv, true, "peer %u joined, %u connected", p->id, srv->npeers);
 }
 
 /*
@@ -392,7 +639,8 @@ static int accept_clients(struct ivshm_server *srv)
 	int fd;
 
 	for (n = 0; n < ACCEPT_BURST; n++) {
-		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(srv->listen_fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0) {
 			switch (errno) {
 			case EINTR:
@@ -412,7 +660,7 @@ static int accept_clients(struct ivshm_server *srv)
 			}
 		}
 		add_client(srv, fd);
-		reap(srv, NULL);
+		settle(srv);
 	}
 	return 0;
 }
@@ -425,19 +673,14 @@ static void check_client(struct peer *p, short revents)
 
 	if (revents & POLLIN) {
 		n = recv(p->sock, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			p->dead = true;
-			p->why = WHY_SENT_DATA;
-		} else if (n == 0) {
-			p->dead = true;
-			p->why = WHY_HANGUP;
-		} else if (errno != EAGAIN && errno != EINTR) {
-			p->dead = true;
-			p->why = errno;
-		}
+		if (n > 0)
+			mark_dead(p, WHY_SENT_DATA);
+		else if (n == 0)
+			mark_dead(p, WHY_HANGUP);
+		else if (errno != EAGAIN && errno != EINTR)
+			mark_dead(p, errno);
 	} else if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
-		p->dead = true;
-		p->why = WHY_HANGUP;
+		mark_dead(p, WHY_HANGUP);
 	}
 }
 
@@ -457,20 +700,34 @@ int ivshm_server_poll(struct ivshm_server *srv, int extra_fd, int timeout_ms)
 	}
 	srv->pfds[0] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
 	srv->pfds[1] = (struct pollfd){ .fd = extra_fd, .events = POLLIN };
-	for (i = 2; i < n; i++)
-		srv->pfds[i] = (struct pollfd){
-			.fd = srv->peers[i - 2]->sock, .events = POLLIN };
+	for (i = 2; i < n; i++) {
+		const struct peer *p = srv->peers[i - 2];
 
-	ret = poll(srv->pfds, n, timeout_ms);
+		srv->pfds[i] = (struct pollfd){
+			.fd = p->sock,
+			.events = POLLIN | (p->pending ? POLLOUT : 0),
+		};
+	}
+
+	ret = poll(srv->pfds, n, poll_timeout(srv, timeout_ms));
 	if (ret < 0)
 		return errno == EINTR ? 0 : -errno;
+
+	/* The table does not change before settle(). */
+	for (i = 2; i < n && ret; i++) {
+		struct peer *p = srv->peers[i - 2];
+		short revents = srv->pfds[i].revents;
+
+		if (!revents)
+			continue;
+		check_client(p, revents);
+		if (!p->dead && (revents & POLLOUT))
+			flush(srv, p);
+	}
+	expire(srv);
+	settle(srv);
 	if (ret == 0)
 		return 0;
-
-	for (i = 2; i < n; i++)
-		if (srv->pfds[i].revents)
-			check_client(srv->peers[i - 2], srv->pfds[i].revents);
-	reap(srv, NULL);
 
 	if (srv->pfds[0].revents & POLLIN) {
 		ret = accept_clients(srv);
@@ -695,6 +952,8 @@ int ivshm_server_create(struct ivshm_server **out,
 	srv->vectors = cfg->vectors;
 	srv->max_peers = cfg->max_peers ? cfg->max_peers : IVSHM_MAX_PEERS;
 	srv->send_timeout_ms = cfg->send_timeout_ms;
+	srv->queue_limit = cfg->queue_limit ? cfg->queue_limit :
+					      IVSHM_QUEUE_LIMIT;
 	srv->lowest_free = cfg->lowest_free_ids;
 	srv->log = cfg->log;
 	srv->verbose = cfg->verbose;

@@ -11,6 +11,13 @@
  * eventfds.  Connected clients are first told about the newcomer the same
  * way.  An ID without an fd announces that this peer has left.
  *
+ * The server never blocks on one client: what a client's socket does not
+ * take at once is sent when it becomes writable, and a client that falls
+ * too far behind (its queue of joins and leaves full, or nothing taken for
+ * the send timeout) is dropped, and the others told it left, as if it had
+ * hung up.  A peer that joins and leaves while a client is not reading is
+ * not announced to that client at all.
+ *
  * The library is single-threaded: one server object must only be used by
  * one thread at a time.
  */
@@ -31,6 +38,12 @@
 #define IVSHM_DEFAULT_SIZE	(4ULL << 20)
 #define IVSHM_DEFAULT_VECTORS	1
 #define IVSHM_DEFAULT_SEND_TIMEOUT_MS	10000
+/*
+ * Default limit of joins and leaves of other peers queued for a client
+ * whose socket is full; one more drops it.  At 16 bytes each that is
+ * 64 KiB, less than the kernel's own buffer for a Unix socket.
+ */
+#define IVSHM_QUEUE_LIMIT	4096
 
 struct ivshm_server_config {
 	const char *socket_path;	/* required */
@@ -46,11 +59,12 @@ struct ivshm_server_config {
 	unsigned int vectors;		/* 1..IVSHM_MAX_VECTORS */
 	unsigned int max_peers;		/* 0: IVSHM_MAX_PEERS */
 	/*
-	 * A send to a client that has not completed within this time drops
-	 * the client, so that one stuck client cannot stall the server.
-	 * 0: wait forever.
+	 * A client whose socket takes nothing of what is due to it for this
+	 * long is dropped.  Others are served meanwhile.  0: no time limit
+	 * (the queue limit still applies).
 	 */
 	unsigned int send_timeout_ms;
+	unsigned int queue_limit;	/* 0: IVSHM_QUEUE_LIMIT */
 	/*
 	 * false (default): IDs rotate as with QEMU's example server, the
 	 * next unused one after the last handed out, wrapping at 65536.
@@ -87,9 +101,10 @@ unsigned int ivshm_server_peer_count(const struct ivshm_server *srv);
 
 /*
  * One poll iteration: wait up to timeout_ms (-1: forever) for activity on
- * the listening socket, the clients and extra_fd (ignored if < 0), then
- * handle what arrived.  Returns 1 if extra_fd is readable, 0 otherwise,
- * or -errno on a fatal error.
+ * the listening socket, the clients and extra_fd (ignored if < 0), or
+ * less until a client's send timeout expires, then handle what arrived.
+ * Returns 1 if extra_fd is readable, 0 otherwise, or -errno on a fatal
+ * error.
  */
 int ivshm_server_poll(struct ivshm_server *srv, int extra_fd, int timeout_ms);
 
