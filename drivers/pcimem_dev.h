@@ -13,6 +13,7 @@
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/security.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 
 #include "uapi/pcimem.h"
@@ -46,11 +47,17 @@ enum pcimem_fault_kind {
 	PCIMEM_FAULT_KINDS,
 };
 
-/* What an interrupt handler needs: its device and its vector. */
+/*
+ * What an interrupt handler needs: its device and its vector; and the
+ * eventfd user space registered for it, with the file that did, both
+ * under pd->trigger_lock.
+ */
 struct pcimem_vector {
 	struct pcimem_dev *pd;
 	unsigned int index;
 	char name[32];
+	struct eventfd_ctx *trigger;
+	const struct pcimem_file *trigger_owner;
 };
 
 /* Devices we know. driver_data of the ID table; new_id can name them. */
@@ -93,6 +100,7 @@ struct pcimem_dev {
 	atomic64_t irq_total;		/* sum of irq_count[], for poll */
 	atomic64_t irq_count[PCIMEM_MAX_VECTORS];
 	wait_queue_head_t irq_wait;
+	spinlock_t trigger_lock;	/* vec[].trigger, taken in hard IRQ context */
 	struct pcimem_vector vec[PCIMEM_MAX_VECTORS];
 
 	/* user faults answered, by the size of the entry mapped (debugfs) */
@@ -155,6 +163,9 @@ int pcimem_irq_init(struct pcimem_dev *pd);
 void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev);
 int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector);
 s32 pcimem_peer_id(struct pcimem_dev *pd);
+int pcimem_set_eventfd(struct pcimem_dev *pd, const struct pcimem_file *pf,
+		       u32 vector, int fd);
+void pcimem_release_eventfds(struct pcimem_dev *pd, const struct pcimem_file *pf);
 bool pcimem_read_clears(struct pcimem_dev *pd, const struct pcimem_bar *bar,
 			loff_t pos, size_t n);
 

@@ -10,6 +10,7 @@
 #include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "pcimem_dev.h"
@@ -56,6 +57,7 @@ static int pcimem_release(struct inode *inode, struct file *file)
 {
 	struct pcimem_file *pf = file->private_data;
 
+	pcimem_release_eventfds(pf->pd, pf);
 	put_device(&pf->pd->dev);
 	kfree(pf);
 	return 0;
@@ -224,7 +226,7 @@ static long pcimem_ioctl_bar_info(struct pcimem_file *pf, void __user *arg)
 
 	if (copy_from_user(&bi, arg, sizeof(bi)))
 		return -EFAULT;
-	if (bi.bar >= PCI_STD_NUM_BARS)
+	if (bi.bar >= PCI_STD_NUM_BARS || memchr_inv(bi.reserved, 0, sizeof(bi.reserved)))
 		return -EINVAL;
 	bar = &pd->bars[bi.bar];
 
@@ -253,7 +255,8 @@ static long pcimem_ioctl_select(struct pcimem_file *pf, void __user *arg)
 
 	if (copy_from_user(&sel, arg, sizeof(sel)))
 		return -EFAULT;
-	if (sel.bar >= PCI_STD_NUM_BARS)
+	if (sel.bar >= PCI_STD_NUM_BARS || sel.flags ||
+	    memchr_inv(sel.reserved, 0, sizeof(sel.reserved)))
 		return -EINVAL;
 	bar = &pd->bars[sel.bar];
 	memtype = sel.memtype == PCIMEM_MT_DEFAULT ? bar->def_memtype : sel.memtype;
@@ -291,6 +294,8 @@ static long pcimem_ioctl_ring(struct file *file, void __user *arg)
 		return -EBADF;
 	if (copy_from_user(&ring, arg, sizeof(ring)))
 		return -EFAULT;
+	if (ring.flags || memchr_inv(ring.reserved, 0, sizeof(ring.reserved)))
+		return -EINVAL;
 	down_read(&pd->lock);
 	ret = pd->pdev ? pcimem_ring(pd, ring.peer, ring.vector) : -ENODEV;
 	up_read(&pd->lock);
@@ -326,6 +331,26 @@ static long pcimem_ioctl_events(struct pcimem_file *pf, void __user *arg)
 	return ret;
 }
 
+static long pcimem_ioctl_set_eventfd(struct file *file, void __user *arg)
+{
+	struct pcimem_file *pf = file->private_data;
+	struct pcimem_dev *pd = pf->pd;
+	struct pcimem_eventfd efd;
+	long ret;
+
+	/* Interrupts are the device's: whoever may ring may listen. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (copy_from_user(&efd, arg, sizeof(efd)))
+		return -EFAULT;
+	if (efd.flags || memchr_inv(efd.reserved, 0, sizeof(efd.reserved)))
+		return -EINVAL;
+	down_read(&pd->lock);
+	ret = pd->pdev ? pcimem_set_eventfd(pd, pf, efd.vector, efd.fd) : -ENODEV;
+	up_read(&pd->lock);
+	return ret;
+}
+
 static long pcimem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct pcimem_file *pf = file->private_data;
@@ -342,27 +367,31 @@ static long pcimem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pcimem_ioctl_ring(file, uarg);
 	case PCIMEM_IOC_EVENTS:
 		return pcimem_ioctl_events(pf, uarg);
+	case PCIMEM_IOC_SET_EVENTFD:
+		return pcimem_ioctl_set_eventfd(file, uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
 /*
- * Readable means "an interrupt came since this file last read the counts";
- * the data itself never blocks. A gone device is an error and a hang-up.
+ * read() and write() never block: always readable and writable, as a
+ * regular file. EPOLLPRI, the exceptional condition, means "an interrupt
+ * came since this file last read the counts". A gone device is an error
+ * and a hang-up, and nothing else.
  */
 static __poll_t pcimem_poll(struct file *file, poll_table *wait)
 {
 	struct pcimem_file *pf = file->private_data;
 	struct pcimem_dev *pd = pf->pd;
-	__poll_t mask = 0;
+	__poll_t mask = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
 
 	/* A snapshot, without sleeping: remove() wakes us after the change. */
 	poll_wait(file, &pd->irq_wait, wait);
 	if (!READ_ONCE(pd->pdev))
-		mask = EPOLLERR | EPOLLHUP;
-	else if (atomic64_read(&pd->irq_total) != READ_ONCE(pf->irq_seen))
-		mask = EPOLLIN | EPOLLRDNORM;
+		return EPOLLERR | EPOLLHUP;
+	if (atomic64_read(&pd->irq_total) != READ_ONCE(pf->irq_seen))
+		mask |= EPOLLPRI;
 	return mask;
 }
 

@@ -6,11 +6,20 @@
  * per-vector totals since probe, which user space reads with
  * PCIMEM_IOC_EVENTS and waits for with poll/epoll on the node.
  */
+#include <linux/eventfd.h>
+#include <linux/file.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/pci.h>
 
 #include "pcimem_dev.h"
+
+/* eventfd_signal() lost its count argument in 6.8 (see Kbuild). */
+#ifdef PCIMEM_EVENTFD_SIGNAL_COUNT
+#define pcimem_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#else
+#define pcimem_eventfd_signal(ctx)	eventfd_signal(ctx)
+#endif
 
 /* ivshmem BAR0 registers */
 #define IVSHMEM_INTR_MASK	0x00
@@ -31,9 +40,15 @@ static void __iomem *pcimem_regs(struct pcimem_dev *pd)
 
 static void pcimem_irq_count(struct pcimem_dev *pd, unsigned int vector)
 {
+	struct pcimem_vector *v = &pd->vec[vector];
+
 	atomic64_inc(&pd->irq_count[vector]);
 	atomic64_inc(&pd->irq_total);
 	wake_up_interruptible_all(&pd->irq_wait);
+	spin_lock(&pd->trigger_lock);
+	if (v->trigger)
+		pcimem_eventfd_signal(v->trigger);
+	spin_unlock(&pd->trigger_lock);
 }
 
 static irqreturn_t pcimem_msix_irq(int irq, void *data)
@@ -182,6 +197,77 @@ void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
 	pci_free_irq_vectors(pdev);
 	pci_intx(pdev, 0);
+	pcimem_release_eventfds(pd, NULL);
+}
+
+/*
+ * Give vector @i the eventfd @ctx (NULL: none) registered by @owner, and
+ * put the old one. With @check, only if no other file registered it.
+ */
+static int pcimem_swap_eventfd(struct pcimem_dev *pd, unsigned int i,
+			       struct eventfd_ctx *ctx, const struct pcimem_file *owner,
+			       bool check)
+{
+	struct pcimem_vector *v = &pd->vec[i];
+	struct eventfd_ctx *old;
+
+	spin_lock_irq(&pd->trigger_lock);
+	if (check && v->trigger_owner && v->trigger_owner != owner) {
+		spin_unlock_irq(&pd->trigger_lock);
+		return -EBUSY;
+	}
+	old = v->trigger;
+	v->trigger = ctx;
+	v->trigger_owner = ctx ? owner : NULL;
+	spin_unlock_irq(&pd->trigger_lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
+/*
+ * Register (fd >= 0) or detach (fd == -1) the eventfd of a vector for the
+ * open file @pf. Called with pd->lock held and the device present.
+ */
+int pcimem_set_eventfd(struct pcimem_dev *pd, const struct pcimem_file *pf,
+		       u32 vector, int fd)
+{
+	struct eventfd_ctx *ctx = NULL;
+	int ret;
+
+	lockdep_assert_held(&pd->lock);
+	if (!pd->vectors)
+		return -EOPNOTSUPP;
+	if (vector >= pd->vectors || fd < -1)
+		return -EINVAL;
+	if (fd >= 0) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	ret = pcimem_swap_eventfd(pd, vector, ctx, pf, true);
+	if (ret && ctx)
+		eventfd_ctx_put(ctx);
+	return ret;
+}
+
+/*
+ * Detach the eventfds @pf registered, or every one for a NULL @pf (after
+ * the handlers are gone).
+ */
+void pcimem_release_eventfds(struct pcimem_dev *pd, const struct pcimem_file *pf)
+{
+	unsigned int i;
+
+	for (i = 0; i < PCIMEM_MAX_VECTORS; i++) {
+		bool mine;
+
+		spin_lock_irq(&pd->trigger_lock);
+		mine = pd->vec[i].trigger && (!pf || pd->vec[i].trigger_owner == pf);
+		spin_unlock_irq(&pd->trigger_lock);
+		if (mine)
+			pcimem_swap_eventfd(pd, i, NULL, NULL, false);
+	}
 }
 
 /*

@@ -178,6 +178,7 @@ static struct pcimem_dev *pcimem_alloc(struct pci_dev *pdev)
 	}
 	init_rwsem(&pd->lock);
 	init_waitqueue_head(&pd->irq_wait);
+	spin_lock_init(&pd->trigger_lock);
 	pd->minor = -1;
 	pd->variant = pcimem_variant(pdev);
 

@@ -53,7 +53,7 @@ static int events_error(const struct device *d, int err)
  */
 static int poll_device(const struct device *d, uint64_t deadline)
 {
-	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+	struct pollfd p = { .fd = d->fd, .events = POLLPRI };
 	int n;
 
 	do {

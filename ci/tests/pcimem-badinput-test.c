@@ -200,6 +200,7 @@ static void table_ioctl(void)
 	struct pcimem_bar_info bi = { 0 };
 	struct pcimem_select sel = { 0 };
 	struct pcimem_ring ring = { 0 };
+	struct pcimem_eventfd efd;
 	struct pcimem_info info;
 	struct pcimem_events ev;
 	struct termios t;
@@ -233,6 +234,16 @@ static void table_ioctl(void)
 	sel = (struct pcimem_select){ .bar = 0, .memtype = PCIMEM_MT_WC };
 	expect(ioctl(fd, PCIMEM_IOC_SELECT, &sel), EINVAL, "ioctl", "SELECT wc on registers");
 	expect(ioctl(fd, PCIMEM_IOC_SELECT, NULL), EFAULT, "ioctl", "SELECT from NULL");
+	sel = (struct pcimem_select){ .bar = 2, .memtype = PCIMEM_MT_DEFAULT, .flags = 1 };
+	expect(ioctl(fd, PCIMEM_IOC_SELECT, &sel), EINVAL, "ioctl", "SELECT with flags 1");
+	sel = (struct pcimem_select){ .bar = 2, .memtype = PCIMEM_MT_DEFAULT };
+	sel.reserved[4] = 1;
+	expect(ioctl(fd, PCIMEM_IOC_SELECT, &sel), EINVAL, "ioctl",
+	       "SELECT with reserved space not zero");
+	bi = (struct pcimem_bar_info){ .bar = 2 };
+	bi.reserved[3] = 1;
+	expect(ioctl(fd, PCIMEM_IOC_BAR_INFO, &bi), EINVAL, "ioctl",
+	       "BAR_INFO with reserved space not zero");
 	sel = (struct pcimem_select){ .bar = 2, .memtype = PCIMEM_MT_DEFAULT };
 	expect(ioctl(fd, PCIMEM_IOC_SELECT, &sel), -1, "ioctl", "SELECT BAR2 back");
 
@@ -240,13 +251,29 @@ static void table_ioctl(void)
 	expect(ioctl(fd, PCIMEM_IOC_RING, &ring), EOPNOTSUPP, "ioctl",
 	       "RING on ivshmem-plain (no doorbell)");
 	expect(ioctl(fd, PCIMEM_IOC_RING, NULL), EFAULT, "ioctl", "RING from NULL");
+	ring = (struct pcimem_ring){ .flags = 1 };
+	expect(ioctl(fd, PCIMEM_IOC_RING, &ring), EINVAL, "ioctl", "RING with flags 1");
+	ring = (struct pcimem_ring){ 0 };
+	ring.reserved[0] = 1;
+	expect(ioctl(fd, PCIMEM_IOC_RING, &ring), EINVAL, "ioctl",
+	       "RING with reserved space not zero");
+	ring = (struct pcimem_ring){ 0 };
+	efd = (struct pcimem_eventfd){ .vector = 0, .fd = -1 };
+	expect(ioctl(fd, PCIMEM_IOC_SET_EVENTFD, &efd), EOPNOTSUPP, "ioctl",
+	       "SET_EVENTFD on a device without interrupts");
+	efd.flags = 1;
+	expect(ioctl(fd, PCIMEM_IOC_SET_EVENTFD, &efd), EINVAL, "ioctl", "SET_EVENTFD with flags 1");
+	efd.flags = 0;
+	expect(ioctl(rofd, PCIMEM_IOC_SET_EVENTFD, &efd), EBADF, "ioctl",
+	       "SET_EVENTFD through a read-only file");
+	expect(ioctl(fd, PCIMEM_IOC_SET_EVENTFD, NULL), EFAULT, "ioctl", "SET_EVENTFD from NULL");
 	expect(ioctl(rofd, PCIMEM_IOC_RING, &ring), EBADF, "ioctl",
 	       "RING through a read-only file (ringing writes to the device)");
 
 	expect(ioctl(fd, PCIMEM_IOC_EVENTS, &ev), -1, "ioctl", "EVENTS");
 	expect(ioctl(fd, PCIMEM_IOC_EVENTS, NULL), EFAULT, "ioctl", "EVENTS to NULL");
 
-	expect(ioctl(fd, _IO(PCIMEM_IOC_MAGIC, 0x05)), ENOTTY, "ioctl", "our magic, number 5");
+	expect(ioctl(fd, _IO(PCIMEM_IOC_MAGIC, 0x06)), ENOTTY, "ioctl", "our magic, number 6");
 	expect(ioctl(fd, _IO(PCIMEM_IOC_MAGIC, 0xff)), ENOTTY, "ioctl", "our magic, number 255");
 	expect(ioctl(fd, 0, NULL), ENOTTY, "ioctl", "command 0");
 	expect(ioctl(fd, 0xffffffff, NULL), ENOTTY, "ioctl", "command 0xffffffff");

@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -320,16 +322,83 @@ static long long edu_events(int fd)
 	return (long long)ev.count[0];
 }
 
+/* An interrupt came since the counts were last read: EPOLLPRI. */
 static int readable(int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = { .fd = fd, .events = POLLPRI };
 
-	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
+	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLPRI);
+}
+
+static int set_eventfd(int fd, unsigned int vector, int efd)
+{
+	struct pcimem_eventfd e = { .vector = vector, .fd = efd };
+
+	return ioctl(fd, PCIMEM_IOC_SET_EVENTFD, &e);
+}
+
+/* Wait up to timeout_ms for the eventfd, then read it: the count, or 0. */
+static uint64_t eventfd_count(int efd, int timeout_ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t n = 0;
+
+	if (poll(&p, 1, timeout_ms) != 1 || read(efd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/*
+ * The node's poll() follows the convention (always readable and writable,
+ * interrupts as EPOLLPRI), and a vector can signal an eventfd instead,
+ * also one handed to another process.
+ */
+static void check_edu_eventfd(const char *edu_node, int fd, void *m)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), other = open_node(edu_node);
+	int ro = open(edu_node, O_RDONLY | O_CLOEXEC), status = 0;
+	pid_t pid;
+
+	check(poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLOUT)) == (POLLIN | POLLOUT),
+	      "poll: the node is always readable and writable, as read() never blocks");
+	check(set_eventfd(fd, 0, efd) == 0, "edu: an eventfd is registered for vector 0");
+	*reg(m, EDU_IRQ_RAISE) = 0x1;
+	check(eventfd_count(efd, 5000) == 1, "edu: an interrupt signals it once");
+	check(failed_with(set_eventfd(other, 0, efd), EBUSY),
+	      "another file cannot take vector 0's eventfd (EBUSY)");
+	check(failed_with(set_eventfd(ro, 0, efd), EBADF),
+	      "a read-only file cannot register one (EBADF)");
+	check(failed_with(set_eventfd(fd, 1, efd), EINVAL),
+	      "vector 1 of a one-vector device is refused (EINVAL)");
+	check(failed_with(set_eventfd(fd, 0, fd), EINVAL),
+	      "a file that is not an eventfd is refused (EINVAL)");
+
+	pid = fork();
+	if (pid == 0)
+		_exit(eventfd_count(efd, 10000) >= 1 ? 0 : 1);
+	usleep(100000);
+	*reg(m, EDU_IRQ_RAISE) = 0x1;
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a child process waiting on the inherited eventfd sees the interrupt");
+
+	check(set_eventfd(fd, 0, -1) == 0, "fd -1 detaches it");
+	*reg(m, EDU_IRQ_RAISE) = 0x1;
+	check(eventfd_count(efd, 300) == 0, "and a later interrupt signals nothing");
+	check(set_eventfd(other, 0, efd) == 0, "once detached, another file can register it");
+	close(other);
+	check(set_eventfd(fd, 0, efd) == 0,
+	      "its registration went with that file's close: the first file registers again");
+	check(set_eventfd(fd, 0, -1) == 0, "and detaches it");
+	edu_events(fd);
+	close(ro);
+	close(efd);
 }
 
 static void check_edu_interrupts(const char *edu_node, const char *ivshmem_node)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, out[2];
+	struct epoll_event ev = { .events = EPOLLPRI }, out[2];
 	long long base, now;
 	int fd = open_node(edu_node), other = open_node(ivshmem_node), ep, i, n, woke = 0;
 	void *m;
@@ -379,6 +448,7 @@ static void check_edu_interrupts(const char *edu_node, const char *ivshmem_node)
 	      "edu: the factorial interrupt counted, 5! = 120");
 	*reg(m, EDU_STATUS) = 0;
 	close(ep);
+	check_edu_eventfd(edu_node, fd, m);
 	munmap(m, 4096);
 	close(fd);
 	close(other);

@@ -816,7 +816,7 @@ static unsigned int pick_unknown_cmd(struct rng *r)
 			cmd = (unsigned int)rnd(r);
 		if (cmd == PCIMEM_IOC_INFO || cmd == PCIMEM_IOC_BAR_INFO ||
 		    cmd == PCIMEM_IOC_SELECT || cmd == PCIMEM_IOC_RING ||
-		    cmd == PCIMEM_IOC_EVENTS)
+		    cmd == PCIMEM_IOC_EVENTS || cmd == PCIMEM_IOC_SET_EVENTFD)
 			continue;
 		for (i = 0; i < sizeof(vfs_types); i++)
 			if (_IOC_TYPE(cmd) == vfs_types[i])
@@ -858,6 +858,9 @@ static void op_ioctl(struct worker *w, struct fz_fd *f)
 		name = "BAR_INFO";
 		if (chance(&w->rng, 80))
 			w->arg.bi.bar = below(&w->rng, 7);
+		/* Reserved space must be zero: mostly, so that most calls get in. */
+		if (chance(&w->rng, 80))
+			memset(w->arg.bi.reserved, 0, sizeof(w->arg.bi.reserved));
 		break;
 	case 2:
 		cmd = PCIMEM_IOC_SELECT;
@@ -866,6 +869,10 @@ static void op_ioctl(struct worker *w, struct fz_fd *f)
 			w->arg.sel.bar = below(&w->rng, 7);
 		if (chance(&w->rng, 80))
 			w->arg.sel.memtype = memtypes[below(&w->rng, 6)];
+		if (chance(&w->rng, 80)) {
+			w->arg.sel.flags = 0;
+			memset(w->arg.sel.reserved, 0, sizeof(w->arg.sel.reserved));
+		}
 		break;
 	case 3:
 		cmd = PCIMEM_IOC_RING;
@@ -947,8 +954,10 @@ static void op_poll(struct worker *w)
 
 		snprintf(w->what, sizeof(w->what), "poll(%s fd %d): revents 0x%x", f->node, f->fd,
 			 ev);
-		if (ev & ~(POLLIN | POLLRDNORM | POLLERR | POLLHUP))
+		if (ev & ~(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLPRI | POLLERR | POLLHUP))
 			report(w, "unexpected events");
+		if ((ev & POLLERR) && (ev & (POLLIN | POLLOUT | POLLPRI)))
+			report(w, "a gone device reports more than POLLERR | POLLHUP");
 		if (!!(ev & POLLERR) != !!(ev & POLLHUP))
 			report(w, "POLLERR without POLLHUP or the other way");
 		if (ev & POLLERR) {

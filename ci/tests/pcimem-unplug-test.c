@@ -143,7 +143,8 @@ struct waiter {
 static void *poller(void *arg)
 {
 	struct waiter *w = arg;
-	struct pollfd p = { .fd = w->fd, .events = POLLIN };
+	/* Nothing interrupts these devices: only the removal ends the wait. */
+	struct pollfd p = { .fd = w->fd, .events = POLLPRI };
 
 	if (poll(&p, 1, 60000) == 1)
 		w->revents = p.revents;
@@ -260,7 +261,7 @@ static void cycle(const char *mode, const char *slot)
 	held[C_IOCTL] += failed_with(ioctl(fd, PCIMEM_IOC_INFO, &info), ENODEV);
 	held[C_MMAP] += mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED &&
 			errno == ENODEV;
-	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	p = (struct pollfd){ .fd = fd, .events = POLLIN | POLLPRI };
 	held[C_POLL_AFTER] += poll(&p, 1, 0) == 1 &&
 			      (p.revents & (POLLERR | POLLHUP)) == (POLLERR | POLLHUP);
 	held[C_RELEASE] += munmap(m, size) == 0 && close(fd) == 0 && close(pw.fd) == 0 &&

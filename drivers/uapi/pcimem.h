@@ -9,9 +9,22 @@
  * open file at another BAR, or changes the memory type of its mappings.
  *
  * Interrupts (ivshmem doorbells, edu) are counted per vector since probe.
- * poll/epoll on the node report EPOLLIN once a count has moved since this
- * open file last read the counts with PCIMEM_IOC_EVENTS, and EPOLLERR |
- * EPOLLHUP once the device is gone.
+ * read() and write() never block, so poll/epoll on the node always report
+ * EPOLLIN | EPOLLOUT, as for a regular file; EPOLLPRI once a count has
+ * moved since this open file last read the counts with PCIMEM_IOC_EVENTS;
+ * EPOLLERR | EPOLLHUP alone once the device is gone. PCIMEM_IOC_SET_EVENTFD
+ * has a vector signal an eventfd instead, for any event loop (io_uring
+ * included) and for handing to another process.
+ *
+ * Every structure user space passes in has a flags field and reserved
+ * space: both must be zero (EINVAL otherwise), so that the ABI can grow
+ * without new ioctl numbers.
+ *
+ * Errors: EINVAL for a bad argument, EPERM for what the opener may not do
+ * (decided at open from its credentials), EBUSY when another file's
+ * mappings or registrations are in the way, EOPNOTSUPP when the device or
+ * the platform cannot do it (PCIMEM_IOC_SELECT of a memory type that x86
+ * PAT would not give the BAR), ENODEV once the device is gone.
  */
 #ifndef _UAPI_PCIMEM_H
 #define _UAPI_PCIMEM_H
@@ -76,18 +89,36 @@ struct pcimem_bar_info {
 	__u32 flags;		/* out: PCIMEM_BAR_*; 0 when the BAR is absent */
 	__u64 size;		/* out: bytes */
 	__u64 start;		/* out: CPU physical address (I/O port for I/O BARs) */
-	__u32 memtype;		/* out: PCIMEM_MT_* of the kernel's mapping now */
+	__u32 memtype;		/* out: PCIMEM_MT_* the kernel really mapped it with */
 	__u32 access_width;	/* out: bytes per access for registers; 1 for memory */
+	__u32 reserved[4];	/* in: zero; out: zero */
 };
 
 struct pcimem_select {
 	__u32 bar;		/* BAR index, 0-5 */
 	__u32 memtype;		/* PCIMEM_MT_*, or PCIMEM_MT_DEFAULT */
+	__u32 flags;		/* zero */
+	__u32 reserved[5];	/* zero */
 };
 
 struct pcimem_ring {
 	__u32 peer;		/* ivshmem peer ID, 0-65535 */
 	__u32 vector;		/* below struct pcimem_info.vectors */
+	__u32 flags;		/* zero */
+	__u32 reserved[5];	/* zero */
+};
+
+/*
+ * One eventfd per vector, signalled by every interrupt on it (the counts
+ * go on as well). An open file registers it, and must be open for writing;
+ * it stays until that file replaces it, detaches it (fd -1) or closes, or
+ * the device goes away. Another file's registration is EBUSY.
+ */
+struct pcimem_eventfd {
+	__u32 vector;		/* below struct pcimem_info.vectors */
+	__s32 fd;		/* an eventfd, or -1 to detach */
+	__u32 flags;		/* zero */
+	__u32 reserved[5];	/* zero */
 };
 
 struct pcimem_events {
@@ -102,5 +133,6 @@ struct pcimem_events {
 #define PCIMEM_IOC_SELECT	_IOW(PCIMEM_IOC_MAGIC, 0x02, struct pcimem_select)
 #define PCIMEM_IOC_RING		_IOW(PCIMEM_IOC_MAGIC, 0x03, struct pcimem_ring)
 #define PCIMEM_IOC_EVENTS	_IOR(PCIMEM_IOC_MAGIC, 0x04, struct pcimem_events)
+#define PCIMEM_IOC_SET_EVENTFD	_IOW(PCIMEM_IOC_MAGIC, 0x05, struct pcimem_eventfd)
 
 #endif /* _UAPI_PCIMEM_H */
