@@ -61,15 +61,17 @@ suite "host tools: " "$here/host-tests.sh" "$bin"
 suite "host peers: " "$here/host-peer-tests.sh" "$bin"
 suite "lint: " "$here/lint.sh"
 
-# guest SERIES LAB APPEND: boot the guest kernel $vmlinuz with $initrd on
-# the backing files $shm-a and $shm-b and an edu device, run the guest lab,
+# guest SERIES LAB APPEND [DEVICE OPTION...]: boot the guest kernel
+# $vmlinuz with $initrd, by default on the backing files $shm-a and $shm-b
+# with an edu device, a pci-testdev and a bochs-display, run the guest lab,
 # and count its lines and the judge's verdict on its console.
 guest() {
-	local series=$1 lab=$2 log=$logs/$2-$1.log judged
+	local series=$1 lab=$2 append=$3 log=$logs/$2-$1.log judged
+	shift 3
+	[ $# -eq 0 ] && set -- --shm "$shm-a:16M" --shm "$shm-b:4M" --edu --testdev --bochs
 	"$top/qemu-device/launch-vm.sh" --kernel "$vmlinuz" --initrd "$initrd" --log "$log" \
 		--timeout "${TIMEOUT:-1800}" --agent "$bin/ivshmem-host" \
-		--append "lab=$lab $3" \
-		--shm "$shm-a:16M" --shm "$shm-b:4M" --edu --testdev --bochs >"$log.judge" 2>&1
+		--append "lab=$lab $append" "$@" >"$log.judge" 2>&1
 	judged=$?
 	count "[$series] " < <(sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" |
 		tr -d '\r')
@@ -105,6 +107,10 @@ suite_kernel() {
 
 	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
 	guest "$series" robust "$append unbind_cycles=$4 remove_cycles=5 hotplug_cycles=$5"
+
+	# Function resets: q35, each device behind a root port of its own.
+	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
+	guest "$series" reset "$append" --q35 --edu --shm "$shm-a:16M"
 	rm -f "$shm-a" "$shm-b"
 
 	VMLINUZ=$vmlinuz EXTRA_APPEND=$append suite "[$series doorbell] " \

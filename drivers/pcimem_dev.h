@@ -73,6 +73,7 @@ enum pcimem_kind {
 struct pcimem_variant {
 	enum pcimem_kind kind;
 	unsigned int main_bar;
+	unsigned int regs_size;		/* BAR0 holds registers up to here */
 };
 
 /*
@@ -161,6 +162,7 @@ void pcimem_bar_write(struct pcimem_bar *bar, const void *buf, loff_t pos, size_
 /* pcimem_irq.c */
 int pcimem_irq_init(struct pcimem_dev *pd);
 void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev);
+void pcimem_irq_restore(struct pcimem_dev *pd);
 int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector);
 s32 pcimem_peer_id(struct pcimem_dev *pd);
 int pcimem_set_eventfd(struct pcimem_dev *pd, const struct pcimem_file *pf,

@@ -128,6 +128,16 @@ static irq_handler_t pcimem_irq_alloc(struct pcimem_dev *pd)
 	return NULL;
 }
 
+/*
+ * Device state of ours that a reset clears (the PCI core restores config
+ * space, MSI and MSI-X itself): ivshmem's interrupt mask for INTx.
+ */
+void pcimem_irq_restore(struct pcimem_dev *pd)
+{
+	if (pd->variant && pd->variant->kind == PCIMEM_IVSHMEM && pd->irq_mode == PCIMEM_IRQ_INTX)
+		iowrite32(1, pcimem_regs(pd) + IVSHMEM_INTR_MASK);
+}
+
 int pcimem_irq_init(struct pcimem_dev *pd)
 {
 	struct pci_dev *pdev = pd->pdev;
@@ -161,8 +171,7 @@ int pcimem_irq_init(struct pcimem_dev *pd)
 			goto err_free;
 		}
 	}
-	if (pd->variant->kind == PCIMEM_IVSHMEM && pd->irq_mode == PCIMEM_IRQ_INTX)
-		iowrite32(1, pcimem_regs(pd) + IVSHMEM_INTR_MASK);
+	pcimem_irq_restore(pd);
 	return 0;
 
 err_free:

@@ -62,8 +62,8 @@ MODULE_PARM_DESC(ram_memtype,
  * can name it: the PCI core accepts only driver_data values in our table.
  */
 static const struct pcimem_variant pcimem_variants[] = {
-	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2 },
-	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0 },
+	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2, .regs_size = 0x10 },
+	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0, .regs_size = 0xa0 },
 };
 
 static const struct pci_device_id pcimem_ids[] = {
@@ -108,17 +108,42 @@ static const struct pcimem_variant *pcimem_variant(struct pci_dev *pdev)
 	return id ? &pcimem_variants[id->driver_data] : NULL;
 }
 
+/*
+ * A device we know must look as we know it: its registers in a memory
+ * BAR0 large enough for every register we touch, its main BAR a memory
+ * BAR the kernel mapped (not the MSI-X table). A device with an ID of
+ * ours and another layout is refused, not half served.
+ */
+static int pcimem_check_layout(struct pcimem_dev *pd)
+{
+	const struct pcimem_variant *v = pd->variant;
+	const struct pcimem_bar *regs = &pd->bars[0], *main = &pd->bars[v->main_bar];
+
+	if (!(regs->flags & PCIMEM_BAR_MEM) || !regs->kmap || regs->size < v->regs_size) {
+		dev_err(&pd->pdev->dev,
+			"BAR0 is not %u bytes or more of memory-mapped registers (flags 0x%x, %llu bytes)\n",
+			v->regs_size, regs->flags, (unsigned long long)regs->size);
+		return -ENODEV;
+	}
+	if (!(main->flags & PCIMEM_BAR_MEM) || !main->kmap) {
+		dev_err(&pd->pdev->dev, "BAR%u is not memory we can map (flags 0x%x)\n",
+			v->main_bar, main->flags);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 /* The BAR a new open file reaches: the variant's, else the first mappable. */
 static int pcimem_pick_main_bar(struct pcimem_dev *pd)
 {
 	int i;
 
 	if (pd->variant)
-		return pd->bars[pd->variant->main_bar].flags & PCIMEM_BAR_MEM ?
-		       pd->variant->main_bar : -ENODEV;
+		return pcimem_check_layout(pd) ?: pd->variant->main_bar;
 	for (i = 0; i < PCI_STD_NUM_BARS; i++)
 		if (pd->bars[i].flags & PCIMEM_BAR_MMAP)
 			return i;
+	dev_err(&pd->pdev->dev, "no memory BAR to expose\n");
 	return -ENODEV;
 }
 
@@ -224,10 +249,8 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_release;
 
 	ret = pcimem_pick_main_bar(pd);
-	if (ret < 0) {
-		dev_err(dev, "no memory BAR to expose\n");
+	if (ret < 0)
 		goto err_unmap;
-	}
 	pd->main_bar = ret;
 
 	if (pd->variant && pd->variant->kind == PCIMEM_EDU) {
@@ -310,11 +333,45 @@ static void pcimem_remove(struct pci_dev *pdev)
 	put_device(&pd->dev);
 }
 
+/*
+ * A function reset (sysfs reset, FLR, a bus reset): the BARs stop
+ * decoding until the PCI core restores them. Every access is held off
+ * from reset_prepare() to reset_done() by the device lock, held for
+ * writing across the reset (the PCI core calls both from one task, under
+ * the device's lock, so remove() cannot come in between): read(),
+ * write() and ioctls wait, user mappings are revoked and a touch faults
+ * and waits, then maps the BAR again. Interrupts come back with the
+ * restored MSI state and our own register state.
+ */
+static void pcimem_reset_prepare(struct pci_dev *pdev)
+{
+	struct pcimem_dev *pd = pci_get_drvdata(pdev);
+
+	down_write(&pd->lock);
+	pcimem_revoke_mappings(pd);
+	dev_dbg(&pdev->dev, "reset: accesses held off\n");
+}
+
+static void pcimem_reset_done(struct pci_dev *pdev)
+{
+	struct pcimem_dev *pd = pci_get_drvdata(pdev);
+
+	pcimem_irq_restore(pd);
+	up_write(&pd->lock);
+	dev_dbg(&pdev->dev, "reset: done\n");
+}
+
+static const struct pci_error_handlers pcimem_err_handlers = {
+	.reset_prepare = pcimem_reset_prepare,
+	.reset_done = pcimem_reset_done,
+};
+
 static struct pci_driver pcimem_driver = {
 	.name = KBUILD_MODNAME,
 	.id_table = pcimem_ids,
 	.probe = pcimem_probe,
 	.remove = pcimem_remove,
+	.err_handler = &pcimem_err_handlers,
 };
 
 static int __init pcimem_init(void)

@@ -7,7 +7,7 @@
 #
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
-#                [--edu] [--testdev] [--bochs] [--append ARGS] [--timeout SECONDS]
+#                [--edu] [--testdev] [--bochs] [--q35] [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
@@ -18,6 +18,9 @@
 # of registers, 256 I/O ports, 1 MiB of memory), which pcimem does not know;
 # --bochs QEMU's bochs-display (1234:1111: a 16 MiB prefetchable
 # framebuffer, memory that is not RAM), which pcimem does not know either.
+# --q35 boots QEMU's q35 machine instead of the PC and puts each device
+# behind a PCIe root port of its own (ports at 00:04.0, 00:05.0, ...;
+# devices at 01:00.0, 02:00.0, ...), where a bus reset can reach it.
 # With --agent, the host agent serves the
 # guest's ttyS1 and drives QEMU's QMP monitor (device_del, device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary;
@@ -27,7 +30,7 @@
 # no kernel report; 1 when it holds one; 2 on a time-out or no last line.
 set -u
 
-kernel= initrd= log= append= timeout=300 agent= show=
+kernel= initrd= log= append= timeout=300 agent= show= q35=
 devices=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--edu) devices+=("edu") ;;
 	--testdev) devices+=("testdev") ;;
 	--bochs) devices+=("bochs") ;;
+	--q35) q35=1 ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--agent) agent=$2; shift ;;
@@ -62,7 +66,9 @@ cleanup() {
 trap cleanup EXIT
 
 accel=${ACCEL:-tcg}
-args=(-accel "$accel" -M pc -m "${MEM:-512}" -smp 1 -nodefaults -display none -no-reboot
+machine=pc
+[ -n "$q35" ] && machine=q35
+args=(-accel "$accel" -M "$machine" -m "${MEM:-512}" -smp 1 -nodefaults -display none -no-reboot
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 loglevel=5 panic=-1 $append"
       -chardev "file,id=con,path=$log" -serial chardev:con)
@@ -72,12 +78,19 @@ slot=4
 slots=()
 for i in "${!devices[@]}"; do
 	addr=$(printf 'bus=pci.0,addr=0x%x,id=dev%x' $slot $slot)
+	pci=$(printf '00:%02x.0' $slot)
+	if [ -n "$q35" ]; then
+		port=$((i + 1))
+		args+=(-device "pcie-root-port,id=rp$port,bus=pcie.0,addr=$(printf 0x%x $slot),chassis=$port")
+		addr="bus=rp$port,addr=0x0,id=dev$port"
+		pci=$(printf '%02x:00.0' $port)
+	fi
 	IFS=: read -r kind a b c <<<"${devices[$i]}"
 	case $kind in
 	shm)	object="memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a"
 		args+=(-object "$object")
 		device="ivshmem-plain,memdev=shm$i,$addr"
-		slots+=("$(printf '00:%02x.0' $slot)%$object")
+		slots+=("$pci%$object")
 		file=$a ;;
 	doorbell)
 		args+=(-chardev "socket,path=$a,id=bell$i")
@@ -92,7 +105,6 @@ for i in "${!devices[@]}"; do
 		file= ;;
 	esac
 	args+=(-device "$device")
-	pci=$(printf '00:%02x.0' $slot)
 	[ -n "$file" ] && slots+=("$pci=$file")
 	slots+=("$pci@$device")
 	slot=$((slot + 1))

@@ -24,6 +24,11 @@
  *	edu is given work that interrupts later (a DMA, 100 ms after it
  *	starts; factorials), then unbound: the device must be left with bus
  *	mastering off, INTx disabled and its factorial interrupt off.
+ *   pcimem-fault-test reset EDU_NODE EDU_SLOT IVSHMEM_NODE IVSHMEM_SLOT
+ *	each device is reset through sysfs while threads read it through
+ *	read() and through a mapping: no access may see the device while it
+ *	does not decode (they wait), and everything works after it,
+ *	interrupts included.
  *   pcimem-fault-test lockdown IVSHMEM_NODE
  *	locks the kernel down (for good: run it last), then files opened and
  *	mapped before must refuse mmap, read and write.
@@ -33,6 +38,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -560,6 +567,112 @@ static int quiesce_main(const char *node, const char *slot)
 	return check_failures() ? 1 : 0;
 }
 
+struct reset_reader {
+	int fd;
+	volatile uint32_t *map;		/* NULL: read through pread() */
+	uint32_t want;
+	atomic_int *stop;
+	long reads, wrong;
+	uint32_t seen;			/* the first wrong value */
+};
+
+static void *reset_reader(void *arg)
+{
+	struct reset_reader *r = arg;
+
+	while (!atomic_load(r->stop)) {
+		uint32_t v = 0;
+
+		if (r->map)
+			v = *r->map;
+		else if (pread(r->fd, &v, 4, 0) != 4)
+			v = 0xdeadbeef;
+		if (v != r->want && !r->wrong++)
+			r->seen = v;
+		r->reads++;
+	}
+	return NULL;
+}
+
+/* Reset one device under two readers; returns its mapping for more checks. */
+static void reset_under_load(const char *node, const char *slot, const char *what,
+			     int fd, volatile uint32_t *m)
+{
+	struct reset_reader r[2];
+	atomic_int stop = 0;
+	pthread_t t[2];
+	char path[128];
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		r[i] = (struct reset_reader){ .fd = fd, .map = i ? m : NULL, .want = *m,
+					      .stop = &stop };
+		pthread_create(&t[i], NULL, reset_reader, &r[i]);
+	}
+	sleep_us(100000);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:%s/reset", slot);
+	ret = sysfs_write(path, "1");
+	sleep_us(100000);
+	atomic_store(&stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	check(ret == 0, "%s: reset through sysfs (%s)", what, ret ? strerror(-ret) : "done");
+	check(r[0].reads > 0 && !r[0].wrong,
+	      "%s: %ld reads through read() around the reset, none saw the device "
+	      "while it did not decode (%ld wrong, first 0x%08x)", what, r[0].reads,
+	      r[0].wrong, r[0].seen);
+	check(r[1].reads > 0 && !r[1].wrong,
+	      "%s: %ld loads through a mapping around the reset, none saw it either "
+	      "(%ld wrong, first 0x%08x)", what, r[1].reads, r[1].wrong, r[1].seen);
+	(void)node;
+}
+
+static int reset_main(char **argv)
+{
+	const char *edu = argv[0], *edu_slot = argv[1], *shm = argv[2], *shm_slot = argv[3];
+	int fd = open_node(edu, O_RDWR, NULL), i;
+	volatile uint32_t *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	struct pcimem_events ev;
+	long long before;
+	uint32_t ident;
+
+	if (m == MAP_FAILED) {
+		check(0, "map edu's registers: %s", strerror(errno));
+		return 1;
+	}
+	ident = m[0];
+	reset_under_load(edu, edu_slot, "edu", fd, m);
+	check(m[0] == ident, "edu: after the reset the mapping reads its identification "
+	      "again (0x%08x)", m[0]);
+	m[1] = 0x12345678;	/* liveness: reads back inverted */
+	check(m[1] == ~0x12345678U, "edu: its registers work after the reset");
+	ioctl(fd, PCIMEM_IOC_EVENTS, &ev);
+	before = (long long)ev.count[0];
+	m[0x60 / 4] = 1;	/* raise an interrupt */
+	for (i = 0; i < 500; i++) {
+		if (ioctl(fd, PCIMEM_IOC_EVENTS, &ev) == 0 && (long long)ev.count[0] > before)
+			break;
+		sleep_us(10000);
+	}
+	check(i < 500, "edu: interrupts come back after the reset (count %lld -> %lld)",
+	      before, (long long)ev.count[0]);
+	munmap((void *)m, PAGE);
+	close(fd);
+
+	fd = open_node(shm, O_RDWR, NULL);
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		check(0, "map ivshmem: %s", strerror(errno));
+		return 1;
+	}
+	ident = m[0];
+	reset_under_load(shm, shm_slot, "ivshmem", fd, m);
+	check(m[0] == ident, "ivshmem: after the reset the mapping reads the memory again");
+	munmap((void *)m, PAGE);
+	close(fd);
+	return check_failures() ? 1 : 0;
+}
+
 static int lockdown_main(const char *node)
 {
 	int fd = open_node(node, O_RDWR, NULL), lock;
@@ -599,6 +712,8 @@ int main(int argc, char **argv)
 		return lockdown_main(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "memtypes"))
 		return memtypes_main(argc - 2, argv + 2);
+	if (argc == 6 && !strcmp(argv[1], "reset"))
+		return reset_main(argv + 2);
 	if (argc == 4 && !strcmp(argv[1], "quiesce"))
 		return quiesce_main(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "framebuffer"))
@@ -609,6 +724,7 @@ int main(int argc, char **argv)
 		"       pcimem-fault-test memtypes NODE...\n"
 		"       pcimem-fault-test framebuffer NODE\n"
 		"       pcimem-fault-test quiesce EDU_NODE EDU_SLOT\n"
+		"       pcimem-fault-test reset EDU_NODE EDU_SLOT IVSHMEM_NODE IVSHMEM_SLOT\n"
 		"       pcimem-fault-test lockdown IVSHMEM_NODE\n");
 	return 2;
 }
