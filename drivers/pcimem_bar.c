@@ -62,9 +62,11 @@ bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype)
  * PAT may answer a request with another type and tell nobody: an MTRR that
  * says uncached (the 32-bit PCI hole, on QEMU's PCs) turns write-back into
  * uncached-minus, and an earlier reservation of the range wins. The
- * kernel's page table says what it did. Elsewhere, the type asked for.
+ * kernel's page table says what it did; its cache bits, in 4 KiB form, go
+ * to *cachebits for the user mappings. Elsewhere, the type asked for.
  */
-static int pcimem_kmap_memtype(void __iomem *kmap, unsigned int asked)
+static int pcimem_kmap_memtype(void __iomem *kmap, unsigned int asked,
+			       unsigned long *cachebits)
 {
 #ifdef CONFIG_X86
 	unsigned int level;
@@ -73,19 +75,26 @@ static int pcimem_kmap_memtype(void __iomem *kmap, unsigned int asked)
 
 	if (!pte)
 		return -EIO;
-	cm = pte_flags(*pte);
-	if (level != PG_LEVEL_4K)
-		cm = protval_large_2_4k(cm);
+	/* ioremap() maps with 2 MiB and 1 GiB entries where it can. */
+	if (level == PG_LEVEL_4K)
+		cm = pte_flags(*pte);
+	else if (level == PG_LEVEL_2M)
+		cm = protval_large_2_4k(pmd_flags(*(pmd_t *)pte));
+	else
+		cm = protval_large_2_4k(pud_flags(*(pud_t *)pte));
 	cm &= _PAGE_CACHE_MASK;
+	*cachebits = cm;
 	if (cm == cachemode2protval(_PAGE_CACHE_MODE_WB))
 		return PCIMEM_MT_WB;
-	if (cm == cachemode2protval(_PAGE_CACHE_MODE_WC))
-		return PCIMEM_MT_WC;
+	/* Uncached first: without PAT, write-combining has uncached's bits. */
 	if (cm == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS) ||
 	    cm == cachemode2protval(_PAGE_CACHE_MODE_UC))
 		return PCIMEM_MT_UC;
+	if (cm == cachemode2protval(_PAGE_CACHE_MODE_WC))
+		return PCIMEM_MT_WC;
 	return -EIO;	/* write-through or write-protect: not ours */
 #else
+	*cachebits = 0;
 	return asked;
 #endif
 }
@@ -185,7 +194,7 @@ int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
 		if (bar->flags & PCIMEM_BAR_IO)
 			continue;
 		/* Report, and map user space with, what the kernel really did. */
-		mt = pcimem_kmap_memtype(bar->kmap, bar->memtype);
+		mt = pcimem_kmap_memtype(bar->kmap, bar->memtype, &bar->cachebits);
 		if (mt < 0) {
 			dev_err(&pdev->dev, "BAR%d: the kernel mapped it with a memory type we do not use\n",
 				i);
@@ -221,19 +230,25 @@ void pcimem_bars_unmap(struct pcimem_dev *pd, struct pci_dev *pdev)
  */
 int pcimem_bar_set_memtype(struct pcimem_bar *bar, unsigned int memtype)
 {
-	struct pci_dev *pdev = bar->pd->pdev;
+	struct pcimem_dev *pd = bar->pd;
+	struct pci_dev *pdev = pd->pdev;
+	unsigned long cachebits;
 	void __iomem *kmap;
 	int ret = -ENOMEM;
 
-	lockdep_assert_held_write(&bar->pd->lock);
+	lockdep_assert_held_write(&pd->lock);
 	if (memtype == bar->memtype)
 		return 0;
+	/* The interrupt handlers read BAR0 without the lock: it stays put. */
+	if (bar->index == 0 && pd->irq_mode != PCIMEM_IRQ_NONE)
+		return -EBUSY;
 	if (bar->kmap)
 		pci_iounmap(pdev, bar->kmap);
 	kmap = pcimem_ioremap(pdev, bar, memtype);
-	if (kmap && pcimem_kmap_memtype(kmap, memtype) == memtype) {
+	if (kmap && pcimem_kmap_memtype(kmap, memtype, &cachebits) == memtype) {
 		bar->kmap = kmap;
 		bar->memtype = memtype;
+		bar->cachebits = cachebits;
 		return 0;
 	}
 	if (kmap) {

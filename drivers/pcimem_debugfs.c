@@ -6,12 +6,12 @@
  *
  *	pte 3
  *	pmd 8
- *	pud 0
  *	prefault 8189
- *	huge pmd pud
+ *	huge pmd
  *
- * The last line says which huge entries this kernel lets the driver use
- * ("huge none" where it has no huge PFN mappings). Not an ABI.
+ * The last line says whether this kernel lets the driver use 2 MiB entries
+ * at all ("huge none" where it has no huge PFN mappings; THP settings may
+ * still refuse them). Not an ABI.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -24,18 +24,11 @@ static int pcimem_faults_show(struct seq_file *s, void *unused)
 {
 	struct pcimem_dev *pd = s->private;
 
-	seq_printf(s, "pte %lld\npmd %lld\npud %lld\nprefault %lld\n",
+	seq_printf(s, "pte %lld\npmd %lld\nprefault %lld\n",
 		   (long long)atomic64_read(&pd->faults[PCIMEM_FAULT_PTE]),
 		   (long long)atomic64_read(&pd->faults[PCIMEM_FAULT_PMD]),
-		   (long long)atomic64_read(&pd->faults[PCIMEM_FAULT_PUD]),
 		   (long long)atomic64_read(&pd->prefaulted));
-	seq_printf(s, "huge %s\n", pcimem_huge_mappings() ?
-#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
-		   "pmd pud"
-#else
-		   "pmd"
-#endif
-		   : "none");
+	seq_printf(s, "huge %s\n", pcimem_huge_mappings() ? "pmd" : "none");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pcimem_faults);

@@ -36,14 +36,14 @@ struct pcimem_bar {
 	unsigned int memtype;		/* PCIMEM_MT_* of kmap and user mappings */
 	unsigned int def_memtype;	/* what a new open file asks for */
 	bool known_ram;			/* plain RAM by the variant: may be cached */
+	unsigned long cachebits;	/* x86: the kernel mapping's cache bits (4 KiB form) */
 	atomic_t vmas;			/* user mappings of this BAR */
 };
 
-/* What a user fault mapped: one 4 KiB page, 2 MiB or 1 GiB at once. */
+/* What a user fault mapped: one 4 KiB page or 2 MiB at once. */
 enum pcimem_fault_kind {
 	PCIMEM_FAULT_PTE,
 	PCIMEM_FAULT_PMD,
-	PCIMEM_FAULT_PUD,
 	PCIMEM_FAULT_KINDS,
 };
 
@@ -110,17 +110,11 @@ struct pcimem_dev {
 	struct dentry *debugfs;
 };
 
-/*
- * State of one open file: which BAR it reaches, mapped how, and what its
- * opener may do. @rawio is decided once, at open, from the opener's
- * credentials: a set-user-ID program handed the file later (as its
- * standard output, say) must not lend it its own privileges.
- */
+/* State of one open file: which BAR it reaches, mapped how. */
 struct pcimem_file {
 	struct pcimem_dev *pd;
 	struct pcimem_bar *bar;
 	unsigned int memtype;
-	bool rawio;			/* the opener had CAP_SYS_RAWIO */
 	s64 irq_seen;			/* irq_total when last read */
 };
 
@@ -132,15 +126,19 @@ static inline struct pcimem_dev *to_pcimem_dev(struct device *dev)
 /*
  * Registers of a device that masters the bus may start DMA anywhere in
  * memory (edu's DMA engine): writing or mapping them takes CAP_SYS_RAWIO
- * of the opener, whatever the node's permissions say. Called with pd->lock
- * held and the device present.
+ * of the opener, whatever the node's permissions say. The opener's: the
+ * credentials the file was opened with (f_cred), never those of whoever
+ * writes to it later, so a set-user-ID program handed the file (as its
+ * standard output, say) cannot lend it its privileges. Asked only when it
+ * matters, so that other openers leave no denial in the audit log. Called
+ * with pd->lock held and the device present.
  */
-static inline bool pcimem_bar_may_write(const struct pcimem_file *pf,
+static inline bool pcimem_bar_may_write(const struct file *file,
 					const struct pcimem_bar *bar)
 {
 	lockdep_assert_held(&bar->pd->lock);
 	return !(bar->flags & PCIMEM_BAR_REGS) || !bar->pd->pdev->is_busmaster ||
-	       pf->rawio;
+	       file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
 }
 
 /* As the PCI core's resource files: no BAR access at all when locked down. */

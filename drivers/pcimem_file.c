@@ -39,8 +39,6 @@ static int pcimem_open(struct inode *inode, struct file *file)
 		pf->bar = &pd->bars[pd->main_bar];
 		pf->memtype = pf->bar->def_memtype;
 		pf->irq_seen = atomic64_read(&pd->irq_total);
-		/* The opener's credentials, never those of a later writer. */
-		pf->rawio = file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
 		file->private_data = pf;
 		/* All mappings of this device share one revocable space. */
 		file->f_mapping = pd->inode->i_mapping;
@@ -122,7 +120,7 @@ static ssize_t pcimem_transfer(struct file *file, char __user *ubuf, size_t coun
 		}
 		down_read(&pd->lock);
 		n = pcimem_io_len(pf, pos, n);
-		if (n > 0 && to_device && !pcimem_bar_may_write(pf, pf->bar))
+		if (n > 0 && to_device && !pcimem_bar_may_write(file, pf->bar))
 			n = -EPERM;
 		/* Reading IntrStatus clears it: a reader would steal interrupts. */
 		if (n > 0 && !to_device && !(file->f_mode & FMODE_WRITE) &&

@@ -155,9 +155,6 @@ int pcimem_irq_init(struct pcimem_dev *pd)
 	/* MSI and MSI-X are writes by the device: it must master the bus. */
 	if (pd->irq_mode == PCIMEM_IRQ_MSI || pd->irq_mode == PCIMEM_IRQ_MSIX)
 		pci_set_master(pdev);
-	/* An earlier remove() left INTx disabled. */
-	if (pd->irq_mode == PCIMEM_IRQ_INTX)
-		pci_intx(pdev, 1);
 	flags = pd->irq_mode == PCIMEM_IRQ_INTX ? IRQF_SHARED : 0;
 	for (i = 0; i < pd->vectors; i++) {
 		struct pcimem_vector *v = &pd->vec[i];
@@ -189,7 +186,8 @@ err_free:
  * raises nothing more: edu's work still pending (a DMA finishes 100 ms
  * after it was started, then interrupts) must not reach a line nobody
  * handles. Freeing MSI vectors turns INTx back on, so INTx is disabled in
- * the command register last; the next driver enables what it uses.
+ * the command register last; pci_enable_device() in the next probe turns
+ * it on again.
  */
 void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 {
@@ -202,6 +200,9 @@ void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 	if (pd->variant->kind == PCIMEM_EDU)
 		iowrite32(0, pcimem_regs(pd) + EDU_STATUS);
 	pci_clear_master(pdev);
+	/* An INTx line may be shared: silence ours before its handler goes. */
+	if (pd->irq_mode == PCIMEM_IRQ_INTX)
+		pci_intx(pdev, 0);
 	for (i = 0; i < pd->vectors; i++)
 		free_irq(pci_irq_vector(pdev, i), &pd->vec[i]);
 	pci_free_irq_vectors(pdev);

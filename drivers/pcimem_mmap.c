@@ -6,7 +6,7 @@
  * kernel's own mapping of the BAR, so that the two always agree. A touch
  * faults: the faulting page is mapped first with vmf_insert_pfn_prot(),
  * then up to 32 MiB around it, a page table at a time (pcimem_prefault());
- * where the kernel has huge PFN mappings (6.12), 2 MiB and 1 GiB entries
+ * where the kernel has huge PFN mappings (6.12), 2 MiB entries
  * are inserted instead wherever the window and the BAR's alignment allow,
  * and mmap(NULL, ...) picks an address that allows them. Every file of a device
  * shares one address space (see pcimem_fs.c): when the device goes away,
@@ -45,7 +45,10 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 
 /*
  * Huge entries need the kernel's huge PFN mappings (6.12 and later, with
- * transparent huge pages): x86 has PMD and PUD ones.
+ * transparent huge pages). 2 MiB ones only: 6.12's core mm cannot split a
+ * VMA inside a 1 GiB PFN entry (split_huge_pmd_address() walks into the
+ * leaf as if it were a table) and mremap() clears one as a bad PUD, and
+ * not every CPU has 1 GiB pages.
  */
 #ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
 #define PCIMEM_HUGE	1
@@ -175,7 +178,7 @@ static vm_fault_t pcimem_vm_fault(struct vm_fault *vmf)
 
 #if PCIMEM_HUGE
 /*
- * A 2 MiB or 1 GiB entry where the whole of it lies in the VMA and the
+ * A 2 MiB entry where the whole of it lies in the VMA and the
  * physical address is aligned to its size (vfio-pci's two fixes: fall back
  * for an unaligned PFN, and map the entry's own first PFN, not the
  * faulting one's); anything else falls back to the next smaller size.
@@ -201,17 +204,11 @@ static vm_fault_t pcimem_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 		goto out;
 	switch (order) {
 	case PMD_ORDER:
-		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					 vmf->flags & FAULT_FLAG_WRITE);
 		if (ret == VM_FAULT_NOPAGE)
 			atomic64_inc(&pd->faults[PCIMEM_FAULT_PMD]);
 		break;
-#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
-	case PUD_ORDER:
-		ret = vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
-		if (ret == VM_FAULT_NOPAGE)
-			atomic64_inc(&pd->faults[PCIMEM_FAULT_PUD]);
-		break;
-#endif
 	default:
 		ret = VM_FAULT_FALLBACK;
 	}
@@ -222,8 +219,8 @@ out:
 
 /*
  * mmap(NULL, ...) gets an address congruent to the BAR's physical address
- * modulo the largest entry the window can hold, so that huge faults can
- * succeed. A fixed or hinted address is the caller's choice.
+ * modulo 2 MiB for a window that can hold a 2 MiB entry, so that huge
+ * faults can succeed. A fixed or hinted address is the caller's choice.
  */
 unsigned long pcimem_get_unmapped_area(struct file *file, unsigned long addr,
 				       unsigned long len, unsigned long pgoff,
@@ -233,9 +230,7 @@ unsigned long pcimem_get_unmapped_area(struct file *file, unsigned long addr,
 	struct pcimem_bar *bar = READ_ONCE(pf->bar);
 	unsigned long align = 0, phys, ret;
 
-	if (len >= PUD_SIZE && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP))
-		align = PUD_SIZE;
-	else if (len >= PMD_SIZE)
+	if (len >= PMD_SIZE)
 		align = PMD_SIZE;
 	if (!align || addr || (flags & MAP_FIXED) || len + align < len ||
 	    pgoff >= (bar->size >> PAGE_SHIFT))
@@ -267,10 +262,17 @@ void pcimem_revoke_mappings(struct pcimem_dev *pd)
 	unmap_mapping_range(pd->inode->i_mapping, 0, 0, 1);
 }
 
-/* The user mapping asks for the kernel mapping's type; PAT enforces it. */
-static pgprot_t pcimem_pgprot(pgprot_t prot, unsigned int memtype)
+/*
+ * The user mapping takes the kernel mapping's type. On x86, its very cache
+ * bits, read back from the kernel's page table, as track_pfn_insert()
+ * would set them: uncached and uncached-minus stay apart.
+ */
+static pgprot_t pcimem_pgprot(pgprot_t prot, const struct pcimem_bar *bar)
 {
-	switch (memtype) {
+#ifdef CONFIG_X86
+	return __pgprot((pgprot_val(prot) & ~_PAGE_CACHE_MASK) | bar->cachebits);
+#else
+	switch (bar->memtype) {
 	case PCIMEM_MT_WB:
 		return prot;
 	case PCIMEM_MT_WC:
@@ -278,6 +280,7 @@ static pgprot_t pcimem_pgprot(pgprot_t prot, unsigned int memtype)
 	default:
 		return pgprot_noncached(prot);	/* uncached-minus, as ioremap() */
 	}
+#endif
 }
 
 int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
@@ -301,7 +304,7 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!pd->pdev) {
 		ret = -ENODEV;
 	} else if (!(bar->flags & PCIMEM_BAR_MMAP) ||
-		   ((vma->vm_flags & VM_MAYWRITE) && !pcimem_bar_may_write(pf, bar))) {
+		   ((vma->vm_flags & VM_MAYWRITE) && !pcimem_bar_may_write(file, bar))) {
 		ret = -EPERM;
 	} else if (vma->vm_pgoff >= bar_pages ||
 		   vma_pages(vma) > bar_pages - vma->vm_pgoff) {
@@ -316,8 +319,7 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!ret) {
 		vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 		/* Decrypted, as io_remap_pfn_range(): SEV and TDX guests reach the BAR. */
-		vma->vm_page_prot = pgprot_decrypted(pcimem_pgprot(vma->vm_page_prot,
-								   bar->memtype));
+		vma->vm_page_prot = pgprot_decrypted(pcimem_pgprot(vma->vm_page_prot, bar));
 		vma->vm_ops = &pcimem_vm_ops;
 		vma->vm_private_data = bar;
 		atomic_inc(&bar->vmas);

@@ -167,7 +167,7 @@ static void check_killable(const char *node, size_t size)
 }
 
 struct faults {
-	long long pte, pmd, pud, prefault;
+	long long pte, pmd, prefault;
 };
 
 static int read_faults(const char *node, struct faults *f)
@@ -187,8 +187,6 @@ static int read_faults(const char *node, struct faults *f)
 			f->pte = v;
 		else if (!strcmp(key, "pmd"))
 			f->pmd = v;
-		else if (!strcmp(key, "pud"))
-			f->pud = v;
 		else if (!strcmp(key, "prefault"))
 			f->prefault = v;
 	}
@@ -235,7 +233,6 @@ static int map_window(const char *node, int fd, void *addr, size_t len, off_t of
 		return -1;
 	d->pte = after.pte - before.pte;
 	d->pmd = after.pmd - before.pmd;
-	d->pud = after.pud - before.pud;
 	d->prefault = after.prefault - before.prefault;
 	return 0;
 }
@@ -260,12 +257,12 @@ static void check_fault_sizes(const char *node, const struct pcimem_info *info, 
 		check((at - info->bar_start) % PMD == 0,
 		      "mmap(NULL) picks an address congruent to the BAR modulo 2 MiB (0x%lx)",
 		      (unsigned long)at);
-		check(d.pmd == (long long)(size / PMD) && d.pte == 0 && d.pud == 0,
+		check(d.pmd == (long long)(size / PMD) && d.pte == 0,
 		      "whole BAR: mapped with %zu 2 MiB entries and no 4 KiB one "
-		      "(pmd %lld, pte %lld, pud %lld)", size / PMD, d.pmd, d.pte, d.pud);
+		      "(pmd %lld, pte %lld)", size / PMD, d.pmd, d.pte);
 	} else {
-		check(d.pmd == 0 && d.pud == 0,
-		      "no huge PFN mappings in this kernel: no 2 MiB or 1 GiB entry (pmd %lld)",
+		check(d.pmd == 0,
+		      "no huge PFN mappings in this kernel: no 2 MiB entry (pmd %lld)",
 		      d.pmd);
 		check(d.pte >= 1 && d.pte <= 3 && d.pte + d.prefault == (long long)pages,
 		      "whole BAR: %zu pages mapped in at most 3 faults, each page once "
