@@ -211,39 +211,15 @@ void pcimem_irq_exit(struct pcimem_dev *pd, struct pci_dev *pdev)
 }
 
 /*
- * Give vector @i the eventfd @ctx (NULL: none) registered by @owner, and
- * put the old one. With @check, only if no other file registered it.
- */
-static int pcimem_swap_eventfd(struct pcimem_dev *pd, unsigned int i,
-			       struct eventfd_ctx *ctx, const struct pcimem_file *owner,
-			       bool check)
-{
-	struct pcimem_vector *v = &pd->vec[i];
-	struct eventfd_ctx *old;
-
-	spin_lock_irq(&pd->trigger_lock);
-	if (check && v->trigger_owner && v->trigger_owner != owner) {
-		spin_unlock_irq(&pd->trigger_lock);
-		return -EBUSY;
-	}
-	old = v->trigger;
-	v->trigger = ctx;
-	v->trigger_owner = ctx ? owner : NULL;
-	spin_unlock_irq(&pd->trigger_lock);
-	if (old)
-		eventfd_ctx_put(old);
-	return 0;
-}
-
-/*
  * Register (fd >= 0) or detach (fd == -1) the eventfd of a vector for the
- * open file @pf. Called with pd->lock held and the device present.
+ * open file @pf, unless another file registered one. Called with pd->lock
+ * held and the device present.
  */
 int pcimem_set_eventfd(struct pcimem_dev *pd, const struct pcimem_file *pf,
 		       u32 vector, int fd)
 {
-	struct eventfd_ctx *ctx = NULL;
-	int ret;
+	struct eventfd_ctx *ctx = NULL, *old;
+	struct pcimem_vector *v;
 
 	lockdep_assert_held(&pd->lock);
 	if (!pd->vectors)
@@ -255,10 +231,21 @@ int pcimem_set_eventfd(struct pcimem_dev *pd, const struct pcimem_file *pf,
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	ret = pcimem_swap_eventfd(pd, vector, ctx, pf, true);
-	if (ret && ctx)
-		eventfd_ctx_put(ctx);
-	return ret;
+	v = &pd->vec[vector];
+	spin_lock_irq(&pd->trigger_lock);
+	if (v->trigger_owner && v->trigger_owner != pf) {
+		spin_unlock_irq(&pd->trigger_lock);
+		if (ctx)
+			eventfd_ctx_put(ctx);
+		return -EBUSY;
+	}
+	old = v->trigger;
+	v->trigger = ctx;
+	v->trigger_owner = ctx ? pf : NULL;
+	spin_unlock_irq(&pd->trigger_lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
 }
 
 /*
@@ -270,13 +257,18 @@ void pcimem_release_eventfds(struct pcimem_dev *pd, const struct pcimem_file *pf
 	unsigned int i;
 
 	for (i = 0; i < PCIMEM_MAX_VECTORS; i++) {
-		bool mine;
+		struct pcimem_vector *v = &pd->vec[i];
+		struct eventfd_ctx *old = NULL;
 
 		spin_lock_irq(&pd->trigger_lock);
-		mine = pd->vec[i].trigger && (!pf || pd->vec[i].trigger_owner == pf);
+		if (v->trigger && (!pf || v->trigger_owner == pf)) {
+			old = v->trigger;
+			v->trigger = NULL;
+			v->trigger_owner = NULL;
+		}
 		spin_unlock_irq(&pd->trigger_lock);
-		if (mine)
-			pcimem_swap_eventfd(pd, i, NULL, NULL, false);
+		if (old)
+			eventfd_ctx_put(old);
 	}
 }
 
