@@ -83,6 +83,17 @@ node_of() {
 	done
 }
 
+# override_bind SLOT: bind a device pcimem does not know through
+# driver_override; override_unbind SLOT: unbind it and clear the override.
+override_bind() {
+	echo pcimem >/sys/bus/pci/devices/0000:$1/driver_override
+	echo 0000:$1 >/sys/bus/pci/drivers_probe
+}
+override_unbind() {
+	echo 0000:$1 >$DRV/unbind
+	echo >/sys/bus/pci/devices/0000:$1/driver_override
+}
+
 # kmemleak_check: on a kernel with kmemleak (the sanitizer kernel), scan
 # twice, a little apart as kmemleak wants, and report what leaked.
 kmemleak_check() {

@@ -183,8 +183,7 @@ check "new_id ($newid) binds the device again" \
 	sh -c "echo '$newid' >$DRV/new_id && test \"\$(lspci -k -s $A | sed -n 's/.*in use: //p')\" = pcimem"
 check "remove_id takes the ID away again" sh -c "echo '$newid' >$DRV/remove_id"
 echo 0000:$A >$DRV/unbind
-echo pcimem >/sys/bus/pci/devices/0000:$A/driver_override
-echo 0000:$A >/sys/bus/pci/drivers_probe
+override_bind $A
 check "driver_override binds the device" bound_to_pcimem $A
 echo >/sys/bus/pci/devices/0000:$A/driver_override
 check "the device still verifies after both" pcimem verify "$(node_of $A)" abcd
@@ -196,8 +195,7 @@ check "edu binds again afterwards, as /dev/pcimem2" test "$(node_of $E)" = /dev/
 
 section "a device pcimem does not know: pci-testdev at $T, by driver_override"
 check "pcimem leaves $T (1b36:0005) alone" test -z "$(driver_of $T)"
-echo pcimem >/sys/bus/pci/devices/0000:$T/driver_override
-echo 0000:$T >/sys/bus/pci/drivers_probe
+override_bind $T
 check "driver_override binds it" bound_to_pcimem $T
 tnode=$(node_of $T)
 check "its main BAR is the first mappable one, BAR0 (4 KiB of registers)" \
@@ -214,20 +212,17 @@ check "the I/O BAR reads a byte at a time through read()" \
 expect_fail "the I/O BAR cannot be mapped" 2 "" pcimem --bar 1 read "$tnode" 0 8
 expect_fail "write-combining on the I/O BAR is refused" 2 "" \
 	pcimem --rw --bar 1 --memtype wc read "$tnode" 0 8
-echo 0000:$T >$DRV/unbind
-echo >/sys/bus/pci/devices/0000:$T/driver_override
+override_unbind $T
 check "unbound again, its node is gone" test ! -e "$tnode"
 
 section "memory types, honestly: a framebuffer (bochs-display at $F) and x86 PAT"
 check "pcimem leaves $F (1234:1111) alone" test -z "$(driver_of $F)"
-echo pcimem >/sys/bus/pci/devices/0000:$F/driver_override
-echo 0000:$F >/sys/bus/pci/drivers_probe
+override_bind $F
 check "driver_override binds it" bound_to_pcimem $F
 fnode=$(node_of $F)
 pcimem-fault-test framebuffer "$fnode"
 pcimem-fault-test memtypes /dev/pcimem0 /dev/pcimem1 "$(node_of $E)" "$fnode"
-echo 0000:$F >$DRV/unbind
-echo >/sys/bus/pci/devices/0000:$F/driver_override
+override_unbind $F
 
 section "the kernel log"
 kmemleak_check

@@ -1033,8 +1033,11 @@ static int watch_until_told(struct watcher *w)
 	return 0;
 }
 
-/* Read w until peer id has left; only the silent peer may leave too. */
-static int watch_until_left(struct watcher *w, unsigned int id)
+/*
+ * Read w until peer id has joined (join) or left (!join); meanwhile only
+ * the silent peer may leave, and other joins pass.
+ */
+static int watch_until(struct watcher *w, unsigned int id, bool join)
 {
 	int64_t val;
 	bool had_fd;
@@ -1044,11 +1047,14 @@ static int watch_until_left(struct watcher *w, unsigned int id)
 		ret = watch_msg(w, TMO, &val, &had_fd);
 		if (ret <= 0)
 			return ret ? ret :
-				failf("peer %u: no leave of %u within %d ms",
-				      w->id, id, TMO);
-		if (had_fd)
+				failf("peer %u: no %s of %u within %d ms",
+				      w->id, join ? "join" : "leave", id, TMO);
+		if (had_fd) {
+			if (join && val == (int64_t)id)
+				return 0;
 			continue;
-		if (val == (int64_t)id)
+		}
+		if (!join && val == (int64_t)id)
 			return 0;
 		if (val != (int64_t)w->silent)
 			return failf("peer %u: unexpected leave of %lld",
@@ -1194,27 +1200,6 @@ static long mem_of(pid_t pid)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
-/* Read w until peer id has joined; only the silent peer may leave. */
-static int watch_until_joined(struct watcher *w, unsigned int id)
-{
-	int64_t val;
-	bool had_fd;
-	int ret;
-
-	for (;;) {
-		ret = watch_msg(w, TMO, &val, &had_fd);
-		if (ret <= 0)
-			return ret ? ret :
-				failf("peer %u: no join of %u within %d ms",
-				      w->id, id, TMO);
-		if (had_fd && val == (int64_t)id)
-			return 0;
-		if (!had_fd && val != (int64_t)w->silent)
-			return failf("peer %u: unexpected leave of %lld",
-				     w->id, (long long)val);
-	}
-}
-
 /*
  * The server's usage while idle with a and one more peer connected: the
  * peer joins (with `vectors` vectors), a sees it, the server (pid; 0: in
@@ -1229,7 +1214,7 @@ static int measure(const char *path, struct watcher *a, unsigned int vectors,
 	int ret = join_timed(path, vectors, a->silent, &c, &ms);
 
 	if (!ret)
-		ret = watch_until_joined(a, c.id);
+		ret = watch_until(a, c.id, true);
 	if (!ret) {
 		u->fds = count_fds_of(pid);
 		u->mem = mem_of(pid);
@@ -1240,7 +1225,7 @@ static int measure(const char *path, struct watcher *a, unsigned int vectors,
 	if (c.sock >= 0)
 		close(c.sock);
 	if (!ret)
-		ret = watch_until_left(a, c.id);
+		ret = watch_until(a, c.id, false);
 	return ret;
 }
 
@@ -1461,7 +1446,7 @@ static int cycle(const char *path, struct watcher *a, long *worst)
 	if (ms > *worst)
 		*worst = ms;
 	if (!ret)
-		ret = watch_until_left(a, c.id);
+		ret = watch_until(a, c.id, false);
 	return ret;
 }
 
