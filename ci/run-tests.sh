@@ -66,7 +66,7 @@ suite "lint: " "$here/lint.sh"
 # with an edu device, a pci-testdev and a bochs-display, run the guest lab,
 # and count its lines and the judge's verdict on its console.
 guest() {
-	local series=$1 lab=$2 append=$3 log=$logs/$2-$1.log judged
+	local series=$1 lab=$2 append=$3 log=$logs/$2-$1.log judged start=$SECONDS
 	shift 3
 	[ $# -eq 0 ] && set -- --shm "$shm-a:16M" --shm "$shm-b:4M" --edu --testdev --bochs
 	"$top/qemu-device/launch-vm.sh" --kernel "$vmlinuz" --initrd "$initrd" --log "$log" \
@@ -80,7 +80,7 @@ guest() {
 	result "[$series $lab] the kernel log holds no BUG, WARNING, Oops, call trace, sanitizer or PAT report" \
 		"$([ $judged -eq 1 ] && echo 1 || echo 0)"
 	[ $judged -ne 0 ] && sed 's/^/    /' "$log.judge"
-	echo "   (console: $log)"
+	echo "   (console: $log; $((SECONDS - start)) s)"
 }
 
 # suite_kernel SERIES RELEASE APPEND UNBIND_CYCLES HOTPLUG_CYCLES: every guest
