@@ -58,6 +58,7 @@ suite "region: " "$bin/region-test"
 suite "mailbox: " "$bin/mailbox-test"
 suite "server: " "$bin/ivshmem-server-test"
 suite "host tools: " "$here/host-tests.sh" "$bin"
+suite "tools: " "$here/tools-tests.sh" "$bin"
 suite "host peers: " "$here/host-peer-tests.sh" "$bin"
 suite "lint: " "$here/lint.sh"
 

@@ -46,6 +46,17 @@ int cli_fail(const char *subject, int err)
 	return cli_errno_exit(err);
 }
 
+#ifndef PCIMEM_VERSION
+#error "PCIMEM_VERSION is set by the Makefile, userspace/Makefile's VERSION"
+#endif
+
+const char cli_version[] = PCIMEM_VERSION;
+
+void cli_print_version(void)
+{
+	printf("%s %s\n", program_invocation_short_name, cli_version);
+}
+
 #define MAX_OPTIONS	16
 
 bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
@@ -55,6 +66,7 @@ bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
 	static const struct option common[] = {
 		{ "rw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 	};
 	struct option options[MAX_OPTIONS + 1] = { { 0 } };
 	size_t n = 0;
@@ -74,6 +86,10 @@ bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
 			break;
 		case 'h':
 			usage(stdout);
+			*exit_code = EXIT_OK;
+			return false;
+		case 'V':
+			cli_print_version();
 			*exit_code = EXIT_OK;
 			return false;
 		case ':':

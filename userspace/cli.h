@@ -40,6 +40,10 @@ struct pattern {
 	const char *text;	/* the argument as given, for messages */
 };
 
+/* The tools' version (VERSION in userspace/Makefile), and "PROG VERSION" on stdout. */
+extern const char cli_version[];
+void cli_print_version(void);
+
 /* "prog: subject: message\n" on stderr; subject may be NULL. */
 void cli_error(const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -62,8 +66,8 @@ struct cli_extra_options {
 };
 
 /*
- * Parse the global options, [--rw] [-h | --help] and @extra (may be NULL),
- * up to the command. Returns true with optind at the command, or false
+ * Parse the global options, [--rw] [-h | --help] [--version] and @extra
+ * (may be NULL), up to the command. Returns true with optind at the command, or false
  * with *exit_code to exit with (after --help, or a bad or missing command).
  */
 bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
