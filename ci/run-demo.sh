@@ -17,7 +17,7 @@ mkdir -p "$logs"
 
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
 bold "pcimem: booting Linux $rel under QEMU (${ACCEL:-tcg}) with ivshmem-plain backed by $shm"
-"$bin/ivshmem-host" create "$shm" 16M || exit 1
+"$bin/ivshmem-host" create --force "$shm" 16M || exit 1
 
 AGENT_ECHO=1 "$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
 	--initrd "$build/guest/$rel/initramfs.cpio.gz" --log "$log" --timeout 300 \

@@ -106,11 +106,11 @@ suite_kernel() {
 	"$bin/ivshmem-host" verify "$shm-b" abcd >/dev/null
 	result "[$series] host: after power-off the 4 MiB file holds abcd everywhere" $?
 
-	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
+	"$bin/ivshmem-host" create --force "$shm-a" 16M >/dev/null
 	guest "$series" robust "$append unbind_cycles=$4 remove_cycles=5 hotplug_cycles=$5"
 
 	# Function resets: q35, each device behind a root port of its own.
-	"$bin/ivshmem-host" create "$shm-a" 16M >/dev/null
+	"$bin/ivshmem-host" create --force "$shm-a" 16M >/dev/null
 	guest "$series" reset "$append" --q35 --edu --shm "$shm-a:16M"
 	rm -f "$shm-a" "$shm-b"
 

@@ -5,11 +5,15 @@
  * with the same commands pcimem offers inside the guest, or joins an
  * ivshmem server as a peer (see userspace/host-peer.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -25,7 +29,9 @@ static void usage(FILE *out)
 		"\n"
 		"  %-32s %s\n"
 		"  %-32s %s\n",
-		"create FILE SIZE", "create FILE of SIZE bytes (a power of two), zeroed",
+		"create [--force] FILE SIZE",
+		"create FILE of SIZE bytes (a power of two), zeroed; an existing\n"
+		"                                   FILE only with --force, never one in use",
 		"info FILE", "show the size of FILE");
 	command_print_help(command_all, "FILE", out);
 	host_peer_help(out);
@@ -52,11 +58,103 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int cmd_create(const char *file, const char *size_arg)
+/*
+ * The ID of a process other than this one that has @st's file open or
+ * mapped, found in /proc (only the processes we may inspect), or 0.
+ */
+static pid_t find_user(const struct stat *st)
 {
-	uint64_t size;
-	int fd;
+	char path[64], line[512];
+	struct dirent *p, *d;
+	pid_t found = 0;
+	DIR *proc, *fds;
 
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (!found && (p = readdir(proc))) {
+		unsigned int maj, min;
+		unsigned long ino;
+		struct stat fst;
+		FILE *maps;
+		long pid;
+		char *end;
+
+		pid = strtol(p->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+		maps = fopen(path, "re");
+		while (maps && !found && fgets(line, sizeof(line), maps))
+			if (sscanf(line, "%*s %*s %*s %x:%x %lu", &maj, &min, &ino) == 3 &&
+			    ino == (unsigned long)st->st_ino &&
+			    maj == major(st->st_dev) && min == minor(st->st_dev))
+				found = (pid_t)pid;
+		if (maps)
+			fclose(maps);
+		snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+		fds = found ? NULL : opendir(path);
+		while (fds && !found && (d = readdir(fds)))
+			if (d->d_name[0] != '.' &&
+			    !fstatat(dirfd(fds), d->d_name, &fst, 0) &&
+			    fst.st_dev == st->st_dev && fst.st_ino == st->st_ino)
+				found = (pid_t)pid;
+		if (fds)
+			closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
+/*
+ * Is @fd's file open or mapped by another process? A write lease is
+ * granted only while no other open file (a mapping holds its file open
+ * even after its descriptor is closed) refers to the inode, whoever owns
+ * it; where a lease cannot be had (not our file and no CAP_LEASE, a file
+ * system without leases), the /proc scan decides. On success the lease
+ * is held, so nobody opens the file unnoticed until it is released.
+ */
+static bool in_use(int fd, const struct stat *st, pid_t *pid)
+{
+	int err = 0;
+
+	signal(SIGIO, SIG_IGN);	/* a lease break must not kill us */
+	if (fcntl(fd, F_SETLEASE, F_WRLCK))
+		err = errno;
+	*pid = find_user(st);
+	return err == EAGAIN || err == EBUSY || *pid;
+}
+
+/*
+ * create [--force] FILE SIZE: a new file of SIZE zero bytes. An existing
+ * FILE is replaced only with --force, and never while another process has
+ * it open or mapped: shrinking a file QEMU maps kills QEMU with SIGBUS,
+ * and zeroing it pulls the memory from under a running guest.
+ */
+static int cmd_create(int argc, char **argv)
+{
+	const char *file = NULL, *size_arg = NULL;
+	char text[32];
+	bool force = false;
+	struct stat st;
+	uint64_t size;
+	pid_t pid;
+	int fd, i, err = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
+			force = true;
+		else if (!file)
+			file = argv[i];
+		else if (!size_arg)
+			size_arg = argv[i];
+		else
+			file = size_arg = NULL, i = argc;
+	}
+	if (!file || !size_arg) {
+		cli_error(NULL, "usage: ivshmem-host create [--force] FILE SIZE");
+		return EXIT_USAGE;
+	}
 	if (!cli_parse_size("size", size_arg, &size))
 		return EXIT_USAGE;
 	if (!size || (size & (size - 1))) {
@@ -64,17 +162,44 @@ static int cmd_create(const char *file, const char *size_arg)
 			  size_arg);
 		return EXIT_USAGE;
 	}
-	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
+	fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 && errno != EEXIST)
 		return cli_fail(file, errno);
-	if (ftruncate(fd, (off_t)size)) {
-		int err = errno;
-
-		close(fd);
-		return cli_fail(file, err);
+	if (fd < 0) {
+		fd = open(file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return cli_fail(file, errno);
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			err = errno ? errno : EINVAL;
+			close(fd);
+			if (err == EINVAL)
+				cli_error(file, "exists and is not a regular file");
+			return err == EINVAL ? EXIT_USAGE : cli_fail(file, err);
+		}
+		if (!force) {
+			close(fd);
+			cli_error(file, "exists (%s); --force replaces it with %s of zeros",
+				  cli_human_size((uint64_t)st.st_size, text, sizeof(text)),
+				  size_arg);
+			return EXIT_USAGE;
+		}
+		if (in_use(fd, &st, &pid)) {
+			close(fd);
+			if (pid)
+				cli_error(file, "in use by process %ld; not replaced (stop it first)",
+					  (long)pid);
+			else
+				cli_error(file, "in use by another process; not replaced (stop it first)");
+			return EXIT_IOERR;
+		}
+		if (ftruncate(fd, 0))
+			err = errno;
 	}
+	if (!err && ftruncate(fd, (off_t)size))
+		err = errno;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
 	close(fd);
-	return EXIT_OK;
+	return err ? cli_fail(file, err) : EXIT_OK;
 }
 
 /* Open @file and find its size. Exit code. */
@@ -151,11 +276,7 @@ int main(int argc, char **argv)
 	argv += optind;
 
 	if (!strcmp(name, "create")) {
-		if (argc != 2) {
-			cli_error(NULL, "usage: ivshmem-host create FILE SIZE");
-			return EXIT_USAGE;
-		}
-		return cmd_create(argv[0], argv[1]);
+		return cmd_create(argc, argv);
 	}
 	if (!strcmp(name, "peer"))
 		return host_peer_main(argc, argv, rw);
