@@ -17,7 +17,7 @@ dir=$(mktemp -d /tmp/host-peer-tests.XXXXXX)
 sock=$dir/sock
 server_pid=
 bg_pids=()
-failed=0
+passed=0 failed=0
 
 cleanup() {
 	local p
@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; }
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL - $1: $2"; failed=$((failed + 1)); }
 
 # t NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC and prints PATTERN.
@@ -102,8 +102,11 @@ ok "ivshmem-server -F -n 4 -l 4M -m /dev/shm listens"
 
 t "id prints a peer ID" 0 "^[0-9][0-9]*$" "$host" peer "$sock" id
 # Peers that left are gone once the server has seen them go.
-peers_up 0 && ok "peers lists nobody when nobody else is connected" ||
+if peers_up 0; then
+	ok "peers lists nobody when nobody else is connected"
+else
 	fail "peers lists nobody when nobody else is connected" "'$peers'"
+fi
 
 # Two host peers bouncing 100 messages.
 bg "pong answers 100 messages" "$host" peer "$sock" pong --count 100
@@ -139,9 +142,11 @@ if peers_up 1; then
 fi
 finish "wait sees 2 rings on vector 1 and 1 on vector 2" "$wait_pid" 0 \
 	"vector 1: +2 (total 2)"
-grep -q "vector 2: +1 (total 1)" "$dir/wait sees 2 rings on vector 1 and 1 on vector 2" &&
-	ok "wait reports vector 2 too" ||
+if grep -q "vector 2: +1 (total 1)" "$dir/wait sees 2 rings on vector 1 and 1 on vector 2"; then
+	ok "wait reports vector 2 too"
+else
 	fail "wait reports vector 2 too" "$(cat "$dir/wait sees 2 rings on vector 1 and 1 on vector 2")"
+fi
 
 # How things fail.
 t "wait with nothing rung times out, exit 1" 1 "timeout after 200 ms: 0 of 1 rings" \
@@ -172,6 +177,46 @@ t "fill the shared memory through the server's fd" 0 "4194304 bytes" \
 t "verify it, mapped and with --rw" 0 "OK" \
 	sh -c "'$host' peer '$sock' verify xyz && '$host' --rw peer '$sock' verify xyz"
 
+# The default mailbox fits every region the server hands out: 1 MiB in
+# where 1 MiB + 512 bytes fit, else the region's last 512 bytes.
+# small_server SIZE: our server with SIZE of memory on $dir/small-SIZE.sock.
+small_server() {
+	local s=$dir/small-$1.sock
+	"$server" -F -S "$s" -n 1 -l "$1" -m /dev/shm >"$dir/server-$1.log" 2>&1 &
+	bg_pids+=($!)
+	for i in $(seq 50); do
+		timeout "$limit" "$host" peer "$s" id >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "ivshmem-server -l $1 listens" "$(cat "$dir/server-$1.log")"
+	return 1
+}
+for size in 1M 4K; do
+	case $size in 1M) reply=0xfff10 ;; 4K) reply=0xf10 ;; esac
+	small_server "$size" || continue
+	ssock=$dir/small-$size.sock
+	bg "pong with the default offset in $size answers 5 messages" \
+		"$host" peer "$ssock" pong --count 5
+	pong_pid=$last_pid
+	sid=
+	for i in $(seq 100); do
+		sid=$(timeout "$limit" "$host" peer "$ssock" peers 2>/dev/null |
+			sed -n 's/^peer \([0-9]*\):.*/\1/p')
+		[ -n "$sid" ] && break
+		sleep 0.1
+	done
+	t "ping with the default offset in $size: 5 round trips" 0 "^ping: 5 round trips ok$" \
+		"$host" peer "$ssock" ping "${sid:-0}" --count 5
+	finish "pong with the default offset in $size answers 5 messages" "$pong_pid" 0 \
+		"^pong: 5 messages answered$"
+	t "in $size the mailbox is the last 512 bytes (reply 5 at $reply)" 0 "" \
+		"$host" peer "$ssock" expect "$reply" "pong 5"
+done
+small_server 256 &&
+	t "a region smaller than the mailbox is refused, exit 2" 2 \
+		"the mailbox (512 bytes) does not fit in shared memory (256 B)" \
+		"$host" peer "$dir/small-256.sock" pong
+
 bg "wait notices the server is gone, exit 3" "$host" peer "$sock" wait
 wait_pid=$last_pid
 if peers_up 1; then
@@ -181,4 +226,5 @@ if peers_up 1; then
 fi
 finish "wait notices the server is gone, exit 3" "$wait_pid" 3 "the server closed the connection"
 t "no server: exit 3" 3 "no ivshmem server listening" "$host" peer "$sock" id
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

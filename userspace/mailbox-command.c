@@ -12,7 +12,7 @@
 const struct cli_command_options mailbox_command_defaults = {
 	.count = 1,
 	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
-	.offset = MAILBOX_DEFAULT_OFFSET,
+	.offset = MAILBOX_OFFSET_AUTO,
 	.vector = 0,
 };
 

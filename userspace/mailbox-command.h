@@ -17,7 +17,10 @@
 #define MAILBOX_COMMAND_OPTIONS	(CLI_OPT_COUNT | CLI_OPT_TIMEOUT | \
 				 CLI_OPT_OFFSET | CLI_OPT_VECTOR)
 
-/* --count 1, --timeout 10000, --offset 1M, --vector 0 */
+/*
+ * --count 1, --timeout 10000, --vector 0, and the default offset for the
+ * region's size (mailbox_default_offset(): 1 MiB where the mailbox fits)
+ */
 extern const struct cli_command_options mailbox_command_defaults;
 
 /* How a tool reaches the shared memory and doorbells, for its @ctx. */

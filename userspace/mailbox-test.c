@@ -417,6 +417,43 @@ static void test_errors(void)
 	check(code == EXIT_USAGE && strstr(mb.why, "not a multiple of 8"),
 	      "an unaligned mailbox is refused, exit 2", "exit %d: %s", code,
 	      mb.why);
+	mb.offset = MAILBOX_OFFSET_AUTO;
+	code = mailbox_check(&mb);
+	check(code == 0 && mb.offset == MAILBOX_DEFAULT_OFFSET,
+	      "the default offset in 2 MiB is 1 MiB", "exit %d, offset 0x%llx: %s",
+	      code, (unsigned long long)mb.offset, mb.why);
+	/* Smaller regions, told so: the mapping itself stays 2 MiB. */
+	f.mapped.size = 1 << 20;
+	mb.offset = MAILBOX_OFFSET_AUTO;
+	code = mailbox_check(&mb);
+	check(code == 0 && mb.offset == 0xffe00,
+	      "the default offset in 1 MiB is its last 512 bytes, 0xffe00",
+	      "exit %d, offset 0x%llx: %s", code,
+	      (unsigned long long)mb.offset, mb.why);
+	f.mapped.size = MAILBOX_SIZE;
+	mb.offset = MAILBOX_OFFSET_AUTO;
+	code = mailbox_check(&mb);
+	check(code == 0 && mb.offset == 0,
+	      "in 512 bytes the default mailbox is the whole region",
+	      "exit %d, offset 0x%llx: %s", code,
+	      (unsigned long long)mb.offset, mb.why);
+	f.mapped.size = 256;
+	mb.offset = MAILBOX_OFFSET_AUTO;
+	code = mailbox_check(&mb);
+	check(code == EXIT_USAGE &&
+	      strstr(mb.why, "the mailbox (512 bytes) does not fit in shared memory (256 B)"),
+	      "a region smaller than the mailbox is refused, exit 2",
+	      "exit %d: %s", code, mb.why);
+	check(mailbox_default_offset(4096) == 0xe00 &&
+	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE) == MAILBOX_DEFAULT_OFFSET &&
+	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8) == 0xffff8,
+	      "default offsets: 4 KiB 0xe00, 1 MiB + 512 at 1 MiB, 8 bytes less at the end",
+	      "0x%llx 0x%llx 0x%llx",
+	      (unsigned long long)mailbox_default_offset(4096),
+	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE),
+	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8));
+	f.mapped.size = FILE_SIZE;
+
 	mb.offset = 0;
 	f.mapped.access_width = 4;
 	code = mailbox_check(&mb);

@@ -202,6 +202,15 @@ static int ring(struct mailbox *mb, const char *kind, uint64_t seq,
 	return op_error(mb, err, what);
 }
 
+uint64_t mailbox_default_offset(uint64_t size)
+{
+	if (size >= MAILBOX_DEFAULT_OFFSET + MAILBOX_SIZE)
+		return MAILBOX_DEFAULT_OFFSET;
+	if (size < MAILBOX_SIZE)
+		return 0;
+	return (size - MAILBOX_SIZE) & ~(uint64_t)(MAILBOX_ALIGN - 1);
+}
+
 int mailbox_check(struct mailbox *mb)
 {
 	char size[32];
@@ -211,6 +220,13 @@ int mailbox_check(struct mailbox *mb)
 		return fail(mb, EXIT_USAGE,
 			    "%s holds registers: the mailbox needs memory",
 			    mb->r->what);
+	if (mb->r->size < MAILBOX_SIZE)
+		return fail(mb, EXIT_USAGE,
+			    "the mailbox (%d bytes) does not fit in %s (%s)",
+			    MAILBOX_SIZE, mb->r->what,
+			    cli_human_size(mb->r->size, size, sizeof(size)));
+	if (mb->offset == MAILBOX_OFFSET_AUTO)
+		mb->offset = mailbox_default_offset(mb->r->size);
 	if (mb->offset % MAILBOX_ALIGN)
 		return fail(mb, EXIT_USAGE,
 			    "mailbox offset 0x%" PRIx64 " is not a multiple of %d",

@@ -4,8 +4,11 @@
  * memory and the doorbells. pcimem ping/pong speak it in a guest, and
  * ivshmem-host peer ping/pong on the host, in any combination.
  *
- * Layout at OFFSET into the shared memory (default 1 MiB; a multiple of
- * 8), all fields little-endian:
+ * Layout at OFFSET into the shared memory (a multiple of 8), all fields
+ * little-endian. The default OFFSET fits every region that can hold the
+ * mailbox at all (512 bytes and up): 1 MiB where 1 MiB + 512 bytes fit,
+ * else the region's last 512 bytes (0xffe00 in 1 MiB, 0xe00 in 4 KiB).
+ * Both peers see the same size, so both pick the same default.
  *
  *   OFFSET + 0x000  request slot: written by ping, read by pong
  *   OFFSET + 0x100  reply slot:   written by pong, read by ping
@@ -42,7 +45,9 @@
 
 #include "region.h"
 
-#define MAILBOX_DEFAULT_OFFSET	(1ULL << 20)
+#define MAILBOX_DEFAULT_OFFSET	(1ULL << 20)	/* where it fits */
+/* mb->offset before mailbox_check(): the default for the region's size. */
+#define MAILBOX_OFFSET_AUTO	UINT64_MAX
 #define MAILBOX_SLOT_SIZE	256
 #define MAILBOX_REQUEST		0			/* slot offsets */
 #define MAILBOX_REPLY		MAILBOX_SLOT_SIZE
@@ -97,7 +102,17 @@ struct mailbox_latency {
  * mailbox offset, 3 the device, the partner or the server gone, 5 other.
  */
 
-/* Whether the mailbox fits, aligned, in memory (not registers). */
+/*
+ * The default offset in a region of @size bytes: MAILBOX_DEFAULT_OFFSET
+ * where the mailbox fits there, else the last MAILBOX_SIZE bytes (0 when
+ * @size is smaller than the mailbox; mailbox_check() refuses that).
+ */
+uint64_t mailbox_default_offset(uint64_t size);
+
+/*
+ * Whether the mailbox fits, aligned, in memory (not registers); first
+ * replaces MAILBOX_OFFSET_AUTO in mb->offset with the default.
+ */
 int mailbox_check(struct mailbox *mb);
 
 /*
