@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #define PROG "ivshmem-server"
@@ -23,6 +25,8 @@ enum {
 	OPT_SEND_TIMEOUT = 0x100,
 	OPT_MAX_PEERS,
 	OPT_LOWEST_IDS,
+	OPT_MEMFD,
+	OPT_HUGETLB,
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +42,8 @@ static const struct option long_opts[] = {
 	{ "send-timeout",	required_argument, NULL, OPT_SEND_TIMEOUT },
 	{ "max-peers",		required_argument, NULL, OPT_MAX_PEERS },
 	{ "lowest-ids",		no_argument,	   NULL, OPT_LOWEST_IDS },
+	{ "memfd",		no_argument,	   NULL, OPT_MEMFD },
+	{ "hugetlb",		no_argument,	   NULL, OPT_HUGETLB },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -53,8 +59,13 @@ static void usage(FILE *f)
 		"                         created if needed, left in place on exit\n"
 		"  -m, --shm-dir DIR      use an unnamed file in DIR instead (e.g. /dev/shm or a\n"
 		"                         hugetlbfs mount); the last of -M and -m wins\n"
-		"  -l, --size SIZE        shared memory size, a power of two; K, M, G, T\n"
-		"                         suffixes (default 4M)\n"
+		"      --memfd            use an anonymous memfd instead of -M or -m\n"
+		"      --hugetlb          a memfd of huge pages (implies --memfd); SIZE a\n"
+		"                         multiple of the huge page size\n"
+		"  -l, --size SIZE        shared memory size, a power of two, at least a page;\n"
+		"                         K, M, G, T suffixes (default 4M). An existing -M\n"
+		"                         object is served as it is if it has SIZE (or is\n"
+		"                         empty), refused otherwise; never truncated\n"
 		"  -n, --vectors N        doorbell vectors per peer, 1..%d (default %d)\n"
 		"  -F, --foreground       do not daemonize\n"
 		"  -p, --pidfile FILE     write the process ID to FILE (removed on exit)\n"
@@ -70,7 +81,9 @@ static void usage(FILE *f)
 		"                         peer's ID joins again\n"
 		"  -h, --help             show this help\n"
 		"\n"
-		"Without -F the command returns once the socket is listening.\n",
+		"Without -F the command returns once the socket is listening. Started by\n"
+		"systemd's socket activation (LISTEN_FDS, LISTEN_PID), it serves on the\n"
+		"socket it is given and ignores -S.\n",
 		IVSHM_MAX_VECTORS, IVSHM_DEFAULT_VECTORS,
 		IVSHM_DEFAULT_SEND_TIMEOUT_MS, IVSHM_QUEUE_LIMIT,
 		IVSHM_MAX_PEERS, IVSHM_MAX_PEERS);
@@ -258,6 +271,62 @@ static char *absolute_path(const char *path)
 	return abs;
 }
 
+/*
+ * sd_listen_fds(3), by hand: systemd passes LISTEN_FDS sockets from fd 3
+ * on, for the process LISTEN_PID. 0 when not socket-activated, 1 with
+ * *fd set, -1 (message printed) for a set-up this server cannot use.
+ */
+static int systemd_socket(int *fd)
+{
+	const char *pid_env = getenv("LISTEN_PID"), *fds_env = getenv("LISTEN_FDS");
+	unsigned long pid, n;
+	int type, listening, flags;
+	socklen_t len = sizeof(int);
+
+	if (!pid_env || !fds_env)
+		return 0;
+	if (parse_uint(pid_env, ~0UL, &pid) < 0 || pid != (unsigned long)getpid())
+		return 0;	/* meant for another process */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (parse_uint(fds_env, 1024, &n) < 0 || n != 1) {
+		fprintf(stderr, PROG ": LISTEN_FDS=%s: systemd must pass exactly one socket\n",
+			fds_env);
+		return -1;
+	}
+	*fd = 3;
+	if (getsockopt(*fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(*fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+	    type != SOCK_STREAM || !listening) {
+		fprintf(stderr, PROG ": fd 3 from systemd is not a listening stream socket (ListenStream=)\n");
+		return -1;
+	}
+	flags = fcntl(*fd, F_GETFL);
+	if (flags < 0 || fcntl(*fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(*fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, PROG ": fd 3 from systemd: %s\n", strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
+/* A size beyond RAM and swap works (sparse) until the guests touch it. */
+static void warn_size(const char *opt, const char *arg, uint64_t size)
+{
+	struct sysinfo si;
+	uint64_t total;
+
+	if (sysinfo(&si) < 0)
+		return;
+	total = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
+	if (size > total)
+		fprintf(stderr,
+			PROG ": warning: %s %s is more than this machine's memory and swap (%llu MiB): "
+			"guests that touch all of it will be killed\n",
+			opt, arg, (unsigned long long)(total >> 20));
+}
+
 int main(int argc, char **argv)
 {
 	struct ivshm_server_config cfg = {
@@ -272,7 +341,7 @@ int main(int argc, char **argv)
 	const char *pidfile_arg = NULL;
 	char *pidfile = NULL;
 	bool foreground = false;
-	char err[512], name[32];
+	char err[512], name[32], size_opt[32] = "", size_arg[64] = "";
 	int c, longindex, notify_fd = -1, sfd, ret;
 	unsigned long ul;
 	sigset_t sigs;
@@ -308,6 +377,15 @@ int main(int argc, char **argv)
 					optarg);
 				return 1;
 			}
+			if (cfg.shm_size < (uint64_t)sysconf(_SC_PAGESIZE)) {
+				fprintf(stderr,
+					PROG ": %s %s: at least a page (%ld bytes)\n",
+					opt_name(c, longindex, name, sizeof(name)),
+					optarg, sysconf(_SC_PAGESIZE));
+				return 1;
+			}
+			opt_name(c, longindex, size_opt, sizeof(size_opt));
+			snprintf(size_arg, sizeof(size_arg), "%s", optarg);
 			break;
 		case 'n':
 			if (parse_uint(optarg, IVSHM_MAX_VECTORS, &ul) < 0 ||
@@ -340,6 +418,12 @@ int main(int argc, char **argv)
 			}
 			cfg.send_timeout_ms = (unsigned int)ul;
 			break;
+		case OPT_HUGETLB:
+			cfg.shm_hugetlb = true;
+			/* fall through */
+		case OPT_MEMFD:
+			cfg.shm_memfd = true;
+			break;
 		case OPT_LOWEST_IDS:
 			cfg.lowest_free_ids = true;
 			break;
@@ -370,6 +454,18 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
+	}
+
+	if (*size_opt)
+		warn_size(size_opt, size_arg, cfg.shm_size);
+	switch (systemd_socket(&cfg.listen_fd)) {
+	case -1:
+		free(pidfile);
+		return 1;
+	case 1:
+		cfg.listen_fd_set = true;
+		cfg.socket_path = "the socket from systemd";
+		break;
 	}
 
 	/* Signals are only ever read from the signalfd. */

@@ -2166,6 +2166,160 @@ static void test_program_churn(void)
 		report("program: server stops cleanly", -1);
 }
 
+/* ---- tests: the shared memory is the user's data ---- */
+
+/* Make the POSIX object name of size bytes, filled with byte. */
+static int make_object(const char *name, size_t size, unsigned char byte)
+{
+	void *m;
+	int fd;
+
+	shm_unlink(name);
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return failf("shm_open %s: %s", name, strerror(errno));
+	if (ftruncate(fd, (off_t)size) < 0) {
+		close(fd);
+		return failf("ftruncate %s: %s", name, strerror(errno));
+	}
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return failf("mmap %s: %s", name, strerror(errno));
+	memset(m, byte, size);
+	munmap(m, size);
+	return 0;
+}
+
+/* The object name is size bytes of byte. */
+static int expect_object(const char *name, size_t size, unsigned char byte)
+{
+	struct stat st;
+	unsigned char *m;
+	size_t i;
+	int fd;
+
+	fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return failf("shm_open %s: %s", name, strerror(errno));
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size != size) {
+		close(fd);
+		return failf("%s: size %lld, expected %zu", name,
+			     (long long)st.st_size, size);
+	}
+	m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return failf("mmap %s: %s", name, strerror(errno));
+	for (i = 0; i < size && m[i] == byte; i++)
+		;
+	munmap(m, size);
+	if (i < size)
+		return failf("%s: byte %zu is 0x%02x, not 0x%02x", name, i,
+			     m[i], byte);
+	return 0;
+}
+
+static int expect_no_object(const char *name)
+{
+	int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return failf("shared memory object %s was left behind", name);
+	}
+	return 0;
+}
+
+static void test_existing_object(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL;
+	struct server s;
+	char path[PATH_MAX], name[64], err[256];
+	int ret;
+
+	snprintf(name, sizeof(name), "/ivshmem-test-old-%ld", (long)getpid());
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_dir = NULL;
+	cfg.shm_name = name;
+	cfg.shm_size = 2 << 20;
+	ret = make_object(name, 1 << 20, 0x5a);
+	if (!ret) {
+		ret = try_create(&cfg, err, sizeof(err));
+		ret = ret == -EEXIST && strstr(err, "1 MiB") && strstr(err, "2 MiB") ?
+			0 : failf("returned %d (%s)", ret, err);
+	}
+	if (!ret)
+		ret = expect_object(name, 1 << 20, 0x5a);
+	report("an existing object of another size is refused, naming both sizes, its data kept", ret);
+
+	cfg.shm_size = 1 << 20;
+	ret = start_pair(&s, &cfg, &a, &b);
+	finish(&s, 2, a, b);
+	if (!ret)
+		ret = expect_object(name, 1 << 20, 0x5a);
+	report("an existing object of the size asked is served as it is, its data kept", ret);
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/s", tmpdir);
+	ret = try_create(&cfg, err, sizeof(err));
+	ret = ret < 0 ? expect_object(name, 1 << 20, 0x5a) :
+		failf("a missing socket directory was accepted");
+	report("a server that fails to start keeps an object that was there before", ret);
+	shm_unlink(name);
+}
+
+static void test_program_leaves_nothing(void)
+{
+	struct ivshm_server_config cfg;
+	struct server s;
+	char path[PATH_MAX], bad[PATH_MAX], name[64], size[32];
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	unsigned long long big = 1;
+	int ret;
+
+	snprintf(name, sizeof(name), "/ivshmem-test-new-%ld", (long)getpid());
+	shm_unlink(name);
+	snprintf(bad, sizeof(bad), "%s/no-such-dir/s", tmpdir);
+	{
+		const char *args[] = { "-F", "-S", bad, "-M", name, NULL };
+
+		ret = expect_refusal(args, "no-such-dir");
+	}
+	if (!ret)
+		ret = expect_no_object(name);
+	report("program: a missing socket directory is refused and leaves no shm object", ret);
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	ret = server_start(&s, &cfg);
+	if (!ret) {
+		const char *args[] = { "-F", "-S", path, "-M", name, NULL };
+
+		ret = expect_refusal(args, "another server is listening");
+	}
+	if (!ret)
+		ret = expect_no_object(name);
+	report("program: a socket another server answers on is refused and leaves no shm object", ret);
+	finish(&s, 0);
+
+	{
+		const char *args[] = { "-F", "-S", bad, "-m", tmpdir, "-l", "1K", NULL };
+
+		ret = expect_refusal(args, "-l 1K: at least a page");
+	}
+	report("program: -l 1K (below a page) is refused", ret);
+
+	while (big <= (unsigned long long)pages * (unsigned long long)page)
+		big <<= 1;
+	snprintf(size, sizeof(size), "%lluK", big >> 10);
+	{
+		const char *args[] = { "-F", "-S", bad, "-m", tmpdir, "-l", size, NULL };
+
+		ret = expect_refusal(args, "warning: -l");
+	}
+	report("program: -l beyond the machine's memory is warned about", ret);
+}
+
 /* ---- main ---- */
 
 static void remove_tmpdir(void)
@@ -2241,8 +2395,10 @@ int main(int argc, char **argv)
 	test_max_peers();
 	test_posix_shm();
 	test_library_errors();
+	test_existing_object();
 	test_program_options();
 	test_program_live_socket();
+	test_program_leaves_nothing();
 	test_program_foreground();
 	test_program_daemon();
 	test_program_silent_peer();

@@ -77,6 +77,8 @@ struct ivshm_server {
 	int listen_fd;
 	int shm_fd;
 	uint64_t shm_size;
+	char *shm_name;		/* the POSIX object created here, until started */
+	bool listen_inherited;	/* from systemd: not ours to remove */
 	int spare_fd;		/* given up to shed a connection on EMFILE */
 
 	/* The socket file, to remove it on exit even after a chdir(). */
@@ -750,15 +752,48 @@ int ivshm_server_run(struct ivshm_server *srv, int stop_fd)
 	return ret < 0 ? ret : 0;
 }
 
+/* "4 MiB", "1536 KiB", "4097 bytes": exact, in the largest unit that fits. */
+static const char *human(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+	return buf;
+}
+
+/*
+ * The shared memory: an unnamed file in shm_dir, a memfd, or the POSIX
+ * object shm_name. An object that exists is the user's data: it is used
+ * as it is when its size is the one asked for (an empty one is sized),
+ * and refused otherwise; one created here is removed again if the server
+ * does not start (srv->shm_created).
+ */
 static int open_shm(struct ivshm_server *srv,
 		    const struct ivshm_server_config *cfg,
 		    char *err, size_t errlen)
 {
+	char have[32], want[32];
 	struct stat st;
 	const char *what;
 	int ret;
 
-	if (cfg->shm_dir) {
+	if (cfg->shm_memfd) {
+		unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+
+		if (cfg->shm_hugetlb)
+			flags = MFD_CLOEXEC | MFD_HUGETLB;
+		srv->shm_fd = memfd_create("ivshmem", flags);
+		if (srv->shm_fd < 0)
+			return set_err(err, errlen, -errno, "memfd_create%s: %s",
+				       cfg->shm_hugetlb ? " (huge pages)" : "",
+				       strerror(errno));
+		what = cfg->shm_hugetlb ? "memfd (huge pages)" : "memfd";
+	} else if (cfg->shm_dir) {
 		char *path;
 
 		if (asprintf(&path, "%s/ivshmem.XXXXXX", cfg->shm_dir) < 0)
@@ -774,25 +809,36 @@ static int open_shm(struct ivshm_server *srv,
 				       cfg->shm_dir, strerror(-ret));
 		what = cfg->shm_dir;
 	} else {
-		srv->shm_fd = shm_open(cfg->shm_name, O_CREAT | O_RDWR | O_CLOEXEC,
+		what = cfg->shm_name;
+		srv->shm_fd = shm_open(what, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
 				       0600);
+		if (srv->shm_fd >= 0) {
+			srv->shm_name = strdup(what);
+			if (!srv->shm_name) {
+				shm_unlink(what);
+				return set_err(err, errlen, -ENOMEM, "out of memory");
+			}
+		} else if (errno == EEXIST) {
+			srv->shm_fd = shm_open(what, O_RDWR | O_CLOEXEC, 0600);
+		}
 		if (srv->shm_fd < 0)
 			return set_err(err, errlen, -errno, "shm_open %s: %s",
-				       cfg->shm_name, strerror(errno));
-		what = cfg->shm_name;
+				       what, strerror(errno));
 	}
 
-	if (ftruncate(srv->shm_fd, (off_t)cfg->shm_size) < 0)
-		return set_err(err, errlen, -errno, "%s: cannot set size: %s",
-			       what, strerror(errno));
 	if (fstat(srv->shm_fd, &st) < 0)
 		return set_err(err, errlen, -errno, "%s: fstat: %s",
 			       what, strerror(errno));
-	if ((uint64_t)st.st_size != cfg->shm_size)
-		return set_err(err, errlen, -EIO,
-			       "%s: size is %lld, not %llu", what,
-			       (long long)st.st_size,
-			       (unsigned long long)cfg->shm_size);
+	if (st.st_size && (uint64_t)st.st_size != cfg->shm_size)
+		return set_err(err, errlen, -EEXIST,
+			       "shared memory object %s exists with %s, not the %s asked for: "
+			       "its data is kept; ask for its size, or remove it first",
+			       what, human((uint64_t)st.st_size, have, sizeof(have)),
+			       human(cfg->shm_size, want, sizeof(want)));
+	if (!st.st_size && ftruncate(srv->shm_fd, (off_t)cfg->shm_size) < 0)
+		return set_err(err, errlen, -errno, "%s: cannot set size %s: %s",
+			       what, human(cfg->shm_size, want, sizeof(want)),
+			       strerror(errno));
 	srv->shm_size = cfg->shm_size;
 	return 0;
 }
@@ -825,7 +871,8 @@ static int open_sock_dir(struct ivshm_server *srv, const char *path,
 	if (srv->sock_dirfd < 0) {
 		int ret = -errno;
 
-		set_err(err, errlen, ret, "%s: %s", dir, strerror(errno));
+		set_err(err, errlen, ret, "%s (the socket's directory): %s", dir,
+			strerror(errno));
 		free(dir);
 		return ret;
 	}
@@ -931,13 +978,21 @@ int ivshm_server_create(struct ivshm_server **out,
 		err[0] = '\0';
 	if (!cfg->socket_path || !*cfg->socket_path)
 		return set_err(err, errlen, -EINVAL, "no socket path");
-	if (!cfg->shm_dir && (!cfg->shm_name || !*cfg->shm_name))
+	if (!cfg->shm_dir && !cfg->shm_memfd && (!cfg->shm_name || !*cfg->shm_name))
 		return set_err(err, errlen, -EINVAL, "no shared memory name");
 	if (!ivshm_is_power_of_2(cfg->shm_size) ||
 	    cfg->shm_size > (uint64_t)INT64_MAX)
 		return set_err(err, errlen, -EINVAL,
 			       "size %llu is not a power of two",
 			       (unsigned long long)cfg->shm_size);
+	if (cfg->shm_size < (uint64_t)sysconf(_SC_PAGESIZE))
+		return set_err(err, errlen, -EINVAL,
+			       "size %llu is less than a page (%ld bytes)",
+			       (unsigned long long)cfg->shm_size,
+			       sysconf(_SC_PAGESIZE));
+	if (cfg->shm_hugetlb && !cfg->shm_memfd)
+		return set_err(err, errlen, -EINVAL,
+			       "huge pages need a memfd (or -m on a hugetlbfs mount)");
 	if (cfg->vectors < 1 || cfg->vectors > IVSHM_MAX_VECTORS)
 		return set_err(err, errlen, -EINVAL,
 			       "%u vectors: must be between 1 and %d",
@@ -962,12 +1017,21 @@ int ivshm_server_create(struct ivshm_server **out,
 	srv->sock_dirfd = -1;
 	srv->spare_fd = -1;
 
+	/* The socket first: a server that cannot serve creates nothing. */
+	if (cfg->listen_fd_set) {
+		srv->listen_fd = cfg->listen_fd;
+		srv->listen_inherited = true;
+	} else {
+		ret = open_listen(srv, cfg->socket_path, err, errlen);
+		if (ret < 0)
+			goto fail;
+	}
 	ret = open_shm(srv, cfg, err, errlen);
 	if (ret < 0)
 		goto fail;
-	ret = open_listen(srv, cfg->socket_path, err, errlen);
-	if (ret < 0)
-		goto fail;
+	/* Started: an object created here now stays for others to find. */
+	free(srv->shm_name);
+	srv->shm_name = NULL;
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	srv_log(srv, true, "listening on %s: %llu bytes of shared memory, %u vector%s",
@@ -1007,7 +1071,9 @@ void ivshm_server_destroy(struct ivshm_server *srv)
 	free(srv->peers);
 	free(srv->pfds);
 
-	if (srv->listen_fd >= 0) {
+	if (srv->listen_inherited) {
+		close_fd(&srv->listen_fd);
+	} else if (srv->listen_fd >= 0) {
 		close_fd(&srv->listen_fd);
 		/* Remove the socket file only if it is still ours. */
 		if (srv->sock_ino &&
@@ -1018,6 +1084,9 @@ void ivshm_server_destroy(struct ivshm_server *srv)
 	}
 	close_fd(&srv->sock_dirfd);
 	close_fd(&srv->shm_fd);
+	if (srv->shm_name)	/* created by a server that did not start */
+		shm_unlink(srv->shm_name);
+	free(srv->shm_name);
 	close_fd(&srv->spare_fd);
 	free(srv->sock_base);
 	free(srv);

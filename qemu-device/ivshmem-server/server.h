@@ -51,11 +51,26 @@ struct ivshm_server_config {
 	 * Shared memory: when shm_dir is set, an unnamed file is created in
 	 * that directory (and unlinked at once); otherwise the POSIX shared
 	 * memory object shm_name is opened or created with shm_open() and
-	 * left in place on exit, so that other programs can find it.
+	 * left in place on exit, so that other programs can find it.  An
+	 * object that exists already is served as it is if its size is
+	 * shm_size (or it is empty) and refused otherwise (-EEXIST): it is
+	 * never truncated.  One created by a server that fails to start is
+	 * removed again.  shm_memfd (with shm_hugetlb for huge pages) takes a
+	 * memfd instead of both.
 	 */
 	const char *shm_name;
 	const char *shm_dir;
-	uint64_t shm_size;		/* bytes, a power of two */
+	bool shm_memfd;
+	bool shm_hugetlb;
+	uint64_t shm_size;		/* bytes, a power of two, at least a page */
+	/*
+	 * listen_fd_set: serve on listen_fd, a socket already bound and
+	 * listening (from systemd's socket activation); socket_path is then
+	 * only a name for messages, and the socket file is not removed on
+	 * exit.
+	 */
+	bool listen_fd_set;
+	int listen_fd;
 	unsigned int vectors;		/* 1..IVSHM_MAX_VECTORS */
 	unsigned int max_peers;		/* 0: IVSHM_MAX_PEERS */
 	/*
