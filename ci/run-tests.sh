@@ -60,6 +60,7 @@ suite "server: " "$bin/ivshmem-server-test"
 suite "host tools: " "$here/host-tests.sh" "$bin"
 suite "tools: " "$here/tools-tests.sh" "$bin"
 suite "host peers: " "$here/host-peer-tests.sh" "$bin"
+suite "interop: " "$here/interop-tests.sh" "$bin"
 suite "lint: " "$here/lint.sh"
 
 # guest SERIES LAB APPEND [DEVICE OPTION...]: boot the guest kernel
