@@ -7,7 +7,8 @@
 #
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
-#                [--edu] [--testdev] [--bochs] [--q35] [--append ARGS] [--timeout SECONDS]
+#                [--edu] [--testdev] [--bochs] [--pcimem-testdev PROPS]...
+#                [--q35] [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
@@ -18,6 +19,11 @@
 # of registers, 256 I/O ports, 1 MiB of memory), which pcimem does not know;
 # --bochs QEMU's bochs-display (1234:1111: a 16 MiB prefetchable
 # framebuffer, memory that is not RAM), which pcimem does not know either.
+# --pcimem-testdev is our own device model (qemu-device/testdev/, only in
+# the QEMU that ci/qemu-build.sh builds: pass it as QEMU=...) with PROPS, its
+# comma-separated QOM properties (may be empty: the default layout); a
+# pseudo-property barN-file=PATH backs BAR N with that file (its size is the
+# file's; memory-backend-file share=on) and names it to the host agent.
 # --q35 boots QEMU's q35 machine instead of the PC and puts each device
 # behind a PCIe root port of its own (ports at 00:04.0, 00:05.0, ...;
 # devices at 01:00.0, 02:00.0, ...), where a bus reset can reach it.
@@ -31,7 +37,7 @@
 set -u
 
 kernel= initrd= log= append= timeout=300 agent= show= q35=
-devices=()
+devices=() tdprops=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -42,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--edu) devices+=("edu") ;;
 	--testdev) devices+=("testdev") ;;
 	--bochs) devices+=("bochs") ;;
+	--pcimem-testdev) devices+=("pcimem:${#tdprops[@]}"); tdprops+=("$2"); shift ;;
 	--q35) q35=1 ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -103,6 +110,20 @@ for i in "${!devices[@]}"; do
 		file= ;;
 	bochs)	device="bochs-display,$addr"
 		file= ;;
+	pcimem)	device=pcimem-testdev file=
+		IFS=, read -r -a props <<<"${tdprops[$a]}"
+		for p in "${props[@]}"; do
+			case $p in
+			bar[0-5]-file=*)
+				n=${p:3:1} f=${p#*=}
+				object="memory-backend-file,id=td$i-$n,size=$(stat -L -c %s "$f"),share=on,mem-path=$f"
+				args+=(-object "$object")
+				p="bar$n-memdev=td$i-$n"
+				[ -z "$file" ] && file=$f ;;
+			esac
+			device+=",$p"
+		done
+		device+=",$addr" ;;
 	esac
 	args+=(-device "$device")
 	[ -n "$file" ] && slots+=("$pci=$file")
