@@ -6,9 +6,10 @@
  *
  * Layout at OFFSET into the shared memory (a multiple of 8), all fields
  * little-endian. The default OFFSET fits every region that can hold the
- * mailbox at all (512 bytes and up): 1 MiB where 1 MiB + 512 bytes fit,
- * else the region's last 512 bytes (0xffe00 in 1 MiB, 0xe00 in 4 KiB).
- * Both peers see the same size, so both pick the same default.
+ * mailbox at all (512 bytes and up; ivshmem servers hand out a page or
+ * more): 1 MiB where 1 MiB + 512 bytes fit, else the region's last 512
+ * bytes (0xffe00 in 1 MiB, 0xe00 in 4 KiB). Both peers see the same size,
+ * so both pick the same default.
  *
  *   OFFSET + 0x000  request slot: written by ping, read by pong
  *   OFFSET + 0x100  reply slot:   written by pong, read by ping
