@@ -8,6 +8,7 @@ BUILD := $(CURDIR)/build
 export BUILD
 
 .PHONY: all setup build run test bench lint install-udev clean distclean
+.PHONY: deb install uninstall tools-built
 
 all: build
 
@@ -32,10 +33,70 @@ bench: build
 lint: build
 	@ci/lint.sh
 
-# Opens /dev/pcimemN to group pcimem (see drivers/99-pcimem.rules).
+# Opens /dev/pcimemN to group pcimem (see drivers/70-pcimem.rules).
 install-udev:
-	install -m 0644 drivers/99-pcimem.rules /etc/udev/rules.d/99-pcimem.rules
+	install -m 0644 drivers/70-pcimem.rules /etc/udev/rules.d/70-pcimem.rules
 	udevadm control --reload-rules && udevadm trigger --subsystem-match=pcimem
+
+# Debian packages (pcimem-dkms, pcimem-tools, ivshmem-server) with
+# Debian's tools, from a copy of this tree: build/deb/*.deb, then lintian.
+deb:
+	@ci/build-deb.sh $(BUILD)/deb
+
+# make install / uninstall, for those who do not use the packages.
+# DESTDIR stages, PREFIX (default /usr/local) places the programs and
+# manual pages; udev, systemd and DKMS only read their own folders, so
+# those default to /etc/... and /usr/src whatever PREFIX is. TOOLS_BIN
+# names a folder of programs already built (debian/rules passes one).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/pcimem
+SYSCONFDIR ?= /etc
+UDEVDIR ?= $(SYSCONFDIR)/udev/rules.d
+SYSTEMDDIR ?= $(SYSCONFDIR)/systemd/system
+DKMSSRCDIR ?= /usr/src
+VERSION := $(shell sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' userspace/Makefile)
+TOOLS_BIN ?= $(BUILD)/bin
+MODULE_FILES := Kbuild pcimem_dev.h $(notdir $(wildcard drivers/*.c)) uapi/pcimem.h
+INSTALLED := $(BINDIR)/pcimem $(BINDIR)/ivshmem-host $(SBINDIR)/ivshmem-server \
+	$(MANDIR)/man1/pcimem.1 $(MANDIR)/man1/ivshmem-host.1 \
+	$(MANDIR)/man8/ivshmem-server.8 $(MANDIR)/man4/pcimem.4 \
+	$(UDEVDIR)/70-pcimem.rules $(DOCDIR)/examples/pcimem-modprobe.conf \
+	$(SYSTEMDDIR)/ivshmem-server.service $(SYSTEMDDIR)/ivshmem-server.socket \
+	$(SYSCONFDIR)/default/ivshmem-server \
+	$(addprefix $(DKMSSRCDIR)/pcimem-$(VERSION)/,$(MODULE_FILES) dkms.conf)
+
+tools-built:
+ifeq ($(origin TOOLS_BIN),file)
+	@$(MAKE) --no-print-directory -C userspace BUILD=$(BUILD) $(BUILD)/bin/pcimem $(BUILD)/bin/ivshmem-host
+	@$(MAKE) --no-print-directory -C qemu-device/ivshmem-server BUILD=$(BUILD) $(BUILD)/bin/ivshmem-server
+endif
+
+install: tools-built
+	install -D -m 0755 $(TOOLS_BIN)/pcimem $(DESTDIR)$(BINDIR)/pcimem
+	install -D -m 0755 $(TOOLS_BIN)/ivshmem-host $(DESTDIR)$(BINDIR)/ivshmem-host
+	install -D -m 0755 $(TOOLS_BIN)/ivshmem-server $(DESTDIR)$(SBINDIR)/ivshmem-server
+	install -D -m 0644 userspace/pcimem.1 $(DESTDIR)$(MANDIR)/man1/pcimem.1
+	install -D -m 0644 qemu-device/ivshmem-host.1 $(DESTDIR)$(MANDIR)/man1/ivshmem-host.1
+	install -D -m 0644 qemu-device/ivshmem-server/ivshmem-server.8 $(DESTDIR)$(MANDIR)/man8/ivshmem-server.8
+	install -D -m 0644 drivers/pcimem.4 $(DESTDIR)$(MANDIR)/man4/pcimem.4
+	install -D -m 0644 drivers/70-pcimem.rules $(DESTDIR)$(UDEVDIR)/70-pcimem.rules
+	install -D -m 0644 drivers/pcimem-modprobe.conf $(DESTDIR)$(DOCDIR)/examples/pcimem-modprobe.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' qemu-device/ivshmem-server/ivshmem-server.service \
+		| install -D -m 0644 /dev/stdin $(DESTDIR)$(SYSTEMDDIR)/ivshmem-server.service
+	install -D -m 0644 qemu-device/ivshmem-server/ivshmem-server.socket $(DESTDIR)$(SYSTEMDDIR)/ivshmem-server.socket
+	install -D -m 0644 qemu-device/ivshmem-server/ivshmem-server.default $(DESTDIR)$(SYSCONFDIR)/default/ivshmem-server
+	for f in $(MODULE_FILES); do \
+		install -D -m 0644 drivers/$$f $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION)/$$f || exit 1; done
+	sed 's/#MODULE_VERSION#/$(VERSION)/' drivers/dkms.conf \
+		| install -D -m 0644 /dev/stdin $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION)/dkms.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION)/uapi $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)/bin $(BUILD)/obj $(BUILD)/drivers $(BUILD)/guest $(BUILD)/logs

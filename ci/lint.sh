@@ -40,7 +40,8 @@ while read -r _ _ rel; do
 	rm -rf "$odir"
 done <"$build/kernels.mk"
 
-missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore)$|\.md$' |
+# debian/changelog and debian/source/format have no comment syntax.
+missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore|debian/changelog|debian/source/format)$|\.md$' |
 	while read -r f; do
 		head -n 3 "$f" | grep -q 'SPDX-License-Identifier' || echo "$f"
 	done)

@@ -74,7 +74,7 @@ node=$(node_of $A)
 check "$node ($A) is root-only (crw-------)" sh -c "ls -l $node | grep -q '^crw------- '"
 expect_fail "an unprivileged user is refused" 4 "Permission denied" \
 	su -s /bin/sh labuser -c "pcimem info $node"
-# What drivers/99-pcimem.rules does under udev: group pcimem, mode 0660.
+# What drivers/70-pcimem.rules does under udev: group pcimem, mode 0660.
 chgrp pcimem "$node" && chmod 0660 "$node"
 check "with the udev rule's group and mode, a member of group pcimem maps it" \
 	su -s /bin/sh labuser -c "pcimem verify $node abcd"
