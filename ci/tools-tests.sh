@@ -32,9 +32,163 @@ t() {
 	fi
 }
 
+# json NAME PYEXPR CMD...: CMD exits 0 and prints one JSON document d for
+# which the Python expression PYEXPR holds.
+json() {
+	local name=$1 expr=$2 out rc
+	shift 2
+	out=$("$@" 2>/dev/null)
+	rc=$?
+	if [ "$rc" -eq 0 ] && python3 -c "import json, sys
+d = json.loads(sys.stdin.read())
+sys.exit(0 if ($expr) else 1)" <<<"$out"; then
+		ok "$name"
+	else
+		fail "$name" "exit $rc: $(head -c 400 <<<"$out")"
+	fi
+}
+
 version=$(make -s -C "$(dirname "$0")/../userspace" version)
 t "pcimem --version prints the Makefile's version" 0 "^pcimem $version\$" "$pcimem" --version
 t "ivshmem-host --version prints the same version" 0 "^ivshmem-host $version\$" "$host" --version
+
+# ---- commands: one table, help from it ----
+t "pcimem --help lists every command" 0 "^  pong DEV" "$pcimem" --help
+t "pcimem help verify shows its usage" 0 "^usage: pcimem verify DEV PATTERN \[--quiet\] \[--all\]" "$pcimem" help verify
+t "pcimem verify --help shows the same" 0 "^usage: pcimem verify DEV PATTERN" "$pcimem" verify --help
+t "pcimem help of an unknown command is a usage error" 2 "unknown command 'frob'" "$pcimem" help frob
+t "an unknown command says where to look" 2 "Try 'pcimem --help'" "$pcimem" frob
+t "a missing DEV prints the usage from the table" 2 "usage: pcimem read DEV OFFSET \[WIDTH\]" "$pcimem" read
+t "too many arguments print the usage" 2 "usage: pcimem info DEV \[--json\]" "$pcimem" info 0 1
+t "an option a command does not take is refused" 2 "info: no option '--count'" "$pcimem" info 0 --count 2
+t "an unknown option is refused" 2 "unknown option '--frob'" "$pcimem" info 0 --frob
+t "an option without its value is refused" 2 "option '--bar' needs a value" "$pcimem" info 0 --bar
+t "ivshmem-host peer SOCKET ping --help" 0 "^usage: ivshmem-host peer SOCKET ping PEER \[--count N\]" "$host" peer /nonexistent ping --help
+t "ivshmem-host help peer lists the peer commands" 0 "peer SOCKET pong" "$host" help peer
+t "an unknown peer command, exit 2" 2 "unknown peer command 'frob'" "$host" peer /nonexistent frob
+bad=
+for c in $("$pcimem" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u); do
+	"$pcimem" help "$c" >/dev/null 2>&1 || bad="$bad $c"
+done
+if [ -z "$bad" ]; then ok "pcimem help CMD answers for every command of --help"; else fail "pcimem help CMD" "refused:$bad"; fi
+bad=
+for c in $("$host" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u); do
+	"$host" help "$c" >/dev/null 2>&1 || bad="$bad $c"
+done
+if [ -z "$bad" ]; then ok "ivshmem-host help CMD answers for every command of --help"; else fail "ivshmem-host help CMD" "refused:$bad"; fi
+
+# ---- numbers and patterns, on a backing file ----
+f=/dev/shm/pcimem-tools-test-$$
+trap 'rm -rf "$dir" "$f" "$f".*' EXIT
+t "create takes MiB" 0 "" "$host" create "$f" 1MiB
+t "the file is 1 MiB" 0 "^1048576\$" stat -c %s "$f"
+"$host" fill "$f" hex:00 >/dev/null
+t "options may follow the command and its arguments" 0 "OK" "$host" verify "$f" hex:00 --rw
+t "put at decimal 10" 0 "" "$host" put "$f" 10 tok
+t "a leading 0 is decimal: 010 is 10, not octal 8" 0 "" "$host" expect "$f" 010 tok
+t "an offset takes K" 0 "^00000400 " "$host" dump "$f" 1K 16
+t "an offset takes KiB" 0 "^00000400 " "$host" dump "$f" 1KiB 16
+t "suffixes in any case (kib)" 0 "^00000400 " "$host" dump "$f" 1kib 16
+t "a hex offset takes a suffix too (0x1K)" 0 "^00000400 " "$host" dump "$f" 0x1K 16
+t "a length takes M" 2 "beyond shared memory" "$host" dump "$f" 0 2M
+t "a junk suffix is refused" 2 "bad offset '1KB'" "$host" dump "$f" 1KB 16
+t "a number beyond 64 bits is refused" 2 "larger than 64 bits" "$host" read "$f" 0x10000000000000000
+t "a value takes no suffix" 2 "bad value '1K'" "$host" write "$f" 0 1K
+t "HEX: is a hex pattern too" 0 "" "$host" put "$f" 0x100 HEX:4142
+t "... and wrote its bytes" 0 "" "$host" expect "$f" 0x100 AB
+: >"$f.empty"
+t "fill refuses an empty region" 2 "empty \(0 bytes\): nothing to fill" "$host" fill "$f.empty" abcd
+t "verify refuses an empty region" 2 "empty \(0 bytes\): nothing to verify" "$host" verify "$f.empty" abcd
+
+# ---- verify --all ----
+"$host" fill "$f" hex:00 >/dev/null
+"$host" put "$f" 0x1000 xyz && "$host" put "$f" 0x2000 q && "$host" put "$f" 0xfffe abcd
+out=$("$host" verify "$f" hex:00 --all 2>&1)
+rc=$?
+want="mismatch: 0x1000-0x1002 (3 bytes), first expected 0x00, found 0x78 'x'
+mismatch: 0x2000-0x2000 (1 bytes), first expected 0x00, found 0x71 'q'
+mismatch: 0xfffe-0x10001 (4 bytes), first expected 0x00, found 0x61 'a'
+verify: first mismatch at 0x1000 (expected 0x00, found 0x78 'x'), 8 bad bytes of 1048576"
+if [ "$rc" -eq 1 ] && [ "$out" = "$want" ]; then
+	ok "verify --all lists every bad range, one across a 64 KiB chunk, exit 1"
+else
+	fail "verify --all" "exit $rc: $out"
+fi
+t "verify without --all prints the first mismatch only" 1 "^verify: first mismatch at 0x1000" "$host" verify "$f" hex:00
+
+# ---- standard output ----
+t "write errors on stdout exit 5 (dump > /dev/full)" 5 "standard output: No space left on device" sh -c "'$host' dump '$f' 0 64 >/dev/full"
+t "write errors on stdout exit 5 (pcimem --help > /dev/full)" 5 "standard output" sh -c "'$pcimem' --help >/dev/full"
+
+# ---- progress ----
+big=$f.big
+truncate -s 256M "$big"
+t "verify of 256 MiB on a terminal shows progress" 0 "verify: 100% \(256 MiB of 256 MiB\)" \
+	script -qec "'$host' verify '$big' hex:00" /dev/null
+t "... not with --quiet" 0 "^[^%]*\$" script -qec "'$host' verify -q '$big' hex:00" /dev/null
+t "... not in a pipe" 0 "^verify: OK, 268435456 bytes match pattern \"hex:00\"\$" "$host" verify "$big" hex:00
+"$host" fill "$f" hex:00 >/dev/null
+t "a region below 256 MiB shows none on a terminal" 0 "^[^%]*\$" script -qec "'$host' verify '$f' hex:00 -q" /dev/null
+rm -f "$big"
+
+# ---- devices: a made-up sysfs (PCIMEM_SYSFS) ----
+sys=$dir/sys
+# dev ADDR VENDOR DEVICE DRIVER NODE: one PCI device with a 256-byte BAR0.
+dev() {
+	local d=$sys/bus/pci/devices/$1
+	mkdir -p "$d" "$sys/bus/pci/drivers/${4:-none}"
+	echo "$2" >"$d/vendor"
+	echo "$3" >"$d/device"
+	echo 0x050000 >"$d/class"
+	echo 0 >"$d/irq"
+	head -c 64 /dev/zero >"$d/config"
+	{
+		echo "0x00000000fea00000 0x00000000fea000ff 0x0000000000040200"
+		for _ in 1 2 3 4 5 6; do echo "0x0 0x0 0x0"; done
+	} >"$d/resource"
+	[ -n "$4" ] && ln -s "../../drivers/$4" "$d/driver"
+	[ -n "$5" ] && mkdir -p "$d/pcimem/$5"
+	return 0
+}
+dev 0000:00:04.0 0x1af4 0x1110 pcimem pcimem0
+dev 0000:00:05.0 0x1b36 0x0005 pcimem pcimem1	# bound by driver_override
+dev 0000:00:06.0 0x1234 0x11e8 "" ""		# edu, not bound
+dev 0000:00:07.0 0x8086 0x100e e1000 ""		# none of ours
+mkdir -p "$sys/module/pcimem"
+export PCIMEM_SYSFS=$sys
+t "list shows a device bound to pcimem by driver_override" 0 "^0000:00:05.0 1b36:0005" "$pcimem" list
+t "list shows a supported device that is not bound" 0 "^0000:00:06.0 1234:11e8" "$pcimem" list
+t "list leaves other devices out" 1 "" sh -c "'$pcimem' list | grep 0000:00:07.0"
+json "list --json: every field, bound and unbound devices" \
+	"d['module_loaded'] is True and sorted(x['address'] for x in d['devices']) == ['0000:00:04.0', '0000:00:05.0', '0000:00:06.0'] and all(set(x) == {'address', 'vendor', 'device', 'vendor_name', 'device_name', 'driver', 'node', 'bars'} for x in d['devices']) and [x['node'] for x in d['devices'] if x['address'] == '0000:00:06.0'] == [None] and d['devices'][0]['bars'][0] == {'bar': 0, 'start': 0xfea00000, 'size': 256, 'io': False, '64bit': False, 'prefetchable': False}" \
+	"$pcimem" list --json
+json "-s narrows the list to the one device" "[x['address'] for x in d['devices']] == ['0000:00:05.0']" "$pcimem" -s 00:05.0 list --json
+json "-d VENDOR: narrows the list" "[x['address'] for x in d['devices']] == ['0000:00:04.0']" "$pcimem" -d 1af4: list --json
+t "-d picks DEV: the one device it matches (its node)" 3 "/dev/pcimem0: No such file" "$pcimem" -d 1af4:1110 info
+t "-s picks DEV after the command too" 3 "/dev/pcimem1: No such file" "$pcimem" info -s 0:5.0
+t "-s matching a device without a node is no device" 3 "no device bound to pcimem matches the selection -s 00:06.0" "$pcimem" -s 00:06.0 info
+t "-s matching two devices is a usage error" 2 "matches more than one device" "$pcimem" -s 0: info
+t "a bad -s is refused by libpci's parser" 2 "bad device selection" "$pcimem" -s 1:2:3:4 list
+t "a bad -d is refused by libpci's parser" 2 "bad device selection" "$pcimem" -d xyz:1 list
+t "a PCI address DEV resolves through sysfs" 3 "/dev/pcimem1: No such file" "$pcimem" info 00:05.0
+rmdir "$sys/module/pcimem"
+t "without the module: info says it is not loaded, exit 3" 3 "^pcimem: the pcimem module is not loaded\$" "$pcimem" info /dev/pcimem9
+t "without the module: -s says so too" 3 "the pcimem module is not loaded" "$pcimem" -s 00:06.0 read 0
+t "without the module: list still lists and says so" 0 "the pcimem module is not loaded" "$pcimem" list
+json "without the module: list --json says module_loaded false" "d['module_loaded'] is False" "$pcimem" list --json
+t "write errors on stdout exit 5 (pcimem list > /dev/full)" 5 "standard output" sh -c "'$pcimem' list >/dev/full"
+unset PCIMEM_SYSFS
+
+# ---- JSON documents of info, bars, events (made-up driver answers) ----
+mapfile -t docs < <("$bin/report-test")
+json "info --json has the documented fields" \
+	"set(d) == {'address', 'vendor', 'device', 'subsystem_vendor', 'subsystem_device', 'revision', 'bar', 'bar_size', 'bar_start', 'flags', 'node', 'main_bar', 'memtype', 'peer_id', 'irq_mode', 'vectors'} and d['flags'] == ['mem', '64-bit', 'mmap', 'ram'] and d['bar_size'] == 16 << 20 and d['address'] == '0000:00:04.0' and d['irq_mode'] == 'msix'" \
+	echo "${docs[0]}"
+json "bars --json: six BARs, kinds, null memtype for absent and I/O" \
+	"[b['kind'] for b in d['bars']] == ['regs', 'msix', 'ram', 'absent', 'io', 'absent'] and [b['memtype'] for b in d['bars']] == ['uc', 'uc', 'wb', None, None, None] and d['bars'][2]['mmap'] is True and all(set(b) == {'bar', 'kind', 'size', 'start', 'memtype', 'mmap'} for b in d['bars'])" \
+	echo "${docs[1]}"
+json "events --json: counts per vector" "d == {'node': '/dev/pcimem0', 'vectors': [{'vector': 0, 'count': 5}, {'vector': 1, 'count': 7}]}" \
+	echo "${docs[2]}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,43 +21,6 @@
 #include "host-peer.h"
 #include "region.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: ivshmem-host [--rw] COMMAND FILE [ARGS...]\n"
-		"       ivshmem-host [--rw] peer SOCKET COMMAND [ARGS...]\n"
-		"\n"
-		"  %-32s %s\n"
-		"  %-32s %s\n",
-		"create [--force] FILE SIZE",
-		"create FILE of SIZE bytes (a power of two), zeroed; an existing\n"
-		"                                   FILE only with --force, never one in use",
-		"info FILE", "show the size of FILE");
-	command_print_help(command_all, "FILE", out);
-	host_peer_help(out);
-	fputs("\n"
-	      "  --rw       access FILE with pread/pwrite instead of mmap\n"
-	      "  -h, --help show this help\n"
-	      "\n"
-	      "FILE     the shared memory backing file, e.g. /dev/shm/NAME\n"
-	      "SOCKET   an ivshmem server's socket: the host joins it as a peer and\n"
-	      "         gets its shared memory and doorbells\n"
-	      "PEER     peer ID, 0-65535; VECTOR: doorbell vector of the server\n"
-	      "ping, pong  mailbox at --offset (default 1M) of the shared memory,\n"
-	      "         doorbell --vector (default 0), --count messages (default 1),\n"
-	      "         --timeout MS per message (default 10000); start pong first\n"
-	      "OFFSET   decimal, 0x hex or 0 octal; SIZE, LENGTH may end in K, M or G\n"
-	      "WIDTH    access size in bits: 8, 16, 32 or 64 (default 32)\n"
-	      "PATTERN, STRING  text stands for its bytes (abcd), hex:... for raw\n"
-	      "         bytes (hex:deadbeef); fill repeats PATTERN from offset 0\n"
-	      "\n"
-	      "exit status: 0 success, 1 verify/expect mismatch, wait or ping/pong\n"
-	      "timeout or protocol mismatch, 2 usage error or bad argument, 3 no such\n"
-	      "file, no server, no such peer (or it left), 4 permission denied,\n"
-	      "5 other error\n",
-	      out);
-}
-
 /*
  * The ID of a process other than this one that has @st's file open or
  * mapped, found in /proc (only the processes we may inspect), or 0.
@@ -241,65 +204,122 @@ static int cmd_info(const char *file)
 	return EXIT_OK;
 }
 
-static int cmd_region(const struct command *c, const struct command_args *a,
-		      const char *file, enum region_mode mode)
+static int cmd_region(const struct cli_command *c,
+		      const struct command_args *a, const char *file,
+		      enum region_mode mode)
 {
 	struct region r;
 	uint64_t size;
 	int fd, err;
 
-	err = open_file(file, c->writes, &fd, &size);
+	err = open_file(file, c->region->writes, &fd, &size);
 	if (err)
 		return err;
-	err = region_init(&r, file, "shared memory", fd, c->writes, size, mode);
+	err = region_init(&r, file, "shared memory", fd, c->region->writes,
+			  size, mode);
 	if (err) {
 		close(fd);
 		return cli_fail(file, -err);
 	}
-	err = c->run(&r, a);
+	err = c->region->run(&r, a);
 	region_close(&r);
 	return err;
 }
 
+static int run_create(const struct cli_run *r)
+{
+	char *argv[] = { (char *)r->target, r->argv[0], "--force", NULL };
+
+	return cmd_create(r->opt.force ? 3 : 2, argv);
+}
+
+static int run_info(const struct cli_run *r)
+{
+	return cmd_info(r->target);
+}
+
+static int run_region(const struct cli_run *r)
+{
+	const struct host_tool_options *o = r->ctx;
+	struct command_args a;
+
+	if (!command_parse(r, &a))
+		return EXIT_USAGE;
+	return cmd_region(r->c, &a, r->target, o->rw ? REGION_FD : REGION_MMAP);
+}
+
+static const struct cli_command command_create = {
+	.name = "create", .args = "SIZE",
+	.help = "create FILE of SIZE bytes (a power of two), zeroed",
+	.details = "An existing FILE only with --force, never one in use.\n",
+	.target = true, .min_args = 1, .max_args = 1,
+	.options = CLI_OPT_FORCE, .run = run_create,
+};
+
+static const struct cli_command command_info = {
+	.name = "info", .help = "show the size of FILE",
+	.target = true, .run = run_info,
+};
+
+static const struct cli_command command_peer = {
+	.name = "peer", .help = "join an ivshmem server as a peer",
+	.target = true, .target_name = "SOCKET", .sub = &host_peer_tool,
+};
+
+static const struct cli_command *const commands[] = {
+	&command_create, &command_info, &command_dump, &command_read,
+	&command_write, &command_fill, &command_verify, &command_expect,
+	&command_put, &command_peer, NULL,
+};
+
+static struct host_tool_options options;
+
+static bool handle_option(void *ctx, int val, const char *arg)
+{
+	struct host_tool_options *o = ctx;
+
+	(void)arg;
+	o->rw = val == 'r' || o->rw;
+	return true;
+}
+
+static const struct cli_tool_option tool_options[] = {
+	{ "rw", 0, NULL, "access FILE or the shared memory with pread/pwrite instead of mmap", 'r' },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static const struct cli_tool host_tool = {
+	.prefix = "ivshmem-host",
+	.target = "FILE",
+	.commands = commands,
+	.options = tool_options,
+	.handle = handle_option,
+	.run_region = run_region,
+	.notes =
+	"FILE     the shared memory backing file, e.g. /dev/shm/NAME\n"
+	"SOCKET   an ivshmem server's socket: the host joins it as a peer and\n"
+	"         gets its shared memory and doorbells\n"
+	"PEER     peer ID, 0-65535; VECTOR: doorbell vector of the server\n"
+	"ping, pong  mailbox at --offset (default 1M) of the shared memory,\n"
+	"         doorbell --vector (default 0), --count messages (default 1),\n"
+	"         --timeout MS per message (default 10000); start pong first\n"
+	"OFFSET   " NUMBER_GRAMMAR "; SIZE, OFFSET, LENGTH\n"
+	"         and OFF may end in " NUMBER_SUFFIXES "\n"
+	"WIDTH    access size in bits: 8, 16, 32 or 64 (default 32)\n"
+	"PATTERN, STRING  text stands for its bytes (abcd), hex:... for raw\n"
+	"         bytes (hex:deadbeef, HEX: too); fill repeats PATTERN from\n"
+	"         offset 0; fill and verify refuse an empty FILE\n"
+	"\n"
+	"An argument that starts with '-' (a pattern) goes after '--'.\n"
+	"\n"
+	"exit status: 0 success, 1 verify/expect mismatch, wait or ping/pong\n"
+	"timeout or protocol mismatch, 2 usage error or bad argument, 3 no such\n"
+	"file, no server, no such peer (or it left), 4 permission denied,\n"
+	"5 other error (standard output not written too)\n",
+	.ctx = &options,
+};
+
 int main(int argc, char **argv)
 {
-	const struct command *c;
-	struct command_args a;
-	const char *name;
-	bool rw;
-	int err;
-
-	if (!cli_options(argc, argv, usage, NULL, &rw, &err))
-		return err;
-	name = argv[optind++];
-	argc -= optind;
-	argv += optind;
-
-	if (!strcmp(name, "create")) {
-		return cmd_create(argc, argv);
-	}
-	if (!strcmp(name, "peer"))
-		return host_peer_main(argc, argv, rw);
-	if (!strcmp(name, "info")) {
-		if (argc != 1) {
-			cli_error(NULL, "usage: ivshmem-host info FILE");
-			return EXIT_USAGE;
-		}
-		return cmd_info(argv[0]);
-	}
-
-	c = command_find(command_all, name);
-	if (!c) {
-		cli_error(NULL, "unknown command '%s' (see ivshmem-host --help)",
-			  name);
-		return EXIT_USAGE;
-	}
-	if (argc < 1) {
-		cli_error(NULL, "usage: ivshmem-host %s FILE %s", c->name,
-			  c->usage);
-		return EXIT_USAGE;
-	}
-	if (!command_parse(c, "FILE", argc - 1, argv + 1, &a))
-		return EXIT_USAGE;
-	return cmd_region(c, &a, argv[0], rw ? REGION_FD : REGION_MMAP);
+	return cli_main(&host_tool, argc, argv);
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -47,88 +49,59 @@ int cli_fail(const char *subject, int err)
 }
 
 #ifndef PCIMEM_VERSION
-#error "PCIMEM_VERSION is set by the Makefile, userspace/Makefile's VERSION"
+#error "PCIMEM_VERSION is set by userspace/Makefile's VERSION"
 #endif
 
 const char cli_version[] = PCIMEM_VERSION;
 
-void cli_print_version(void)
-{
-	printf("%s %s\n", program_invocation_short_name, cli_version);
-}
+const struct cli_command_options cli_command_defaults = {
+	.count = 1,
+	.timeout_ms = -1,
+};
 
-#define MAX_OPTIONS	16
+/* ---- option parsing ---- */
 
-bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
-		 const struct cli_extra_options *extra, bool *rw,
-		 int *exit_code)
-{
-	static const struct option common[] = {
-		{ "rw", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-	};
-	struct option options[MAX_OPTIONS + 1] = { { 0 } };
-	size_t n = 0;
-	int opt;
+enum {
+	OPT_HELP = 'h',
+	OPT_VERSION = 0x1000,
+	OPT_COMMAND = 0x2000,	/* | the CLI_OPT_* bit's index */
+};
 
-	for (; n < sizeof(common) / sizeof(common[0]); n++)
-		options[n] = common[n];
-	for (opt = 0; extra && extra->options[opt].name && n < MAX_OPTIONS; opt++)
-		options[n++] = extra->options[opt];
-
-	*rw = false;
-	opterr = 0;	/* our own messages, with our own prefix */
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			*rw = true;
-			break;
-		case 'h':
-			usage(stdout);
-			*exit_code = EXIT_OK;
-			return false;
-		case 'V':
-			cli_print_version();
-			*exit_code = EXIT_OK;
-			return false;
-		case ':':
-			cli_error(NULL, "option '%s' needs a value (see %s --help)",
-				  argv[optind - 1], program_invocation_short_name);
-			*exit_code = EXIT_USAGE;
-			return false;
-		case '?':
-			cli_error(NULL, "unknown option '%s' (see %s --help)",
-				  argv[optind - 1], program_invocation_short_name);
-			*exit_code = EXIT_USAGE;
-			return false;
-		default:
-			if (!extra || !extra->handle(opt, optarg, extra->ctx)) {
-				*exit_code = EXIT_USAGE;
-				return false;
-			}
-			break;
-		}
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		*exit_code = EXIT_USAGE;
-		return false;
-	}
-	return true;
-}
-
+/* The command options: the one list of their names and help. */
 static const struct {
 	enum cli_command_option bit;
 	const char *name;
-	bool has_value;
+	char short_name;
+	const char *arg;	/* NULL: takes no value */
+	const char *help;
 } command_options[] = {
-	{ CLI_OPT_COUNT, "count", true },
-	{ CLI_OPT_TIMEOUT, "timeout", true },
-	{ CLI_OPT_OFFSET, "offset", true },
-	{ CLI_OPT_VECTOR, "vector", true },
-	{ CLI_OPT_LATENCY, "latency", false },
+	{ CLI_OPT_COUNT, "count", 0, "N", "how many: interrupts, rings, messages (N >= 1)" },
+	{ CLI_OPT_TIMEOUT, "timeout", 0, "MS", "give up after MS milliseconds" },
+	{ CLI_OPT_OFFSET, "offset", 0, "OFF", "the mailbox at offset OFF of the shared memory" },
+	{ CLI_OPT_VECTOR, "vector", 0, "V", "ring and wait on doorbell vector V" },
+	{ CLI_OPT_LATENCY, "latency", 0, NULL, "print p50/p99/max round trip times" },
+	{ CLI_OPT_JSON, "json", 0, NULL, "one JSON document on stdout instead of text" },
+	{ CLI_OPT_QUIET, "quiet", 'q', NULL, "no progress on a terminal" },
+	{ CLI_OPT_ALL, "all", 0, NULL, "list every mismatching range, not only the first" },
+	{ CLI_OPT_FORCE, "force", 'f', NULL, "replace what exists" },
 };
+
+#define N_COMMAND_OPTIONS	(sizeof(command_options) / sizeof(command_options[0]))
+#define MAX_OPTIONS		32
+
+/* What the options said, before the command is known. */
+struct parsed {
+	unsigned int seen;	/* CLI_OPT_* given */
+	struct cli_command_options v;
+	bool help;
+	bool version;
+};
+
+static void see_also(const struct cli_tool *t, const struct cli_command *c)
+{
+	fprintf(stderr, "Try '%s %s%s--help' for more information.\n",
+		t->prefix, c ? c->name : "", c ? " " : "");
+}
 
 static bool command_option_value(enum cli_command_option bit,
 				 const char *value,
@@ -161,62 +134,442 @@ static bool command_option_value(enum cli_command_option bit,
 	case CLI_OPT_LATENCY:
 		o->latency = true;
 		return true;
+	case CLI_OPT_JSON:
+		o->json = true;
+		return true;
+	case CLI_OPT_QUIET:
+		o->quiet = true;
+		return true;
+	case CLI_OPT_ALL:
+		o->all = true;
+		return true;
+	case CLI_OPT_FORCE:
+		o->force = true;
+		return true;
 	}
 	return false;
 }
 
-int cli_command_options(const char *command, int argc, char **argv,
-			unsigned int allowed, struct cli_command_options *o)
+/* The tool's options, then the command options: into @opts, @shorts. */
+static void build_options(const struct cli_tool *t, struct option *opts,
+			  char *shorts, size_t shorts_len)
 {
-	bool options_done = false;
-	int i, npos = 0;
+	const struct cli_tool_option *to;
+	size_t n = 0, k;
+	char *sp = shorts;
 
-	for (i = 0; i < argc; i++) {
-		const char *arg = argv[i], *name, *value, *eq;
-		size_t k, len;
+	*sp++ = ':';	/* "needs a value" apart from "unknown" */
+	*sp++ = 'h';
+	opts[n++] = (struct option) { "help", no_argument, NULL, OPT_HELP };
+	opts[n++] = (struct option) { "version", no_argument, NULL, OPT_VERSION };
+	for (to = t->options; to && to->name && n < MAX_OPTIONS; to++) {
+		int val = to->short_name ? to->short_name : to->val;
 
-		if (options_done || strncmp(arg, "--", 2)) {
-			argv[npos++] = argv[i];
-			continue;
+		opts[n++] = (struct option) {
+			to->name, to->arg ? required_argument : no_argument,
+			NULL, val,
+		};
+		if (to->short_name && sp + 3 < shorts + shorts_len) {
+			*sp++ = to->short_name;
+			if (to->arg)
+				*sp++ = ':';
 		}
-		if (!arg[2]) {
-			options_done = true;
-			continue;
-		}
-		name = arg + 2;
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
-		for (k = 0; k < sizeof(command_options) / sizeof(command_options[0]); k++)
-			if ((allowed & command_options[k].bit) &&
-			    strlen(command_options[k].name) == len &&
-			    !strncmp(command_options[k].name, name, len))
-				break;
-		if (k == sizeof(command_options) / sizeof(command_options[0])) {
-			cli_error(NULL, "%s: unknown option '%s' (see %s --help)",
-				  command, arg, program_invocation_short_name);
-			return -1;
-		}
-		if (!command_options[k].has_value) {
-			if (eq) {
-				cli_error(NULL, "%s: option '--%s' takes no value",
-					  command, command_options[k].name);
-				return -1;
-			}
-			value = NULL;
-		} else if (eq) {
-			value = eq + 1;
-		} else if (i + 1 < argc) {
-			value = argv[++i];
-		} else {
-			cli_error(NULL, "%s: option '%s' needs a value", command, arg);
-			return -1;
-		}
-		if (!command_option_value(command_options[k].bit, value, o))
-			return -1;
 	}
-	return npos;
+	for (k = 0; k < N_COMMAND_OPTIONS && n < MAX_OPTIONS; k++) {
+		opts[n++] = (struct option) {
+			command_options[k].name,
+			command_options[k].arg ? required_argument : no_argument,
+			NULL, OPT_COMMAND | (int)k,
+		};
+		if (command_options[k].short_name && sp + 2 < shorts + shorts_len)
+			*sp++ = command_options[k].short_name;
+	}
+	opts[n] = (struct option) { 0 };
+	*sp = '\0';
 }
 
+static const struct cli_tool_option *tool_option(const struct cli_tool *t,
+						 int val)
+{
+	const struct cli_tool_option *to;
+
+	for (to = t->options; to && to->name; to++)
+		if ((to->short_name ? to->short_name : to->val) == val)
+			return to;
+	return NULL;
+}
+
+/* All of @argv's options; the arguments end up from optind on, in order. */
+static bool parse_options(const struct cli_tool *t, int argc, char **argv,
+			  struct parsed *p)
+{
+	struct option opts[MAX_OPTIONS + 1];
+	char shorts[64];
+	unsigned int k;
+	int opt;
+
+	build_options(t, opts, shorts, sizeof(shorts));
+	*p = (struct parsed) { .v = cli_command_defaults };
+	opterr = 0;	/* our own messages, with our own prefix */
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		const struct cli_tool_option *to;
+
+		for (k = 0; k < N_COMMAND_OPTIONS && opt < OPT_COMMAND; k++)
+			if (command_options[k].short_name &&
+			    opt == command_options[k].short_name)
+				opt = OPT_COMMAND | (int)k;
+		if (opt == OPT_HELP) {
+			p->help = true;
+		} else if (opt == OPT_VERSION) {
+			p->version = true;
+		} else if (opt == ':') {
+			cli_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+			see_also(t, NULL);
+			return false;
+		} else if (opt == '?') {
+			if (optopt)
+				cli_error(NULL, "unknown option '-%c'", optopt);
+			else
+				cli_error(NULL, "unknown option '%s'", argv[optind - 1]);
+			see_also(t, NULL);
+			return false;
+		} else if (opt & OPT_COMMAND) {
+			k = (unsigned int)(opt & ~OPT_COMMAND);
+			if (!command_option_value(command_options[k].bit, optarg, &p->v))
+				return false;
+			p->seen |= command_options[k].bit;
+		} else if ((to = tool_option(t, opt))) {
+			if (!t->handle(t->ctx, to->val, optarg))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ---- help ---- */
+
+/* "  ARGS  HELP" with HELP in column 36, or on a line of its own. */
+static void help_line(FILE *out, const char *args, const char *help)
+{
+	if (strlen(args) > 32)
+		fprintf(out, "  %s\n  %-32s %s\n", args, "", help);
+	else
+		fprintf(out, "  %-32s %s\n", args, help);
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static void command_option_syntax(char *buf, size_t len, unsigned int k)
+{
+	append(buf, len, "--%s%s%s", command_options[k].name,
+	       command_options[k].arg ? " " : "",
+	       command_options[k].arg ? command_options[k].arg : "");
+}
+
+const char *cli_usage(const struct cli_tool *t, const struct cli_command *c,
+		      char *buf, size_t len)
+{
+	unsigned int k;
+
+	snprintf(buf, len, "%s %s", t->prefix, c->name);
+	if (c->target && t->target)
+		append(buf, len, " %s", c->target_name ? c->target_name : t->target);
+	if (c->args && *c->args)
+		append(buf, len, " %s", c->args);
+	if (c->sub)
+		append(buf, len, " COMMAND [ARGS...]");
+	for (k = 0; k < N_COMMAND_OPTIONS; k++) {
+		if (!(c->options & command_options[k].bit))
+			continue;
+		append(buf, len, " [");
+		command_option_syntax(buf, len, k);
+		append(buf, len, "]");
+	}
+	return buf;
+}
+
+/* One help line per command of @t, and of its sub tools. */
+static void list_commands(FILE *out, const struct cli_tool *t)
+{
+	const struct cli_command *const *c;
+	char usage[256];
+	size_t skip = strlen(program_invocation_short_name) + 1;
+
+	for (c = t->commands; *c; c++) {
+		cli_usage(t, *c, usage, sizeof(usage));
+		if ((*c)->sub) {
+			list_commands(out, (*c)->sub);
+			continue;
+		}
+		/* Without the program's name: the lines follow "usage:". */
+		help_line(out, strlen(usage) > skip ? usage + skip : usage,
+			  (*c)->help);
+	}
+}
+
+static void list_tool_options(FILE *out, const struct cli_tool *t)
+{
+	const struct cli_tool_option *to;
+	char syntax[96];
+
+	for (to = t->options; to && to->name; to++) {
+		syntax[0] = '\0';
+		if (to->short_name)
+			append(syntax, sizeof(syntax), "-%c, ", to->short_name);
+		append(syntax, sizeof(syntax), "--%s%s%s", to->name,
+		       to->arg ? " " : "", to->arg ? to->arg : "");
+		help_line(out, syntax, to->help);
+	}
+}
+
+/* The command options that any of @t's commands (or sub commands) take. */
+static unsigned int tool_command_options(const struct cli_tool *t)
+{
+	const struct cli_command *const *c;
+	unsigned int mask = 0;
+
+	for (c = t->commands; *c; c++)
+		mask |= (*c)->options | ((*c)->sub ? tool_command_options((*c)->sub) : 0);
+	return mask;
+}
+
+static void list_command_options(FILE *out, unsigned int mask)
+{
+	char syntax[64];
+	unsigned int k;
+
+	for (k = 0; k < N_COMMAND_OPTIONS; k++) {
+		if (!(mask & command_options[k].bit))
+			continue;
+		syntax[0] = '\0';
+		if (command_options[k].short_name)
+			append(syntax, sizeof(syntax), "-%c, ",
+			       command_options[k].short_name);
+		command_option_syntax(syntax, sizeof(syntax), k);
+		help_line(out, syntax, command_options[k].help);
+	}
+}
+
+static void tool_help(FILE *out, const struct cli_tool *t)
+{
+	fprintf(out, "usage: %s [OPTIONS] COMMAND [ARGS...]\n"
+		"       %s help [COMMAND]    more about one command\n\n"
+		"commands (options may come before or after them):\n",
+		t->prefix, t->prefix);
+	list_commands(out, t);
+	fputs("\noptions:\n", out);
+	list_tool_options(out, t);
+	help_line(out, "-h, --help", "show this help (after a command: its help)");
+	help_line(out, "--version", "print the version and exit");
+	fputs("\ncommand options (see help COMMAND for which take which):\n", out);
+	list_command_options(out, tool_command_options(t));
+	if (t->notes)
+		fprintf(out, "\n%s", t->notes);
+}
+
+static void command_help(FILE *out, const struct cli_tool *t,
+			 const struct cli_command *c)
+{
+	char usage[256];
+
+	fprintf(out, "usage: %s\n\n%s\n", cli_usage(t, c, usage, sizeof(usage)),
+		c->help);
+	if (c->details)
+		fprintf(out, "%s", c->details);
+	if (c->options) {
+		fputs("\noptions:\n", out);
+		list_command_options(out, c->options);
+	}
+	if (c->sub) {
+		fputs("\ncommands:\n", out);
+		list_commands(out, c->sub);
+	}
+}
+
+/* ---- dispatch ---- */
+
+static const struct cli_command *find_command(const struct cli_tool *t,
+					      const char *name)
+{
+	const struct cli_command *const *c;
+
+	for (c = t->commands; *c; c++)
+		if (!strcmp((*c)->name, name))
+			return *c;
+	return NULL;
+}
+
+static int usage_error(const struct cli_tool *t, const struct cli_command *c)
+{
+	char usage[256];
+
+	cli_error(NULL, "usage: %s", cli_usage(t, c, usage, sizeof(usage)));
+	see_also(t, c);
+	return EXIT_USAGE;
+}
+
+static int dispatch(const struct cli_tool *t, const struct parsed *p,
+		    const char *parent, const char *parent_target,
+		    void *parent_ctx, int argc, char **argv)
+{
+	const struct cli_command *c;
+	const char *target = parent_target;
+	struct cli_run r;
+	unsigned int k;
+	int err;
+
+	if (argc < 1) {
+		if (p->help) {
+			tool_help(stdout, t);
+			return EXIT_OK;
+		}
+		cli_error(NULL, "usage: %s COMMAND [ARGS...]", t->prefix);
+		see_also(t, NULL);
+		return EXIT_USAGE;
+	}
+	c = find_command(t, argv[0]);
+	if (!c) {
+		cli_error(NULL, "unknown %s%scommand '%s'", parent ? parent : "",
+			  parent ? " " : "", argv[0]);
+		see_also(t, NULL);
+		return EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	if (p->help && !c->sub) {
+		command_help(stdout, t, c);
+		return EXIT_OK;
+	}
+	for (k = 0; k < N_COMMAND_OPTIONS; k++) {
+		if ((p->seen & command_options[k].bit) &&
+		    !(c->options & command_options[k].bit) && !c->sub) {
+			cli_error(NULL, "%s: no option '--%s' for this command",
+				  c->name, command_options[k].name);
+			see_also(t, c);
+			return EXIT_USAGE;
+		}
+	}
+
+	if (c->target && t->target) {
+		target = NULL;
+		if (t->select) {
+			err = t->select(t->ctx, &target);
+			if (err)
+				return err;
+		}
+		if (!target) {
+			if (argc < 1)
+				return p->help ? (command_help(stdout, t, c), EXIT_OK) :
+						 usage_error(t, c);
+			target = argv[0];
+			argc--;
+			argv++;
+		}
+	}
+	if (c->sub)
+		return dispatch(c->sub, p, c->name, target, t->ctx, argc, argv);
+	if (argc < c->min_args || argc > c->max_args)
+		return usage_error(t, c);
+
+	r = (struct cli_run) {
+		.tool = t, .c = c, .target = target, .argc = argc, .argv = argv,
+		.opt = c->defaults ? *c->defaults : cli_command_defaults,
+		.ctx = t->ctx ? t->ctx : parent_ctx,
+	};
+	r.opt.count = p->seen & CLI_OPT_COUNT ? p->v.count : r.opt.count;
+	r.opt.timeout_ms = p->seen & CLI_OPT_TIMEOUT ? p->v.timeout_ms : r.opt.timeout_ms;
+	r.opt.offset = p->seen & CLI_OPT_OFFSET ? p->v.offset : r.opt.offset;
+	r.opt.vector = p->seen & CLI_OPT_VECTOR ? p->v.vector : r.opt.vector;
+	r.opt.latency |= p->v.latency;
+	r.opt.json |= p->v.json;
+	r.opt.quiet |= p->v.quiet;
+	r.opt.all |= p->v.all;
+	r.opt.force |= p->v.force;
+	if (c->run)
+		return c->run(&r);
+	return t->run_region(&r);
+}
+
+/* Whatever the command did, output it could not write is an error. */
+static int finish_stdout(int err)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		int e = errno ? errno : EIO;
+
+		cli_error("standard output", "%s", strerror(e));
+		return EXIT_IOERR;
+	}
+	return err;
+}
+
+int cli_main(const struct cli_tool *t, int argc, char **argv)
+{
+	struct parsed p;
+	int err;
+
+	if (!parse_options(t, argc, argv, &p))
+		return EXIT_USAGE;
+	argc -= optind;
+	argv += optind;
+	if (p.version) {
+		printf("%s %s\n", program_invocation_short_name, cli_version);
+		return finish_stdout(EXIT_OK);
+	}
+	if (argc >= 1 && !strcmp(argv[0], "help")) {
+		const struct cli_command *c;
+
+		if (argc == 1) {
+			tool_help(stdout, t);
+			return finish_stdout(EXIT_OK);
+		}
+		c = find_command(t, argv[1]);
+		if (!c)
+			cli_error(NULL, "help: unknown command '%s'", argv[1]);
+		else if (argc > 2)
+			cli_error(NULL, "usage: %s help [COMMAND]", t->prefix);
+		if (!c || argc > 2) {
+			see_also(t, NULL);
+			return EXIT_USAGE;
+		}
+		command_help(stdout, t, c);
+		return finish_stdout(EXIT_OK);
+	}
+	errno = 0;
+	err = dispatch(t, &p, NULL, NULL, NULL, argc, argv);
+	return finish_stdout(err);
+}
+
+/* ---- JSON ---- */
+
+void cli_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
 bool cli_strtou64(const char *s, int base, uint64_t *v)
 {
 	unsigned long long n;
@@ -239,16 +592,32 @@ bool cli_strtou64(const char *s, int base, uint64_t *v)
 	return true;
 }
 
-bool cli_parse_u64(const char *what, const char *s, uint64_t *v)
+static bool parse_number(const char *what, const char *s, unsigned int flags,
+			 uint64_t *v)
 {
-	if (cli_strtou64(s, 0, v))
+	int err = number_parse(s, flags, v);
+
+	if (!err)
 		return true;
-	if (errno == ERANGE)
+	if (err == -ERANGE)
 		cli_error(NULL, "bad %s '%s': larger than 64 bits", what, s);
+	else if (flags & NUMBER_SUFFIX)
+		cli_error(NULL, "bad %s '%s': not a number (" NUMBER_GRAMMAR
+			  ", may end in " NUMBER_SUFFIXES ")", what, s);
 	else
-		cli_error(NULL, "bad %s '%s': not a non-negative number (decimal, 0x hex, 0 octal)",
+		cli_error(NULL, "bad %s '%s': not a number (" NUMBER_GRAMMAR ")",
 			  what, s);
 	return false;
+}
+
+bool cli_parse_u64(const char *what, const char *s, uint64_t *v)
+{
+	return parse_number(what, s, 0, v);
+}
+
+bool cli_parse_size(const char *what, const char *s, uint64_t *v)
+{
+	return parse_number(what, s, NUMBER_SUFFIX, v);
 }
 
 bool cli_parse_max(const char *what, const char *s, uint64_t max,
@@ -261,37 +630,6 @@ bool cli_parse_max(const char *what, const char *s, uint64_t max,
 			  (unsigned long long)max);
 		return false;
 	}
-	return true;
-}
-
-bool cli_parse_size(const char *what, const char *s, uint64_t *v)
-{
-	static const char suffixes[] = "KMG";
-	size_t len = strlen(s);
-	const char *unit;
-	char digits[64];
-	uint64_t n;
-	unsigned int shift;
-
-	unit = len ? strchr(suffixes, toupper((unsigned char)s[len - 1])) : NULL;
-	if (!unit)
-		return cli_parse_u64(what, s, v);
-
-	if (len >= sizeof(digits)) {
-		cli_error(NULL, "bad %s '%s': too long", what, s);
-		return false;
-	}
-	memcpy(digits, s, len - 1);
-	digits[len - 1] = '\0';
-	if (!cli_parse_u64(what, digits, &n))
-		return false;
-
-	shift = 10 * (unsigned int)(unit - suffixes + 1);
-	if (n > (UINT64_MAX >> shift)) {
-		cli_error(NULL, "bad %s '%s': larger than 64 bits", what, s);
-		return false;
-	}
-	*v = n << shift;
 	return true;
 }
 
@@ -343,7 +681,7 @@ bool cli_parse_pattern(const char *s, struct pattern *p)
 	size_t len;
 
 	p->text = s;
-	if (!strncmp(s, hex_prefix, sizeof(hex_prefix) - 1))
+	if (!strncasecmp(s, hex_prefix, sizeof(hex_prefix) - 1))
 		return parse_hex_bytes(s + sizeof(hex_prefix) - 1, p);
 
 	len = strlen(s);
@@ -378,10 +716,3 @@ const char *cli_human_size(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
-void cli_help_line(FILE *out, const char *args, const char *help)
-{
-	if (strlen(args) > 32)
-		fprintf(out, "  %s\n  %-32s %s\n", args, "", help);
-	else
-		fprintf(out, "  %-32s %s\n", args, help);
-}

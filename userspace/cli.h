@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Command-line helpers shared by pcimem (guest) and ivshmem-host (host):
- * exit codes, error messages, number/size/width/pattern parsing.
+ * Command lines of pcimem (guest) and ivshmem-host (host): exit codes,
+ * error messages, numbers, widths and patterns, and one command table
+ * type with one dispatcher that parses the options (getopt_long,
+ * permuting: options may come before or after the command and its
+ * arguments), checks argument counts once and writes every usage and
+ * help text from the table.
  */
 #ifndef CLI_H
 #define CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "number.h"
 
 /*
  * Exit codes of pcimem and ivshmem-host:
@@ -18,9 +23,10 @@
  *   1  verify (or expect) found a mismatch
  *   2  usage error or bad argument: bad number, bad width, offset or
  *      length beyond the BAR / shared memory, unaligned offset
- *   3  no such device or cannot open it (ENOENT, ENODEV, ENXIO)
+ *   3  no such device or cannot open it (ENOENT, ENODEV, ENXIO), or the
+ *      pcimem module is not loaded
  *   4  permission denied (EACCES, EPERM)
- *   5  any other I/O or system error
+ *   5  any other I/O or system error, writing standard output included
  */
 enum exit_code {
 	EXIT_OK		= 0,
@@ -40,9 +46,8 @@ struct pattern {
 	const char *text;	/* the argument as given, for messages */
 };
 
-/* The tools' version (VERSION in userspace/Makefile), and "PROG VERSION" on stdout. */
+/* The tools' version (VERSION in userspace/Makefile). */
 extern const char cli_version[];
-void cli_print_version(void);
 
 /* "prog: subject: message\n" on stderr; subject may be NULL. */
 void cli_error(const char *subject, const char *fmt, ...)
@@ -54,74 +59,139 @@ int cli_errno_exit(int err);
 /* Report errno @err against @subject; returns its exit code. */
 int cli_fail(const char *subject, int err);
 
-/*
- * A tool's own global options on top of --rw and --help: getopt_long
- * entries (NULL-terminated by name) with values other than 'r' and 'h',
- * and a handler that returns false after saying why an argument is bad.
- */
-struct cli_extra_options {
-	const struct option *options;
-	bool (*handle)(int opt, const char *arg, void *ctx);
-	void *ctx;
-};
+/* ---- numbers and patterns ---- */
 
-/*
- * Parse the global options, [--rw] [-h | --help] [--version] and @extra
- * (may be NULL), up to the command. Returns true with optind at the command, or false
- * with *exit_code to exit with (after --help, or a bad or missing command).
- */
-bool cli_options(int argc, char **argv, void (*usage)(FILE *out),
-		 const struct cli_extra_options *extra, bool *rw,
-		 int *exit_code);
+/* Quiet strtoull(base) with full checks: digits only, no junk, no overflow. */
+bool cli_strtou64(const char *s, int base, uint64_t *v);
 
-/* Options a command may take after its arguments (a mask of these). */
+/* Parsers: return true on success, else print why and return false. */
+/* A number of number.h's grammar, without suffixes (values, counts). */
+bool cli_parse_u64(const char *what, const char *s, uint64_t *v);
+/* A size or offset: number.h's grammar with its suffixes. */
+bool cli_parse_size(const char *what, const char *s, uint64_t *v);
+/* A number no larger than @max ("bad vector '70': larger than 63"). */
+bool cli_parse_max(const char *what, const char *s, uint64_t max,
+		   uint64_t *v);
+bool cli_parse_width(const char *s, unsigned int *bytes);
+/* Text, or "hex:" (any case) and pairs of hex digits. */
+bool cli_parse_pattern(const char *s, struct pattern *p);
+
+/* "16 MiB", "256 B", "1.5 KiB" into @buf. */
+const char *cli_human_size(uint64_t n, char *buf, size_t len);
+
+/* ---- commands ---- */
+
+/* Options a command may take (a mask of these). */
 enum cli_command_option {
 	CLI_OPT_COUNT	= 1 << 0,	/* --count N, N >= 1 */
 	CLI_OPT_TIMEOUT	= 1 << 1,	/* --timeout MS */
 	CLI_OPT_OFFSET	= 1 << 2,	/* --offset OFF */
 	CLI_OPT_VECTOR	= 1 << 3,	/* --vector V */
 	CLI_OPT_LATENCY	= 1 << 4,	/* --latency */
+	CLI_OPT_JSON	= 1 << 5,	/* --json */
+	CLI_OPT_QUIET	= 1 << 6,	/* --quiet, -q */
+	CLI_OPT_ALL	= 1 << 7,	/* --all */
+	CLI_OPT_FORCE	= 1 << 8,	/* --force, -f */
 };
 
 #define CLI_TIMEOUT_MAX_MS	(24 * 3600 * 1000)	/* one day */
 
-/* Values of the command options; the caller sets the defaults. */
+/* Values of the command options. */
 struct cli_command_options {
 	uint64_t count;
 	int timeout_ms;		/* -1: wait forever */
 	uint64_t offset;
 	unsigned int vector;
 	bool latency;
+	bool json;
+	bool quiet;
+	bool all;
+	bool force;
+};
+
+/* --count 1, --timeout forever, the rest 0 or false. */
+extern const struct cli_command_options cli_command_defaults;
+
+struct cli_tool;
+struct region_command;		/* commands.h */
+
+/* What a command's run() gets. */
+struct cli_run {
+	const struct cli_tool *tool;
+	const struct cli_command *c;
+	const char *target;	/* DEV, FILE or SOCKET; NULL if none */
+	int argc;		/* the arguments after the target */
+	char **argv;
+	struct cli_command_options opt;
+	void *ctx;		/* the tool's */
 };
 
 /*
- * Take the options in @allowed out of @argv (options and arguments may
- * mix; "--" ends the options; "--name=value" works too). The remaining
- * arguments are moved to the front of @argv in order. Returns their
- * number, or -1 after printing why an option is bad or unknown.
+ * One command: the one place its name, arguments, options and help
+ * live. Usage lines are "PREFIX NAME [TARGET] ARGS [--option ARG]...".
  */
-int cli_command_options(const char *command, int argc, char **argv,
-			unsigned int allowed, struct cli_command_options *o);
+struct cli_command {
+	const char *name;
+	const char *args;	/* after the target: "OFFSET [WIDTH]" */
+	const char *help;	/* one line */
+	const char *details;	/* more lines for "help NAME", or NULL */
+	bool target;		/* takes the tool's TARGET (DEV, FILE) first */
+	const char *target_name;	/* another name for it ("SOCKET"), or NULL */
+	int min_args;		/* arguments after the target */
+	int max_args;
+	unsigned int options;	/* CLI_OPT_* it takes */
+	const struct cli_command_options *defaults; /* NULL: cli_command_defaults */
+	/* Returns the exit code. NULL: the tool's run_region(). */
+	int (*run)(const struct cli_run *r);
+	const struct region_command *region;	/* commands.h, or NULL */
+	const struct cli_tool *sub;	/* NAME TARGET SUBCOMMAND ... */
+};
 
-/* Quiet strtoull(base) with full checks: digits only, no junk, no overflow. */
-bool cli_strtou64(const char *s, int base, uint64_t *v);
+/* A tool's own option (--rw, --bar N, -s SLOT). */
+struct cli_tool_option {
+	const char *name;	/* long name; NULL ends a list */
+	char short_name;	/* or 0 */
+	const char *arg;	/* name of its value, or NULL: none */
+	const char *help;
+	int val;		/* handed to handle(); >= 0x100 unless short */
+};
 
-/* Parsers: return true on success, else print why and return false. */
-bool cli_parse_u64(const char *what, const char *s, uint64_t *v);
-bool cli_parse_size(const char *what, const char *s, uint64_t *v);
-/* A number no larger than @max ("bad vector '70': larger than 63"). */
-bool cli_parse_max(const char *what, const char *s, uint64_t max,
-		   uint64_t *v);
-bool cli_parse_width(const char *s, unsigned int *bytes);
-bool cli_parse_pattern(const char *s, struct pattern *p);
-
-/* "16 MiB", "256 B", "1.5 KiB" into @buf. */
-const char *cli_human_size(uint64_t n, char *buf, size_t len);
+struct cli_tool {
+	const char *prefix;	/* "pcimem", "ivshmem-host peer SOCKET" */
+	/*
+	 * "DEV", "FILE": the name of what commands with ->target take. NULL
+	 * in a sub tool: they get the parent's (SOCKET, in the prefix).
+	 */
+	const char *target;
+	const struct cli_command *const *commands;	/* NULL-terminated */
+	const struct cli_tool_option *options;		/* or NULL */
+	/* One of options[] with its value: false after saying why. */
+	bool (*handle)(void *ctx, int val, const char *arg);
+	/*
+	 * May be NULL. With options that select the target (pcimem -s, -d):
+	 * set *target and return 0; with none, leave it NULL and return 0;
+	 * else return an exit code after saying why.
+	 */
+	int (*select)(void *ctx, const char **target);
+	/* The region commands' run (commands.h). */
+	int (*run_region)(const struct cli_run *r);
+	const char *notes;	/* the end of --help: arguments, exit status */
+	void *ctx;
+};
 
 /*
- * One command of --help: "  ARGS  HELP" with HELP in column 36, or ARGS
- * on a line of their own when they are longer than 32 characters.
+ * Parse @argv's options (the tool's, the command options, -h/--help,
+ * --version), then run "help [COMMAND]", "COMMAND --help" or COMMAND.
+ * Returns the exit code; EXIT_IOERR when standard output could not be
+ * written, whatever the command returned.
  */
-void cli_help_line(FILE *out, const char *args, const char *help);
+int cli_main(const struct cli_tool *t, int argc, char **argv);
+
+/* The usage line of @c in @t, into @buf. */
+const char *cli_usage(const struct cli_tool *t, const struct cli_command *c,
+		      char *buf, size_t len);
+
+/* A string as a JSON string literal, quotes included. */
+void cli_json_string(FILE *out, const char *s);
 
 #endif /* CLI_H */

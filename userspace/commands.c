@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -65,7 +66,7 @@ static int check_registers(const struct region *r, uint64_t off,
 	return EXIT_USAGE;
 }
 
-int command_refuse_registers(const struct command *c, const char *name,
+int command_refuse_registers(const struct cli_command *c, const char *name,
 			     const char *what)
 {
 	cli_error(name, "%s holds registers: %s applies to memory only, not registers",
@@ -108,7 +109,7 @@ static bool parse_dump(int argc, char **argv, struct command_args *a)
 	a->offset = 0;
 	a->length = DUMP_DEFAULT_LENGTH;
 	a->has_length = argc > 1;
-	if (argc > 0 && !cli_parse_u64("offset", argv[0], &a->offset))
+	if (argc > 0 && !cli_parse_size("offset", argv[0], &a->offset))
 		return false;
 	if (argc > 1 && !cli_parse_size("length", argv[1], &a->length))
 		return false;
@@ -135,7 +136,7 @@ static int run_dump(const struct region *r, const struct command_args *a)
 static bool parse_read(int argc, char **argv, struct command_args *a)
 {
 	a->width = 4;
-	if (!cli_parse_u64("offset", argv[0], &a->offset))
+	if (!cli_parse_size("offset", argv[0], &a->offset))
 		return false;
 	return argc < 2 || cli_parse_width(argv[1], &a->width);
 }
@@ -158,7 +159,7 @@ static int run_read(const struct region *r, const struct command_args *a)
 static bool parse_write(int argc, char **argv, struct command_args *a)
 {
 	a->width = 4;
-	if (!cli_parse_u64("offset", argv[0], &a->offset) ||
+	if (!cli_parse_size("offset", argv[0], &a->offset) ||
 	    !cli_parse_u64("value", argv[1], &a->value))
 		return false;
 	if (argc > 2 && !cli_parse_width(argv[2], &a->width))
@@ -188,13 +189,70 @@ static bool parse_pattern(int argc, char **argv, struct command_args *a)
 	return cli_parse_pattern(argv[0], &a->pattern);
 }
 
+/* A fill or verify needs bytes to work on. */
+static int check_not_empty(const struct cli_command *c, const struct region *r)
+{
+	if (r->access_width > 1)
+		return command_refuse_registers(c, r->name, r->what);
+	if (r->size)
+		return EXIT_OK;
+	cli_error(r->name, "%s is empty (0 bytes): nothing to %s", r->what,
+		  c->name);
+	return EXIT_USAGE;
+}
+
+/* "fill: 37% (95 MiB of 256 MiB)" on a terminal, redrawn in place. */
+struct progress {
+	const char *what;
+	uint64_t total;
+	unsigned int shown;	/* percent shown, or ~0U */
+};
+
+static void show_progress(void *ctx, uint64_t done)
+{
+	struct progress *p = ctx;
+	unsigned int pct = (unsigned int)(done * 100 / p->total);
+	char d[SIZE_TEXT], t[SIZE_TEXT];
+
+	if (pct == p->shown)
+		return;
+	p->shown = pct;
+	fprintf(stderr, "\r%s: %u%% (%s of %s)", p->what, pct,
+		cli_human_size(done, d, sizeof(d)),
+		cli_human_size(p->total, t, sizeof(t)));
+}
+
+/* Progress for @r when it is large, on a terminal, and not --quiet. */
+static bool start_progress(struct region *r, const struct command_args *a,
+			   const char *what, struct progress *p)
+{
+	if (a->quiet || r->size < COMMAND_PROGRESS_MIN || !isatty(STDERR_FILENO))
+		return false;
+	*p = (struct progress) { .what = what, .total = r->size, .shown = ~0U };
+	r->progress = show_progress;
+	r->progress_ctx = p;
+	return true;
+}
+
+static void end_progress(bool shown)
+{
+	if (shown)
+		fputs("\r\033[K", stderr);	/* erase the line */
+}
+
 static int run_fill(const struct region *r, const struct command_args *a)
 {
+	struct region pr = *r;
+	struct progress p;
+	bool shown;
 	int err;
 
-	if (r->access_width > 1)
-		return command_refuse_registers(&command_fill, r->name, r->what);
-	err = region_fill(r, a->pattern.bytes, a->pattern.len);
+	err = check_not_empty(&command_fill, r);
+	if (err)
+		return err;
+	shown = start_progress(&pr, a, "fill", &p);
+	err = region_fill(&pr, a->pattern.bytes, a->pattern.len);
+	end_progress(shown);
 	if (err)
 		return io_error(r, err);
 	printf("fill: %llu bytes with pattern \"%s\"\n",
@@ -202,15 +260,36 @@ static int run_fill(const struct region *r, const struct command_args *a)
 	return EXIT_OK;
 }
 
+/* verify --all: one line per range of bad bytes, as cmp -l would. */
+static void print_range(void *ctx, uint64_t off, uint64_t len,
+			unsigned char expected, unsigned char found)
+{
+	(void)ctx;
+	printf("mismatch: 0x%llx-0x%llx (%llu bytes), first expected ",
+	       (unsigned long long)off, (unsigned long long)(off + len - 1),
+	       (unsigned long long)len);
+	print_byte(stdout, expected);
+	fputs(", found ", stdout);
+	print_byte(stdout, found);
+	fputc('\n', stdout);
+}
+
 static int run_verify(const struct region *r, const struct command_args *a)
 {
-	struct region_mismatch m;
+	struct region_mismatch m = { 0 };
+	struct region pr = *r;
+	struct progress p;
+	bool shown;
 	int err;
 
-	if (r->access_width > 1)
-		return command_refuse_registers(&command_verify, r->name,
-						r->what);
-	err = region_verify(r, a->pattern.bytes, a->pattern.len, &m);
+	err = check_not_empty(&command_verify, r);
+	if (err)
+		return err;
+	if (a->all)
+		m.range = print_range;
+	shown = start_progress(&pr, a, "verify", &p);
+	err = region_verify(&pr, a->pattern.bytes, a->pattern.len, &m);
+	end_progress(shown);
 	if (err)
 		return io_error(r, err);
 	if (!m.count) {
@@ -231,7 +310,7 @@ static int run_verify(const struct region *r, const struct command_args *a)
 static bool parse_offset_string(int argc, char **argv, struct command_args *a)
 {
 	(void)argc;
-	return cli_parse_u64("offset", argv[0], &a->offset) &&
+	return cli_parse_size("offset", argv[0], &a->offset) &&
 	       cli_parse_pattern(argv[1], &a->pattern);
 }
 
@@ -276,96 +355,75 @@ static int run_put(const struct region *r, const struct command_args *a)
 	return err ? io_error(r, err) : EXIT_OK;
 }
 
-const struct command command_dump = {
-	.name = "dump", .usage = "[OFFSET [LENGTH]]",
+#define REGION_COMMAND(cmd, w, mem, parse_fn, run_fn)		\
+	static const struct region_command cmd = {		\
+		.writes = (w), .memory_only = (mem),		\
+		.parse = (parse_fn), .run = (run_fn),		\
+	}
+
+REGION_COMMAND(dump_region, false, false, parse_dump, run_dump);
+REGION_COMMAND(read_region, false, false, parse_read, run_read);
+REGION_COMMAND(write_region, true, false, parse_write, run_write);
+REGION_COMMAND(fill_region, true, true, parse_pattern, run_fill);
+REGION_COMMAND(verify_region, false, true, parse_pattern, run_verify);
+REGION_COMMAND(expect_region, false, false, parse_offset_string, run_expect);
+REGION_COMMAND(put_region, true, false, parse_offset_string, run_put);
+
+const struct cli_command command_dump = {
+	.name = "dump", .args = "[OFFSET [LENGTH]]",
 	.help = "hexdump -C of LENGTH bytes (default 256) at OFFSET (default 0)",
-	.min_args = 0, .max_args = 2,
-	.parse = parse_dump, .run = run_dump,
+	.target = true, .min_args = 0, .max_args = 2, .region = &dump_region,
 };
 
-const struct command command_read = {
-	.name = "read", .usage = "OFFSET [WIDTH]",
+const struct cli_command command_read = {
+	.name = "read", .args = "OFFSET [WIDTH]",
 	.help = "print one WIDTH-bit value (8/16/32/64, default 32)",
-	.min_args = 1, .max_args = 2,
-	.parse = parse_read, .run = run_read,
+	.target = true, .min_args = 1, .max_args = 2, .region = &read_region,
 };
 
-const struct command command_write = {
-	.name = "write", .usage = "OFFSET VALUE [WIDTH]",
+const struct cli_command command_write = {
+	.name = "write", .args = "OFFSET VALUE [WIDTH]",
 	.help = "store one WIDTH-bit value (8/16/32/64, default 32)",
-	.min_args = 2, .max_args = 3, .writes = true,
-	.parse = parse_write, .run = run_write,
+	.target = true, .min_args = 2, .max_args = 3, .region = &write_region,
 };
 
-const struct command command_fill = {
-	.name = "fill", .usage = "PATTERN",
+const struct cli_command command_fill = {
+	.name = "fill", .args = "PATTERN",
 	.help = "repeat PATTERN over the whole region",
-	.min_args = 1, .max_args = 1, .writes = true, .memory_only = true,
-	.parse = parse_pattern, .run = run_fill,
+	.details = "Progress on a terminal (stderr) above 256 MiB unless --quiet.\n",
+	.target = true, .min_args = 1, .max_args = 1,
+	.options = CLI_OPT_QUIET, .region = &fill_region,
 };
 
-const struct command command_verify = {
-	.name = "verify", .usage = "PATTERN",
+const struct cli_command command_verify = {
+	.name = "verify", .args = "PATTERN",
 	.help = "check the whole region holds PATTERN repeated (exit 1 if not)",
-	.min_args = 1, .max_args = 1, .memory_only = true,
-	.parse = parse_pattern, .run = run_verify,
+	.details = "Prints the first mismatch and the count of bad bytes; with --all, first\n"
+		   "one line per range of bad bytes (\"mismatch: 0xSTART-0xEND (N bytes), first\n"
+		   "expected X, found Y\"). Progress on a terminal (stderr) above 256 MiB\n"
+		   "unless --quiet.\n",
+	.target = true, .min_args = 1, .max_args = 1,
+	.options = CLI_OPT_QUIET | CLI_OPT_ALL, .region = &verify_region,
 };
 
-const struct command command_expect = {
-	.name = "expect", .usage = "OFFSET STRING",
+const struct cli_command command_expect = {
+	.name = "expect", .args = "OFFSET STRING",
 	.help = "exit 0 if STRING is at OFFSET, else show what is and exit 1",
-	.min_args = 2, .max_args = 2,
-	.parse = parse_offset_string, .run = run_expect,
+	.target = true, .min_args = 2, .max_args = 2, .region = &expect_region,
 };
 
-const struct command command_put = {
-	.name = "put", .usage = "OFFSET STRING",
+const struct cli_command command_put = {
+	.name = "put", .args = "OFFSET STRING",
 	.help = "store STRING at OFFSET and sync it to the file",
-	.min_args = 2, .max_args = 2, .writes = true,
-	.parse = parse_offset_string, .run = run_put,
+	.target = true, .min_args = 2, .max_args = 2, .region = &put_region,
 };
 
-const struct command *const command_all[] = {
-	&command_dump,
-	&command_read,
-	&command_write,
-	&command_fill,
-	&command_verify,
-	&command_expect,
-	&command_put,
-	NULL,
-};
-
-const struct command *command_find(const struct command *const *list,
-				   const char *name)
+bool command_parse(const struct cli_run *r, struct command_args *a)
 {
-	for (; *list; list++)
-		if (!strcmp((*list)->name, name))
-			return *list;
-	return NULL;
-}
-
-bool command_parse(const struct command *c, const char *target,
-		   int argc, char **argv, struct command_args *a)
-{
-	*a = (struct command_args) { .width = 4 };
-	if (argc < c->min_args || argc > c->max_args) {
-		cli_error(NULL, "usage: %s %s %s %s",
-			  program_invocation_short_name, c->name, target,
-			  c->usage);
-		return false;
-	}
-	return c->parse(argc, argv, a);
-}
-
-void command_print_help(const struct command *const *list,
-			const char *target, FILE *out)
-{
-	char args[64];
-
-	for (; *list; list++) {
-		snprintf(args, sizeof(args), "%s %s %s", (*list)->name,
-			 target, (*list)->usage);
-		cli_help_line(out, args, (*list)->help);
-	}
+	*a = (struct command_args) {
+		.width = 4,
+		.quiet = r->opt.quiet,
+		.all = r->opt.all,
+	};
+	return r->c->region->parse(r->argc, r->argv, a);
 }

@@ -6,13 +6,15 @@
  *   dump   TARGET [OFFSET [LENGTH]]  hexdump -C, default 0 and 256 bytes
  *   read   TARGET OFFSET [WIDTH]     one access, WIDTH 8/16/32/64 bits
  *   write  TARGET OFFSET VALUE [WIDTH]
- *   fill   TARGET PATTERN            repeat PATTERN over the whole region
- *   verify TARGET PATTERN            exit 1 on any mismatch
+ *   fill   TARGET PATTERN [--quiet]  repeat PATTERN over the whole region
+ *   verify TARGET PATTERN [--quiet] [--all]
+ *                                    exit 1 on any mismatch
  *   expect TARGET OFFSET STRING      exit 1 unless STRING is at OFFSET
  *   put    TARGET OFFSET STRING      store STRING at OFFSET and sync
  *
  * PATTERN/STRING: plain text stands for its bytes ("abcd"); "hex:" followed
- * by pairs of hex digits stands for raw bytes ("hex:deadbeef").
+ * by pairs of hex digits stands for raw bytes ("hex:deadbeef", any case).
+ * Fill and verify refuse an empty region.
  */
 #ifndef COMMANDS_H
 #define COMMANDS_H
@@ -30,52 +32,42 @@ struct command_args {
 	unsigned int width;	/* bytes */
 	uint64_t value;
 	struct pattern pattern;
+	bool quiet;		/* --quiet: no progress on a terminal */
+	bool all;		/* --all: verify lists every mismatch */
 };
 
-struct command {
-	const char *name;
-	const char *usage;	/* arguments after the target */
-	const char *help;
-	int min_args;		/* arguments after the target */
-	int max_args;
+/*
+ * What a region command does, behind its struct cli_command (name,
+ * arguments, options, help): the tool opens the region, command_parse()
+ * and ->run() do the rest.
+ */
+struct region_command {
 	bool writes;		/* needs the target opened read-write */
 	bool memory_only;	/* patterns: not for registers */
 	bool (*parse)(int argc, char **argv, struct command_args *a);
 	int (*run)(const struct region *r, const struct command_args *a);
 };
 
-extern const struct command command_dump;
-extern const struct command command_read;
-extern const struct command command_write;
-extern const struct command command_fill;
-extern const struct command command_verify;
-extern const struct command command_expect;
-extern const struct command command_put;
+extern const struct cli_command command_dump;
+extern const struct cli_command command_read;
+extern const struct cli_command command_write;
+extern const struct cli_command command_fill;
+extern const struct cli_command command_verify;
+extern const struct cli_command command_expect;
+extern const struct cli_command command_put;
 
 /*
- * Every command above, NULL-terminated: what ivshmem-host runs on FILE
- * and on an ivshmem server's shared memory.
+ * Parse the arguments and options of the region command @r->c (its
+ * argument count is checked already). On error prints why and returns
+ * false.
  */
-extern const struct command *const command_all[];
-
-/* NULL-terminated @list: the one called @name, or NULL. */
-const struct command *command_find(const struct command *const *list,
-				   const char *name);
-
-/*
- * Check the argument count and parse the arguments that follow the
- * target (@argv[0] is the first of them). On error prints why, with
- * "usage: PROG NAME TARGET USAGE", and returns false.
- */
-bool command_parse(const struct command *c, const char *target,
-		   int argc, char **argv, struct command_args *a);
+bool command_parse(const struct cli_run *r, struct command_args *a);
 
 /* "BAR0 holds registers: fill applies to memory only": exit code 2. */
-int command_refuse_registers(const struct command *c, const char *name,
+int command_refuse_registers(const struct cli_command *c, const char *name,
 			     const char *what);
 
-/* One "  name TARGET usage  help" line per command. */
-void command_print_help(const struct command *const *list,
-			const char *target, FILE *out);
+/* Fill and verify show progress on a terminal from this size on. */
+#define COMMAND_PROGRESS_MIN	(256ULL << 20)
 
 #endif /* COMMANDS_H */

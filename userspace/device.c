@@ -118,6 +118,8 @@ int device_open(struct device *d, const char *dev, bool writes,
 	if (err)
 		return err;
 	d->fd = open(d->path, (writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (d->fd < 0 && errno == ENOENT && !discover_module_loaded())
+		return discover_no_module();
 	if (d->fd < 0)
 		return cli_fail(d->path, errno);
 

@@ -15,6 +15,7 @@
 
 #include "pcimem.h"
 
+#include "discover.h"
 #include "region.h"
 
 #define DEVICE_PATH_LEN	256
@@ -26,6 +27,8 @@ struct device_options {
 	bool rw;		/* --rw: pread/pwrite instead of mmap */
 	unsigned int bar;	/* --bar N, or DEVICE_NO_BAR: keep the main BAR */
 	unsigned int memtype;	/* --memtype, or PCIMEM_MT_DEFAULT */
+	struct discover_filter filter;	/* -s, -d */
+	char node[DEVICE_PATH_LEN];	/* the device they picked */
 };
 
 struct device {

@@ -15,8 +15,10 @@
 #include "cli.h"
 #include "discover.h"
 
-#define SYSFS_PCI_DEVICES	"/sys/bus/pci/devices"
+#define SYSFS_PCI		"/bus/pci"
+#define SYSFS_MODULE		"/module/pcimem"
 #define NODE_PREFIX		"pcimem"
+#define PATH_LEN		512
 #define ADDRESS_LEN		40	/* "dddd:bb:ss.f", room for any int */
 #define SIZE_TEXT		32
 #define NAME_LEN		256
@@ -56,6 +58,89 @@ libpci_error(char *msg, ...)
 	exit(EXIT_IOERR);
 }
 
+static const char *sysfs_root(void)
+{
+	const char *root = getenv("PCIMEM_SYSFS");
+
+	return root && *root ? root : "/sys";
+}
+
+bool discover_module_loaded(void)
+{
+	char path[PATH_LEN];
+
+	snprintf(path, sizeof(path), "%s%s", sysfs_root(), SYSFS_MODULE);
+	return !access(path, F_OK);
+}
+
+int discover_no_module(void)
+{
+	cli_error(NULL, "the pcimem module is not loaded");
+	return EXIT_NODEV;
+}
+
+/* libpci on the sysfs root (a made-up one for tests). */
+static struct pci_access *new_pacc(void)
+{
+	static char param[] = "sysfs.path";
+	static char path[PATH_LEN];
+	struct pci_access *pacc;
+
+	pacc = pci_alloc();
+	pacc->error = libpci_error;
+	if (getenv("PCIMEM_SYSFS")) {
+		snprintf(path, sizeof(path), "%s%s", sysfs_root(), SYSFS_PCI);
+		pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+		pci_set_param(pacc, param, path);
+	}
+	pci_init(pacc);
+	return pacc;
+}
+
+/* @f into libpci's filter: NULL, or why not. */
+static const char *make_filter(struct pci_access *pacc,
+			       const struct discover_filter *f,
+			       struct pci_filter *pf, const char **which)
+{
+	char text[ADDRESS_LEN * 2];
+	const char *why;
+
+	pci_filter_init(pacc, pf);
+	if (f && f->slot) {
+		*which = f->slot;
+		if (strlen(f->slot) >= sizeof(text))
+			return "too long";
+		strcpy(text, f->slot);	/* libpci writes into it */
+		why = pci_filter_parse_slot(pf, text);
+		if (why)
+			return why;
+	}
+	if (f && f->id) {
+		*which = f->id;
+		if (strlen(f->id) >= sizeof(text))
+			return "too long";
+		strcpy(text, f->id);
+		why = pci_filter_parse_id(pf, text);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+bool discover_filter_check(const struct discover_filter *f)
+{
+	struct pci_access *pacc = pci_alloc();
+	const char *why, *which = "";
+	struct pci_filter pf;
+
+	pacc->error = libpci_error;
+	why = make_filter(pacc, f, &pf, &which);
+	pci_cleanup(pacc);
+	if (why)
+		cli_error(NULL, "bad device selection '%s': %s", which, why);
+	return !why;
+}
+
 static void format_address(char *buf, size_t len, int domain, int bus,
 			   int slot, int func)
 {
@@ -69,13 +154,14 @@ static void format_address(char *buf, size_t len, int domain, int bus,
  */
 static int find_node(const char *address, char *node, size_t len)
 {
-	char device[sizeof(SYSFS_PCI_DEVICES) + ADDRESS_LEN + 1];
-	char nodes[sizeof(device) + sizeof(NODE_PREFIX) + 1];
+	char device[PATH_LEN];
+	char nodes[PATH_LEN + sizeof(NODE_PREFIX) + 1];
 	struct dirent *e;
 	int err = -ENODEV;
 	DIR *dir;
 
-	snprintf(device, sizeof(device), "%s/%s", SYSFS_PCI_DEVICES, address);
+	snprintf(device, sizeof(device), "%s%s/devices/%s", sysfs_root(),
+		 SYSFS_PCI, address);
 	snprintf(nodes, sizeof(nodes), "%s/%s", device, NODE_PREFIX);
 	dir = opendir(nodes);
 	if (!dir) {
@@ -97,44 +183,80 @@ static int find_node(const char *address, char *node, size_t len)
 	return err;
 }
 
-static void print_bars(FILE *out, const struct pci_dev *d)
+/* A BAR as libpci sees it. */
+struct bar_view {
+	pciaddr_t start;
+	pciaddr_t size;
+	bool io;
+	bool is64;
+	bool prefetch;
+};
+
+static bool bar_view(const struct pci_dev *d, int i, struct bar_view *b)
+{
+	pciaddr_t flags = d->base_addr[i] & PCI_ADDR_FLAG_MASK;
+
+	if (!d->base_addr[i] && !d->size[i])
+		return false;
+	b->io = flags & PCI_BASE_ADDRESS_SPACE_IO;
+	b->is64 = !b->io && (flags & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+			    PCI_BASE_ADDRESS_MEM_TYPE_64;
+	b->prefetch = !b->io && (flags & PCI_BASE_ADDRESS_MEM_PREFETCH);
+	b->start = d->base_addr[i] & (b->io ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
+	b->size = d->size[i];
+	return true;
+}
+
+static void print_bars(FILE *out, const struct pci_dev *d, bool json)
 {
 	char size[SIZE_TEXT];
+	struct bar_view b;
 	int i, shown = 0;
 
 	for (i = 0; i < 6; i++) {
-		pciaddr_t flags = d->base_addr[i] & PCI_ADDR_FLAG_MASK;
-		bool io = flags & PCI_BASE_ADDRESS_SPACE_IO;
-		bool is64 = !io && (flags & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
-				   PCI_BASE_ADDRESS_MEM_TYPE_64;
-		pciaddr_t start = d->base_addr[i] &
-				  (io ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
-
-		if (!d->base_addr[i] && !d->size[i])
+		if (!bar_view(d, i, &b))
 			continue;
+		if (json) {
+			fprintf(out, "%s{\"bar\": %d, \"start\": %llu, \"size\": %llu, \"io\": %s, \"64bit\": %s, \"prefetchable\": %s}",
+				shown ? ", " : "", i, (unsigned long long)b.start,
+				(unsigned long long)b.size, b.io ? "true" : "false",
+				b.is64 ? "true" : "false",
+				b.prefetch ? "true" : "false");
+		} else {
+			cli_human_size(b.size, size, sizeof(size));
+			fprintf(out, "  BAR%d: start 0x%llx size %s ", i,
+				(unsigned long long)b.start, size);
+			if (b.io)
+				fputs("io\n", out);
+			else
+				fprintf(out, "mem %s %s\n",
+					b.is64 ? "64-bit" : "32-bit",
+					b.prefetch ? "prefetchable" : "non-prefetchable");
+		}
 		shown++;
-		cli_human_size(d->size[i], size, sizeof(size));
-		fprintf(out, "  BAR%d: start 0x%llx size %s ", i,
-			(unsigned long long)start, size);
-		if (io)
-			fputs("io\n", out);
-		else
-			fprintf(out, "mem %s %s\n", is64 ? "64-bit" : "32-bit",
-				flags & PCI_BASE_ADDRESS_MEM_PREFETCH ?
-				"prefetchable" : "non-prefetchable");
-		if (is64)
+		if (b.is64)
 			i++;	/* the upper half of this BAR */
 	}
-	if (!shown)
+	if (!shown && !json)
 		fputs("  BARs: none\n", out);
 }
 
+/* A JSON string, or null for NULL. */
+static void json_or_null(FILE *out, const char *s)
+{
+	if (s)
+		cli_json_string(out, s);
+	else
+		fputs("null", out);
+}
+
 static void print_device(FILE *out, struct pci_access *pacc,
-			 struct pci_dev *d, const struct supported_device *s)
+			 struct pci_dev *d, const char *fallback, bool json)
 {
 	char vendor[NAME_LEN], device[NAME_LEN];
 	char address[ADDRESS_LEN], node[NAME_LEN];
 	const char *vname, *dname, *driver;
+	bool has_node;
 
 	vname = pci_lookup_name(pacc, vendor, sizeof(vendor),
 				PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
@@ -145,45 +267,126 @@ static void print_device(FILE *out, struct pci_access *pacc,
 	driver = pci_get_string_property(d, PCI_FILL_DRIVER);
 	format_address(address, sizeof(address), d->domain, d->bus, d->dev,
 		       d->func);
-	if (find_node(address, node, sizeof(node)))
-		strcpy(node, "none");
+	has_node = !find_node(address, node, sizeof(node));
 
+	if (json) {
+		fprintf(out, "{\"address\": \"%s\", \"vendor\": \"%04x\", \"device\": \"%04x\", \"vendor_name\": ",
+			address, d->vendor_id, d->device_id);
+		json_or_null(out, vname);
+		fputs(", \"device_name\": ", out);
+		json_or_null(out, dname ? dname : fallback);
+		fputs(", \"driver\": ", out);
+		json_or_null(out, driver);
+		fputs(", \"node\": ", out);
+		json_or_null(out, has_node ? node : NULL);
+		fputs(", \"bars\": [", out);
+		print_bars(out, d, true);
+		fputs("]}", out);
+		return;
+	}
 	fprintf(out, "%s %04x:%04x %s %s\n", address, d->vendor_id,
 		d->device_id, vname ? vname : "Unknown vendor",
-		dname ? dname : s->name);
-	print_bars(out, d);
+		dname ? dname : fallback);
+	print_bars(out, d, false);
 	fprintf(out, "  driver: %s\n", driver ? driver : "none");
-	fprintf(out, "  node: %s\n", node);
+	fprintf(out, "  node: %s\n", has_node ? node : "none");
 }
 
-int discover_list(FILE *out)
+/* Whether @d is for pcimem: a supported ID, or bound to it anyway. */
+static bool is_ours(struct pci_dev *d, const char **name)
 {
+	const struct supported_device *s;
+	const char *driver;
+
+	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES |
+		      PCI_FILL_CLASS | PCI_FILL_DRIVER);
+	s = find_supported(d);
+	driver = pci_get_string_property(d, PCI_FILL_DRIVER);
+	*name = s ? s->name : "Unknown device";
+	return s || (driver && !strcmp(driver, NODE_PREFIX));
+}
+
+int discover_list(FILE *out, const struct discover_filter *f, bool json)
+{
+	bool loaded = discover_module_loaded();
+	const char *why, *which = "", *name;
 	struct pci_access *pacc;
+	struct pci_filter pf;
 	struct pci_dev *d;
 	int found = 0;
 
-	pacc = pci_alloc();
-	pacc->error = libpci_error;
-	pci_init(pacc);
+	pacc = new_pacc();
+	why = make_filter(pacc, f, &pf, &which);
+	if (why) {
+		pci_cleanup(pacc);
+		cli_error(NULL, "bad device selection '%s': %s", which, why);
+		return EXIT_USAGE;
+	}
 	pci_scan_bus(pacc);
+	if (!loaded)
+		discover_no_module();
+	if (json)
+		fprintf(out, "{\"module_loaded\": %s, \"devices\": [",
+			loaded ? "true" : "false");
 
 	for (d = pacc->devices; d; d = d->next) {
-		const struct supported_device *s;
-
-		pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES |
-			      PCI_FILL_SIZES | PCI_FILL_CLASS |
-			      PCI_FILL_DRIVER);
-		s = find_supported(d);
-		if (!s)
+		if (!is_ours(d, &name) || !pci_filter_match(&pf, d))
 			continue;
 		if (found++)
-			fputc('\n', out);
-		print_device(out, pacc, d, s);
+			fputs(json ? ", " : "\n", out);
+		print_device(out, pacc, d, name, json);
 	}
-	if (!found)
+	if (json)
+		fputs("]}\n", out);
+	else if (!found)
 		fputs("no supported devices\n", out);
 	pci_cleanup(pacc);
 	return EXIT_OK;
+}
+
+int discover_select(const struct discover_filter *f, char *node, size_t len)
+{
+	char address[ADDRESS_LEN], first[ADDRESS_LEN] = "", found_node[NAME_LEN];
+	const char *why, *which = "", *name;
+	struct pci_access *pacc;
+	struct pci_filter pf;
+	struct pci_dev *d;
+	int found = 0;
+
+	pacc = new_pacc();
+	why = make_filter(pacc, f, &pf, &which);
+	if (why) {
+		pci_cleanup(pacc);
+		cli_error(NULL, "bad device selection '%s': %s", which, why);
+		return EXIT_USAGE;
+	}
+	pci_scan_bus(pacc);
+	for (d = pacc->devices; d; d = d->next) {
+		if (!is_ours(d, &name) || !pci_filter_match(&pf, d))
+			continue;
+		format_address(address, sizeof(address), d->domain, d->bus,
+			       d->dev, d->func);
+		if (find_node(address, found_node, sizeof(found_node)))
+			continue;
+		if (!found++) {
+			snprintf(first, sizeof(first), "%s", address);
+			snprintf(node, len, "%s", found_node);
+		} else if (found == 2) {
+			cli_error(NULL, "the selection matches more than one device: %s, %s%s (narrow it with -s)",
+				  first, address, d->next ? ", ..." : "");
+		}
+	}
+	pci_cleanup(pacc);
+	if (found == 1)
+		return EXIT_OK;
+	if (found > 1)
+		return EXIT_USAGE;
+	if (!discover_module_loaded())
+		return discover_no_module();
+	cli_error(NULL, "no device bound to pcimem matches the selection%s%s%s%s",
+		  f->slot ? " -s " : "", f->slot ? f->slot : "",
+		  f->id ? " -d " : "", f->id ? f->id : "");
+	return EXIT_NODEV;
 }
 
 int discover_node_by_address(const char *addr, char *node, size_t len)
@@ -219,6 +422,8 @@ int discover_node_by_address(const char *addr, char *node, size_t len)
 		cli_error(address, "no such PCI device");
 		return EXIT_NODEV;
 	}
+	if (err == -ENODEV && !discover_module_loaded())
+		return discover_no_module();
 	if (err == -ENODEV) {
 		cli_error(address, "no pcimem node (not bound to pcimem?)");
 		return EXIT_NODEV;

@@ -19,6 +19,7 @@
 #include "deadline.h"
 #include "doorbell.h"
 #include "mailbox-command.h"
+#include "report.h"
 
 /* ---- interrupt totals and poll ---- */
 
@@ -112,12 +113,6 @@ static bool parse_peer(const char *s, unsigned int *peer)
 	return true;
 }
 
-static int usage_error(const char *name, const char *usage)
-{
-	cli_error(NULL, "usage: pcimem %s DEV %s", name, usage);
-	return EXIT_USAGE;
-}
-
 /* ---- ring ---- */
 
 static int ring(const struct device *d, unsigned int peer, unsigned int vector)
@@ -127,20 +122,17 @@ static int ring(const struct device *d, unsigned int peer, unsigned int vector)
 	return ioctl(d->fd, PCIMEM_IOC_RING, &r) ? -errno : 0;
 }
 
-static int run_ring(int argc, char **argv, const struct device_options *o)
+static int run_ring(const struct cli_run *r)
 {
 	struct device d;
 	unsigned int peer;
 	uint64_t vector;
 	int err;
 
-	(void)o;
-	if (argc != 3)
-		return usage_error("ring", "PEER VECTOR");
-	if (!parse_peer(argv[1], &peer) ||
-	    !cli_parse_max("vector", argv[2], PCIMEM_MAX_VECTORS - 1, &vector))
+	if (!parse_peer(r->argv[0], &peer) ||
+	    !cli_parse_max("vector", r->argv[1], PCIMEM_MAX_VECTORS - 1, &vector))
 		return EXIT_USAGE;
-	err = device_open(&d, argv[0], true, NULL);
+	err = device_open(&d, r->target, true, NULL);
 	if (err)
 		return err;
 	err = check_doorbell(&d);
@@ -161,27 +153,20 @@ static int run_ring(int argc, char **argv, const struct device_options *o)
 
 /* ---- events, wait ---- */
 
-static int run_events(int argc, char **argv, const struct device_options *o)
+static int run_events(const struct cli_run *r)
 {
 	struct pcimem_events ev;
 	struct device d;
-	unsigned int v;
 	int err;
 
-	(void)o;
-	if (argc != 1)
-		return usage_error("events", "");
-	err = device_open(&d, argv[0], false, NULL);
+	err = device_open(&d, r->target, false, NULL);
 	if (err)
 		return err;
 	err = read_events(&d, &ev);
-	if (err) {
+	if (err)
 		err = events_error(&d, err);
-	} else {
-		for (v = 0; v < ev.vectors; v++)
-			printf("vector %u: %llu\n", v,
-			       (unsigned long long)ev.count[v]);
-	}
+	else
+		report_events(stdout, d.path, &ev, r->opt.json);
 	device_close(&d);
 	return err;
 }
@@ -243,30 +228,23 @@ static int wait_events(const struct device *d, int vector, uint64_t count,
 	return err ? events_error(d, err) : EXIT_OK;
 }
 
-static int run_wait(int argc, char **argv, const struct device_options *o)
+static int run_wait(const struct cli_run *r)
 {
-	struct cli_command_options opt = { .count = 1, .timeout_ms = -1 };
+	bool any = r->argc == 0;
 	uint64_t vector = 0;
 	struct device d;
-	int n, err;
+	int err;
 
-	(void)o;
-	n = cli_command_options("wait", argc, argv,
-				CLI_OPT_COUNT | CLI_OPT_TIMEOUT, &opt);
-	if (n < 0)
+	if (!any && !cli_parse_max("vector", r->argv[0], PCIMEM_MAX_VECTORS - 1,
+				   &vector))
 		return EXIT_USAGE;
-	if (n < 1 || n > 2)
-		return usage_error("wait", "[VECTOR] [--count N] [--timeout MS]");
-	if (n == 2 && !cli_parse_max("vector", argv[1], PCIMEM_MAX_VECTORS - 1,
-				     &vector))
-		return EXIT_USAGE;
-	err = device_open(&d, argv[0], false, NULL);
+	err = device_open(&d, r->target, false, NULL);
 	if (err)
 		return err;
-	err = n == 2 ? check_vector(&d, vector) : check_interrupts(&d);
+	err = any ? check_interrupts(&d) : check_vector(&d, vector);
 	if (!err)
-		err = wait_events(&d, n == 2 ? (int)vector : -1, opt.count,
-				  opt.timeout_ms);
+		err = wait_events(&d, any ? -1 : (int)vector, r->opt.count,
+				  r->opt.timeout_ms);
 	device_close(&d);
 	return err;
 }
@@ -381,51 +359,56 @@ static const struct mailbox_side guest_side = {
 	.close = guest_mailbox_close,
 };
 
-static int run_ping(int argc, char **argv, const struct device_options *o)
+static int run_ping(const struct cli_run *r)
 {
-	struct cli_command_options opt = mailbox_command_defaults;
-	struct guest_mailbox g = { .o = o };
+	struct guest_mailbox g = { .o = r->ctx, .dev = r->target };
 	unsigned int peer;
-	int n;
 
-	n = cli_command_options("ping", argc, argv,
-				MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY, &opt);
-	if (n < 0)
+	if (!parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
-	if (n != 2)
-		return usage_error("ping", "PEER [--count N] [--offset OFF] [--vector V] [--timeout MS] [--latency]");
-	if (!parse_peer(argv[1], &peer))
-		return EXIT_USAGE;
-	g.dev = argv[0];
-	return mailbox_command_ping(&guest_side, &g, &opt, peer);
+	return mailbox_command_ping(&guest_side, &g, &r->opt, peer);
 }
 
-static int run_pong(int argc, char **argv, const struct device_options *o)
+static int run_pong(const struct cli_run *r)
 {
-	struct cli_command_options opt = mailbox_command_defaults;
-	struct guest_mailbox g = { .o = o };
-	int n;
+	struct guest_mailbox g = { .o = r->ctx, .dev = r->target };
 
-	n = cli_command_options("pong", argc, argv, MAILBOX_COMMAND_OPTIONS,
-				&opt);
-	if (n < 0)
-		return EXIT_USAGE;
-	if (n != 1)
-		return usage_error("pong", "[--count N] [--offset OFF] [--vector V] [--timeout MS]");
-	g.dev = argv[0];
-	return mailbox_command_pong(&guest_side, &g, &opt);
+	return mailbox_command_pong(&guest_side, &g, &r->opt);
 }
 
-const struct guest_command doorbell_commands[] = {
-	{ "ring", "PEER VECTOR", "ring VECTOR of ivshmem peer PEER", run_ring },
-	{ "wait", "[VECTOR] [--count N] [--timeout MS]",
-	  "wait for N interrupts (default 1) on VECTOR or any", run_wait },
-	{ "events", "", "interrupts per vector since the driver's probe",
-	  run_events },
-	{ "ping", "PEER [--count N] [--offset OFF] [--vector V] [--latency]",
-	  "bounce N messages off pong on PEER through the shared memory",
-	  run_ping },
-	{ "pong", "[--count N] [--offset OFF] [--vector V]",
-	  "answer N messages from ping", run_pong },
-	{ NULL, NULL, NULL, NULL },
+const struct cli_command doorbell_ring = {
+	.name = "ring", .args = "PEER VECTOR",
+	.help = "ring VECTOR of ivshmem peer PEER",
+	.target = true, .min_args = 2, .max_args = 2, .run = run_ring,
+};
+
+const struct cli_command doorbell_wait = {
+	.name = "wait", .args = "[VECTOR]",
+	.help = "wait for N interrupts (default 1) on VECTOR or any",
+	.target = true, .min_args = 0, .max_args = 1,
+	.options = CLI_OPT_COUNT | CLI_OPT_TIMEOUT, .run = run_wait,
+};
+
+const struct cli_command doorbell_events = {
+	.name = "events", .args = "",
+	.help = "interrupts per vector since the driver's probe",
+	.details = "--json: {\"node\", \"vectors\": [{\"vector\", \"count\"}]}\n",
+	.target = true, .options = CLI_OPT_JSON, .run = run_events,
+};
+
+const struct cli_command doorbell_ping = {
+	.name = "ping", .args = "PEER",
+	.help = "bounce N messages off pong on PEER through the shared memory",
+	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.target = true, .min_args = 1, .max_args = 1,
+	.options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY,
+	.defaults = &mailbox_command_defaults, .run = run_ping,
+};
+
+const struct cli_command doorbell_pong = {
+	.name = "pong", .args = "",
+	.help = "answer N messages from ping",
+	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.target = true, .options = MAILBOX_COMMAND_OPTIONS,
+	.defaults = &mailbox_command_defaults, .run = run_pong,
 };

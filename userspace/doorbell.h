@@ -5,7 +5,7 @@
  *
  *   ring   DEV PEER VECTOR
  *   wait   DEV [VECTOR] [--count N] [--timeout MS]
- *   events DEV
+ *   events DEV [--json]
  *   ping   DEV PEER [--count N] [--offset OFF] [--vector V] [--timeout MS]
  *                   [--latency]
  *   pong   DEV [--count N] [--offset OFF] [--vector V] [--timeout MS]
@@ -15,18 +15,14 @@
 #ifndef DOORBELL_H
 #define DOORBELL_H
 
+#include "cli.h"
 #include "device.h"
 
-/* A command of the guest tool that handles its own arguments. */
-struct guest_command {
-	const char *name;
-	const char *usage;	/* arguments after DEV */
-	const char *help;
-	/* @argv[0] is DEV; @argc >= 1. Returns the exit code. */
-	int (*run)(int argc, char **argv, const struct device_options *o);
-};
-
-/* ring, wait, events, ping, pong; ends with a NULL name. */
-extern const struct guest_command doorbell_commands[];
+/* The commands, for pcimem's table; their run() takes the device_options. */
+extern const struct cli_command doorbell_ring;
+extern const struct cli_command doorbell_wait;
+extern const struct cli_command doorbell_events;
+extern const struct cli_command doorbell_ping;
+extern const struct cli_command doorbell_pong;
 
 #endif /* DOORBELL_H */

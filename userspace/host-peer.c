@@ -284,20 +284,8 @@ struct peer_args {
 	uint64_t vector;		/* VECTOR */
 	bool has_vector;
 	bool rw;			/* --rw */
-	const struct command *region;	/* dump, read, ... */
+	const struct cli_command *region;	/* dump, read, ... */
 	struct command_args region_args;
-};
-
-struct peer_command {
-	const char *name;
-	const char *usage;
-	const char *help;
-	unsigned int options;		/* CLI_OPT_* */
-	bool peer_arg;			/* PEER comes first */
-	bool vector_arg;		/* then VECTOR */
-	bool vector_optional;
-	const struct cli_command_options *defaults;
-	int (*run)(struct host_peer *p, const struct peer_args *a);
 };
 
 static int run_id(struct host_peer *p, const struct peer_args *a)
@@ -311,13 +299,20 @@ static int run_peers(struct host_peer *p, const struct peer_args *a)
 {
 	unsigned int i;
 
-	(void)a;
+	if (a->opt.json)
+		printf("{\"self\": %u, \"peers\": [", ivshm_client_id(p->c));
 	for (i = 0; i < ivshm_client_peer_count(p->c); i++) {
 		int id = ivshm_client_peer_id(p->c, i);
+		int n = ivshm_client_peer_vectors(p->c, (unsigned int)id);
 
-		printf("peer %d: %d vectors\n", id,
-		       ivshm_client_peer_vectors(p->c, (unsigned int)id));
+		if (a->opt.json)
+			printf("%s{\"id\": %d, \"vectors\": %d}", i ? ", " : "",
+			       id, n);
+		else
+			printf("peer %d: %d vectors\n", id, n);
 	}
+	if (a->opt.json)
+		fputs("]}\n", stdout);
 	return EXIT_OK;
 }
 
@@ -394,10 +389,10 @@ static int run_region(struct host_peer *p, const struct peer_args *a)
 	struct region r;
 	int err;
 
-	err = shm_region(p, a->region->writes, a->rw, &r);
+	err = shm_region(p, a->region->region->writes, a->rw, &r);
 	if (err)
 		return err;
-	err = a->region->run(&r, &a->region_args);
+	err = a->region->region->run(&r, &a->region_args);
 	region_close(&r);
 	return err;
 }
@@ -456,132 +451,135 @@ static int run_pong(struct host_peer *p, const struct peer_args *a)
 	return mailbox_command_pong(&host_side, &h, &a->opt);
 }
 
-static const struct cli_command_options wait_defaults = {
-	.count = 1,
-	.timeout_ms = -1,
-};
-
-static const struct peer_command peer_commands[] = {
-	{ .name = "id", .usage = "", .help = "print own peer ID",
-	  .run = run_id },
-	{ .name = "peers", .usage = "",
-	  .help = "list the other peers: \"peer ID: N vectors\"",
-	  .run = run_peers },
-	{ .name = "ring", .usage = "PEER VECTOR [--count N]",
-	  .help = "ring PEER's VECTOR N times (default 1)",
-	  .options = CLI_OPT_COUNT, .peer_arg = true, .vector_arg = true,
-	  .defaults = &wait_defaults, .run = run_ring },
-	{ .name = "wait", .usage = "[VECTOR] [--count N] [--timeout MS]",
-	  .help = "wait for N rings (default 1) on own VECTOR, or in all",
-	  .options = CLI_OPT_COUNT | CLI_OPT_TIMEOUT, .vector_arg = true,
-	  .vector_optional = true, .defaults = &wait_defaults,
-	  .run = run_wait },
-	{ .name = "ping",
-	  .usage = "PEER [--count N] [--offset OFF] [--vector V] [--timeout MS] [--latency]",
-	  .help = "bounce N messages off pong on PEER",
-	  .options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY, .peer_arg = true,
-	  .defaults = &mailbox_command_defaults, .run = run_ping },
-	{ .name = "pong",
-	  .usage = "[--count N] [--offset OFF] [--vector V] [--timeout MS]",
-	  .help = "answer N messages from ping",
-	  .options = MAILBOX_COMMAND_OPTIONS, .defaults = &mailbox_command_defaults,
-	  .run = run_pong },
-	{ 0 },
-};
-
-static int usage_error(const struct peer_command *pc)
+/* Parse PEER and VECTOR (if the command takes them), connect, run. */
+static int run_connected(const struct cli_run *r, bool peer_arg,
+			 bool vector_arg,
+			 int (*run)(struct host_peer *p, const struct peer_args *a))
 {
-	cli_error(NULL, "usage: ivshmem-host peer SOCKET %s%s%s", pc->name,
-		  *pc->usage ? " " : "", pc->usage);
-	return EXIT_USAGE;
-}
-
-/* Options and arguments after the command name: false if bad. */
-static bool parse_args(const struct peer_command *pc, int argc, char **argv,
-		       struct peer_args *a)
-{
-	int min = pc->peer_arg + (pc->vector_arg && !pc->vector_optional);
-	int max = pc->peer_arg + pc->vector_arg;
-	uint64_t peer;
-	int n;
-
-	if (pc->defaults)
-		a->opt = *pc->defaults;
-	n = cli_command_options(pc->name, argc, argv, pc->options, &a->opt);
-	if (n < 0)
-		return false;
-	if (n < min || n > max) {
-		usage_error(pc);
-		return false;
-	}
-	if (pc->peer_arg) {
-		if (!cli_parse_max("peer", argv[0], IVSHMEM_MAX_PEER_ID, &peer))
-			return false;
-		a->peer = (unsigned int)peer;
-	}
-	a->has_vector = n > pc->peer_arg;
-	return !a->has_vector ||
-	       cli_parse_max("vector", argv[pc->peer_arg],
-			     IVSHM_CLIENT_MAX_VECTORS - 1, &a->vector);
-}
-
-void host_peer_help(FILE *out)
-{
-	const struct peer_command *pc;
-	char args[128];
-
-	for (pc = peer_commands; pc->name; pc++) {
-		snprintf(args, sizeof(args), "peer SOCKET %s %s", pc->name,
-			 pc->usage);
-		cli_help_line(out, args, pc->help);
-	}
-	fprintf(out, "  %-32s %s\n", "peer SOCKET dump|read|...|put ...",
-		"the FILE commands, on the server's shared memory");
-}
-
-int host_peer_main(int argc, char **argv, bool rw)
-{
-	static const struct peer_command region_command = {
-		.run = run_region,
-	};
-	const struct peer_command *pc;
-	struct peer_args a = { .rw = rw };
+	const struct host_tool_options *o = r->ctx;
+	struct peer_args a = { .opt = r->opt, .rw = o->rw };
 	struct host_peer p;
+	uint64_t peer;
 	int err;
 
-	if (argc < 2) {
-		cli_error(NULL, "usage: ivshmem-host peer SOCKET COMMAND [ARGS...] (see ivshmem-host --help)");
-		return EXIT_USAGE;
+	if (peer_arg) {
+		if (!cli_parse_max("peer", r->argv[0], IVSHMEM_MAX_PEER_ID, &peer))
+			return EXIT_USAGE;
+		a.peer = (unsigned int)peer;
 	}
-	for (pc = peer_commands; pc->name; pc++)
-		if (!strcmp(pc->name, argv[1]))
-			break;
-	if (pc->name) {
-		if (!parse_args(pc, argc - 2, argv + 2, &a))
+	a.has_vector = vector_arg && r->argc > peer_arg;
+	if (a.has_vector &&
+	    !cli_parse_max("vector", r->argv[peer_arg],
+			   IVSHM_CLIENT_MAX_VECTORS - 1, &a.vector))
+		return EXIT_USAGE;
+	if (r->c->region) {
+		a.region = r->c;
+		if (!command_parse(r, &a.region_args))
 			return EXIT_USAGE;
-	} else {
-		a.region = command_find(command_all, argv[1]);
-		if (!a.region) {
-			cli_error(NULL, "unknown peer command '%s' (see ivshmem-host --help)",
-				  argv[1]);
-			return EXIT_USAGE;
-		}
-		if (argc - 2 < a.region->min_args ||
-		    argc - 2 > a.region->max_args) {
-			cli_error(NULL, "usage: ivshmem-host peer SOCKET %s %s",
-				  a.region->name, a.region->usage);
-			return EXIT_USAGE;
-		}
-		if (!command_parse(a.region, "SOCKET", argc - 2, argv + 2,
-				   &a.region_args))
-			return EXIT_USAGE;
-		pc = &region_command;
 	}
 
-	err = peer_connect(&p, argv[0]);
+	err = peer_connect(&p, r->target);
 	if (err)
 		return err;
-	err = pc->run(&p, &a);
+	err = run(&p, &a);
 	peer_close(&p);
 	return err;
 }
+
+static int cmd_id(const struct cli_run *r)
+{
+	return run_connected(r, false, false, run_id);
+}
+
+static int cmd_peers(const struct cli_run *r)
+{
+	return run_connected(r, false, false, run_peers);
+}
+
+static int cmd_ring(const struct cli_run *r)
+{
+	return run_connected(r, true, true, run_ring);
+}
+
+static int cmd_wait(const struct cli_run *r)
+{
+	return run_connected(r, false, true, run_wait);
+}
+
+static int cmd_ping(const struct cli_run *r)
+{
+	return run_connected(r, true, false, run_ping);
+}
+
+static int cmd_pong(const struct cli_run *r)
+{
+	return run_connected(r, false, false, run_pong);
+}
+
+static int cmd_region(const struct cli_run *r)
+{
+	return run_connected(r, false, false, run_region);
+}
+
+static const struct cli_command peer_id = {
+	.name = "id", .help = "print own peer ID (gone when this command exits)",
+	.run = cmd_id,
+};
+
+static const struct cli_command peer_peers = {
+	.name = "peers", .help = "list the other peers: \"peer ID: N vectors\"",
+	.details = "--json: {\"self\": own ID, \"peers\": [{\"id\", \"vectors\"}]}\n",
+	.options = CLI_OPT_JSON, .run = cmd_peers,
+};
+
+static const struct cli_command peer_ring = {
+	.name = "ring", .args = "PEER VECTOR",
+	.help = "ring PEER's VECTOR N times (default 1)",
+	.min_args = 2, .max_args = 2, .options = CLI_OPT_COUNT, .run = cmd_ring,
+};
+
+static const struct cli_command peer_wait = {
+	.name = "wait", .args = "[VECTOR]",
+	.help = "wait for N rings (default 1) on own VECTOR, or in all",
+	.max_args = 1, .options = CLI_OPT_COUNT | CLI_OPT_TIMEOUT,
+	.run = cmd_wait,
+};
+
+static const struct cli_command peer_ping = {
+	.name = "ping", .args = "PEER",
+	.help = "bounce N messages off pong on PEER",
+	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.min_args = 1, .max_args = 1,
+	.options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY,
+	.defaults = &mailbox_command_defaults, .run = cmd_ping,
+};
+
+static const struct cli_command peer_pong = {
+	.name = "pong", .help = "answer N messages from ping",
+	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.options = MAILBOX_COMMAND_OPTIONS,
+	.defaults = &mailbox_command_defaults, .run = cmd_pong,
+};
+
+static const struct cli_command *const peer_commands[] = {
+	&peer_id,
+	&peer_peers,
+	&peer_ring,
+	&peer_wait,
+	&peer_ping,
+	&peer_pong,
+	&command_dump,
+	&command_read,
+	&command_write,
+	&command_fill,
+	&command_verify,
+	&command_expect,
+	&command_put,
+	NULL,
+};
+
+const struct cli_tool host_peer_tool = {
+	.prefix = "ivshmem-host peer SOCKET",
+	.commands = peer_commands,
+	.run_region = cmd_region,
+};

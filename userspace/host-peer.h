@@ -5,7 +5,7 @@
  * the server's client library (qemu-device/ivshmem-server/client.h):
  *
  *   id                        print own peer ID
- *   peers                     "peer ID: N vectors", one line per peer
+ *   peers [--json]            "peer ID: N vectors", one line per peer
  *   ring PEER VECTOR [--count N]
  *   wait [VECTOR] [--count N] [--timeout MS]
  *   dump, read, write, fill, verify, expect, put ...
@@ -21,12 +21,18 @@
 #define HOST_PEER_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
-/* @argv[0] is SOCKET, @argv[1] the command. Returns the exit code. */
-int host_peer_main(int argc, char **argv, bool rw);
+#include "cli.h"
 
-/* The usage lines of "peer SOCKET ...". */
-void host_peer_help(FILE *out);
+/* ivshmem-host's own options; its commands' ctx. */
+struct host_tool_options {
+	bool rw;	/* --rw: pread/pwrite instead of mmap */
+};
+
+/*
+ * The commands after "peer SOCKET", a sub tool of ivshmem-host's "peer"
+ * command (its ctx: the parent's struct host_tool_options).
+ */
+extern const struct cli_tool host_peer_tool;
 
 #endif /* HOST_PEER_H */

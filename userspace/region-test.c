@@ -88,7 +88,7 @@ static void check_phase(struct fixture *f)
 static void test_fill_verify(enum region_mode mode)
 {
 	static const uint64_t bad[] = { 5, 70000, BIG_SIZE - 1 };
-	struct region_mismatch m;
+	struct region_mismatch m = { 0 };
 	struct fixture f;
 	size_t i;
 	int err;

@@ -369,20 +369,42 @@ int region_fill(const struct region *r, const void *pat, size_t patlen)
 		size_t n = left < chunk_len ? left : chunk_len;
 
 		err = region_write_bytes(r, off, chunk, n);
+		if (!err && r->progress)
+			r->progress(r->progress_ctx, off + n);
 	}
 	free(chunk);
 	return err;
+}
+
+/* A run of bad bytes being collected by region_verify(). */
+struct bad_run {
+	uint64_t start;
+	uint64_t len;		/* 0: none open */
+	unsigned char expected;
+	unsigned char found;
+};
+
+static void end_run(struct region_mismatch *m, struct bad_run *run)
+{
+	if (run->len && m->range)
+		m->range(m->range_ctx, run->start, run->len, run->expected,
+			 run->found);
+	run->len = 0;
 }
 
 int region_verify(const struct region *r, const void *pat, size_t patlen,
 		  struct region_mismatch *m)
 {
 	unsigned char *chunk, *buf;
+	struct bad_run run = { 0 };
 	size_t chunk_len;
 	uint64_t off;
 	int err = 0;
 
-	*m = (struct region_mismatch) { 0 };
+	m->count = 0;
+	m->offset = 0;
+	m->expected = 0;
+	m->found = 0;
 	if (patlen == 0)
 		return -EINVAL;
 	chunk = pattern_chunk(pat, patlen, &chunk_len);
@@ -399,18 +421,31 @@ int region_verify(const struct region *r, const void *pat, size_t patlen,
 		size_t i;
 
 		err = region_read_bytes(r, off, buf, n);
-		if (err || !memcmp(buf, chunk, n))
+		if (!err && r->progress)
+			r->progress(r->progress_ctx, off + n);
+		if (err || !memcmp(buf, chunk, n)) {
+			end_run(m, &run);
 			continue;
+		}
 		for (i = 0; i < n; i++) {
-			if (buf[i] == chunk[i])
+			if (buf[i] == chunk[i]) {
+				end_run(m, &run);
 				continue;
+			}
 			if (!m->count++) {
 				m->offset = off + i;
 				m->expected = chunk[i];
 				m->found = buf[i];
 			}
+			if (!run.len++) {
+				run.start = off + i;
+				run.expected = chunk[i];
+				run.found = buf[i];
+			}
 		}
 	}
+	if (!err)
+		end_run(m, &run);
 	free(chunk);
 	free(buf);
 	return err;

@@ -35,14 +35,27 @@ struct region {
 	 * caller after region_init().
 	 */
 	unsigned int access_width;
+	/*
+	 * If set (by the caller, after region_init()), called by fill and
+	 * verify after each chunk with the bytes done so far.
+	 */
+	void (*progress)(void *ctx, uint64_t done);
+	void *progress_ctx;
 };
 
-/* First mismatch and count of bad bytes found by region_verify(). */
+/*
+ * First mismatch and count of bad bytes found by region_verify(). If the
+ * caller sets @range, it is called once per run of consecutive bad bytes,
+ * in order, with the run's first expected and found byte.
+ */
 struct region_mismatch {
 	uint64_t count;
 	uint64_t offset;
 	unsigned char expected;
 	unsigned char found;
+	void (*range)(void *ctx, uint64_t off, uint64_t len,
+		      unsigned char expected, unsigned char found);
+	void *range_ctx;
 };
 
 /* Take over @fd (opened O_RDONLY or O_RDWR) of @size bytes; maps it in
@@ -80,7 +93,8 @@ int region_dump(const struct region *r, uint64_t off, uint64_t len,
  * pat[o % patlen]. */
 int region_fill(const struct region *r, const void *pat, size_t patlen);
 
-/* Compare every byte with what region_fill() would have written. */
+/* Compare every byte with what region_fill() would have written; the
+ * caller sets @m's range callback (or zeroes it). */
 int region_verify(const struct region *r, const void *pat, size_t patlen,
 		  struct region_mismatch *m);
 
