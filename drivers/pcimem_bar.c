@@ -45,6 +45,9 @@ int pcimem_memtype_parse(const char *s, unsigned int *memtype)
  */
 bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype)
 {
+	/* The MSI code maps the table uncached: one type per range. */
+	if (bar->flags & PCIMEM_BAR_MSIX_HOLE)
+		return memtype == PCIMEM_MT_UC;
 	switch (memtype) {
 	case PCIMEM_MT_UC:
 		return true;
@@ -112,27 +115,75 @@ static void __iomem *pcimem_ioremap(struct pci_dev *pdev, struct pcimem_bar *bar
 	}
 }
 
-/* BARs holding the MSI-X table or its pending bits: never ours to touch. */
-static unsigned int pcimem_msix_bars(struct pci_dev *pdev)
+/* Where the MSI-X table and its pending bits lie: BAR, offset, bytes. */
+struct pcimem_msix_part {
+	unsigned int bar;
+	resource_size_t offset, len;
+};
+
+/* The table (parts[0]) and the pending bits (parts[1]); 0 without MSI-X. */
+static int pcimem_msix_parts(struct pci_dev *pdev, struct pcimem_msix_part parts[2])
 {
 	u32 table, pba;
+	int nvec;
 
 	if (!pdev->msix_cap)
 		return 0;
+	nvec = pci_msix_vec_count(pdev);
+	if (nvec <= 0)
+		return 0;
 	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
 	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_PBA, &pba);
-	return BIT(table & PCI_MSIX_TABLE_BIR) | BIT(pba & PCI_MSIX_PBA_BIR);
+	parts[0].bar = table & PCI_MSIX_TABLE_BIR;
+	parts[0].offset = table & PCI_MSIX_TABLE_OFFSET;
+	parts[0].len = (resource_size_t)nvec * PCI_MSIX_ENTRY_SIZE;
+	parts[1].bar = pba & PCI_MSIX_PBA_BIR;
+	parts[1].offset = pba & PCI_MSIX_PBA_OFFSET;
+	parts[1].len = DIV_ROUND_UP(nvec, 64) * sizeof(u64);
+	return 2;
 }
 
 /*
- * Prefetchable memory is plain memory (ivshmem's BAR2); any other memory
- * BAR holds registers, reached 32 bits at a time (edu, ivshmem's BAR0).
+ * Widen the BAR's hole to the pages of [offset, offset + len). A part that
+ * does not fit in the BAR (a device that contradicts itself) takes all of
+ * it. The caller has zeroed the hole and set the size.
+ */
+static void pcimem_hole_add(struct pcimem_bar *bar, resource_size_t offset,
+			    resource_size_t len)
+{
+	resource_size_t s = ALIGN_DOWN(offset, PAGE_SIZE), e;
+
+	if (offset >= bar->size || len > bar->size - offset) {
+		s = 0;
+		e = bar->size;
+	} else {
+		e = min_t(resource_size_t, ALIGN(offset + len, PAGE_SIZE), bar->size);
+	}
+	if (bar->hole_end) {
+		s = min(s, bar->hole_start);
+		e = max(e, bar->hole_end);
+	}
+	bar->hole_start = s;
+	bar->hole_end = e;
+}
+
+/*
+ * Plain memory: the RAM of a device we know (ivshmem's BAR2, every BAR but
+ * the registers of pcimem-testdev), else any prefetchable BAR; any other
+ * memory BAR holds registers, reached 32 bits at a time. A BAR that is
+ * nothing but the MSI-X table is never touched; one that holds the table
+ * beside other things is served around it, uncached, so the MSI code's
+ * own uncached mapping of the table agrees with ours.
  */
 static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
-				unsigned int msix_bars, unsigned int ram_memtype)
+				const struct pcimem_msix_part *parts, int nparts,
+				unsigned int ram_memtype)
 {
+	const struct pcimem_variant *v = pd->variant;
 	struct pci_dev *pdev = pd->pdev;
 	unsigned long flags = pci_resource_flags(pdev, bar->index);
+	bool ram;
+	int i;
 
 	bar->start = pci_resource_start(pdev, bar->index);
 	bar->size = pci_resource_len(pdev, bar->index);
@@ -140,6 +191,8 @@ static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 	bar->width = 1;
 	bar->def_memtype = PCIMEM_MT_UC;
 	bar->known_ram = false;
+	bar->hole_start = 0;
+	bar->hole_end = 0;
 	if (!bar->size)
 		return;
 
@@ -149,10 +202,18 @@ static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 		bar->flags = PCIMEM_BAR_MEM;
 		if (flags & IORESOURCE_MEM_64)
 			bar->flags |= PCIMEM_BAR_64BIT;
-		if (flags & IORESOURCE_PREFETCH) {
-			bar->flags |= PCIMEM_BAR_PREFETCH | PCIMEM_BAR_RAM;
-			/* RAM is what a device we know says it is; others may combine. */
-			bar->known_ram = pd->variant && pd->variant->main_bar == bar->index;
+		if (flags & IORESOURCE_PREFETCH)
+			bar->flags |= PCIMEM_BAR_PREFETCH;
+		/* RAM is what a device we know says it is; others may combine. */
+		if (v && v->ram_bars) {
+			bar->known_ram = bar->index != 0;
+			ram = bar->known_ram;
+		} else {
+			ram = flags & IORESOURCE_PREFETCH;
+			bar->known_ram = ram && v && v->main_bar == (int)bar->index;
+		}
+		if (ram) {
+			bar->flags |= PCIMEM_BAR_RAM;
 			bar->def_memtype = ram_memtype;
 			if (!bar->known_ram && ram_memtype == PCIMEM_MT_WB)
 				bar->def_memtype = PCIMEM_MT_WC;
@@ -164,15 +225,30 @@ static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 		if (PAGE_ALIGNED(bar->start) && PAGE_ALIGNED(bar->size))
 			bar->flags |= PCIMEM_BAR_MMAP;
 	}
-	if (msix_bars & BIT(bar->index))
+	for (i = 0; i < nparts; i++)
+		if (parts[i].bar == bar->index)
+			pcimem_hole_add(bar, parts[i].offset, parts[i].len);
+	if (bar->hole_end && !bar->hole_start && bar->hole_end == bar->size) {
 		bar->flags = (bar->flags & ~PCIMEM_BAR_MMAP) | PCIMEM_BAR_MSIX;
+	} else if (bar->hole_end) {
+		bar->flags |= PCIMEM_BAR_MSIX_HOLE;
+		bar->def_memtype = PCIMEM_MT_UC;
+	}
 	bar->memtype = bar->def_memtype;
+}
+
+/* Does [pos, pos + n) of the BAR meet its MSI-X hole? */
+bool pcimem_bar_in_hole(const struct pcimem_bar *bar, resource_size_t pos,
+			resource_size_t n)
+{
+	return bar->hole_end && pos < bar->hole_end && pos + n > bar->hole_start;
 }
 
 int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
 {
 	struct pci_dev *pdev = pd->pdev;
-	unsigned int msix_bars = pcimem_msix_bars(pdev);
+	struct pcimem_msix_part parts[2];
+	int nparts = pcimem_msix_parts(pdev, parts);
 	int i, mt;
 
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
@@ -181,7 +257,7 @@ int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)
 		bar->pd = pd;
 		bar->index = i;
 		atomic_set(&bar->vmas, 0);
-		pcimem_bar_classify(pd, bar, msix_bars, ram_memtype);
+		pcimem_bar_classify(pd, bar, parts, nparts, ram_memtype);
 		if (!bar->flags || (bar->flags & PCIMEM_BAR_MSIX))
 			continue;
 		bar->kmap = pcimem_ioremap(pdev, bar, bar->memtype);

@@ -37,6 +37,12 @@ struct pcimem_bar {
 	unsigned int def_memtype;	/* what a new open file asks for */
 	bool known_ram;			/* plain RAM by the variant: may be cached */
 	unsigned long cachebits;	/* x86: the kernel mapping's cache bits (4 KiB form) */
+	/*
+	 * The pages holding the MSI-X table or its pending bits, when the BAR
+	 * holds other things as well (PCIMEM_BAR_MSIX_HOLE): [hole_start,
+	 * hole_end), page aligned, never mapped, read or written by us.
+	 */
+	resource_size_t hole_start, hole_end;
 	atomic_t vmas;			/* user mappings of this BAR */
 };
 
@@ -64,16 +70,23 @@ struct pcimem_vector {
 enum pcimem_kind {
 	PCIMEM_IVSHMEM,
 	PCIMEM_EDU,
+	PCIMEM_TESTDEV,
 };
+
+/* struct pcimem_variant.main_bar: the first BAR of plain memory, else BAR0 */
+#define PCIMEM_MAIN_BAR_PICK	-1
 
 /*
  * What a device is, for us: NULL for a device bound through new_id or
- * driver_override that we do not know.
+ * driver_override that we do not know. Every variant has its registers in
+ * a memory BAR0.
  */
 struct pcimem_variant {
 	enum pcimem_kind kind;
-	unsigned int main_bar;
+	int main_bar;			/* or PCIMEM_MAIN_BAR_PICK */
 	unsigned int regs_size;		/* BAR0 holds registers up to here */
+	int read_clears;		/* offset of a register that clears on read, or -1 */
+	bool ram_bars;			/* every memory BAR but BAR0 is plain RAM */
 };
 
 /*
@@ -152,6 +165,8 @@ int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype);
 void pcimem_bars_unmap(struct pcimem_dev *pd, struct pci_dev *pdev);
 int pcimem_bar_set_memtype(struct pcimem_bar *bar, unsigned int memtype);
 bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype);
+bool pcimem_bar_in_hole(const struct pcimem_bar *bar, resource_size_t pos,
+			resource_size_t n);
 const char *pcimem_memtype_name(unsigned int memtype);
 int pcimem_memtype_parse(const char *s, unsigned int *memtype);
 void pcimem_bar_read(struct pcimem_bar *bar, void *buf, loff_t pos, size_t n);

@@ -72,8 +72,8 @@ static loff_t pcimem_llseek(struct file *file, loff_t offset, int whence)
 /*
  * Clamp a transfer at pos to the BAR and to one chunk. Returns the byte
  * count (0 at or past the end), -ENODEV once the device is gone, -EINVAL
- * for a register access that is not whole registers. Called with pd->lock
- * held.
+ * for a register access that is not whole registers, -EPERM at the pages
+ * of the MSI-X table. Called with pd->lock held.
  */
 static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 {
@@ -91,7 +91,29 @@ static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 	if (pos >= bar->size)
 		return 0;
 	n = min_t(u64, min_t(size_t, count, PCIMEM_IO_CHUNK), bar->size - pos);
+	/* The MSI-X table's pages: refused at them, short before them. */
+	if (pcimem_bar_in_hole(bar, pos, n)) {
+		if (pos >= bar->hole_start)
+			return -EPERM;
+		n = bar->hole_start - pos;
+	}
 	return round_down(n, bar->width);
+}
+
+/*
+ * A device that fell off the bus (surprise removal, a dead link) answers
+ * every read with all-ones and drops writes, until the PCI core notices
+ * and removes it. Say so with EIO rather than hand all-ones over as data:
+ * a read is suspect only if it gave nothing but ones; a write always,
+ * since nothing tells whether it landed. Called with pd->lock held and
+ * the device present.
+ */
+static bool pcimem_fell_off(struct pcimem_dev *pd, const void *buf, size_t n, bool write)
+{
+	lockdep_assert_held(&pd->lock);
+	if (!write && memchr_inv(buf, 0xff, n))
+		return false;
+	return !pci_device_is_present(pd->pdev);
 }
 
 /*
@@ -130,6 +152,8 @@ static ssize_t pcimem_transfer(struct file *file, char __user *ubuf, size_t coun
 			pcimem_bar_write(pf->bar, buf, pos, n);
 		else if (n > 0)
 			pcimem_bar_read(pf->bar, buf, pos, n);
+		if (n > 0 && pcimem_fell_off(pd, buf, n, to_device))
+			n = -EIO;
 		up_read(&pd->lock);
 		if (n <= 0) {
 			ret = n;

@@ -2,7 +2,11 @@
 /*
  * pcimem: interrupts. ivshmem-doorbell delivers one MSI-X vector per
  * doorbell vector (or INTx through IntrMask/IntrStatus without MSI-X);
- * ivshmem-plain has none; edu raises MSI or INTx. Handlers only count:
+ * ivshmem-plain has none; edu raises MSI or INTx; pcimem-testdev MSI-X,
+ * MSI or INTx (STATUS, read to clear). Devices bound through new_id or
+ * driver_override get none: we could not tell their interrupts from
+ * another device's on a shared line, nor acknowledge them, and MSI would
+ * need bus mastering, which hands the device all of memory. Handlers only count:
  * per-vector totals since probe, which user space reads with
  * PCIMEM_IOC_EVENTS and waits for with poll/epoll on the node.
  */
@@ -26,6 +30,10 @@
 #define IVSHMEM_INTR_STATUS	0x04	/* reading clears it */
 #define IVSHMEM_IV_POSITION	0x08
 #define IVSHMEM_DOORBELL	0x0c
+
+/* pcimem-testdev BAR0 registers */
+#define TESTDEV_STATUS		0x14	/* reading clears it, and lowers INTx */
+#define TESTDEV_STATUS_INTX	0x01
 
 /* edu BAR0 registers */
 #define EDU_STATUS		0x20
@@ -68,6 +76,59 @@ static irqreturn_t pcimem_ivshmem_intx_irq(int irq, void *data)
 		return IRQ_NONE;
 	pcimem_irq_count(v->pd, 0);
 	return IRQ_HANDLED;
+}
+
+/*
+ * pcimem-testdev's INTx: STATUS says whether it is ours, and reading it
+ * lowers the pin. All-ones is no status: the device fell off the bus.
+ */
+static irqreturn_t pcimem_testdev_intx_irq(int irq, void *data)
+{
+	struct pcimem_vector *v = data;
+	u32 status = ioread32(pcimem_regs(v->pd) + TESTDEV_STATUS);
+
+	if (status == ~0U || !(status & TESTDEV_STATUS_INTX))
+		return IRQ_NONE;
+	pcimem_irq_count(v->pd, 0);
+	return IRQ_HANDLED;
+}
+
+/*
+ * pcimem-testdev: MSI-X with as many vectors as it has (up to our limit),
+ * else MSI with as many as the platform grants (x86 without interrupt
+ * remapping: one), else INTx, else nothing.
+ */
+static irq_handler_t pcimem_testdev_irq_alloc(struct pcimem_dev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	int nvec;
+
+	if (pdev->msix_cap) {
+		nvec = pci_alloc_irq_vectors(pdev, 1, min(pci_msix_vec_count(pdev),
+							  PCIMEM_MAX_VECTORS), PCI_IRQ_MSIX);
+		if (nvec > 0) {
+			pd->irq_mode = PCIMEM_IRQ_MSIX;
+			pd->vectors = nvec;
+			return pcimem_msix_irq;
+		}
+	}
+	if (pdev->msi_cap) {
+		nvec = pci_alloc_irq_vectors(pdev, 1, min(pci_msi_vec_count(pdev),
+							  PCIMEM_MAX_VECTORS), PCI_IRQ_MSI);
+		if (nvec > 0) {
+			pd->irq_mode = PCIMEM_IRQ_MSI;
+			pd->vectors = nvec;
+			return pcimem_msix_irq;
+		}
+	}
+	if (!pdev->pin)
+		return NULL;
+	nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
+	if (nvec < 0)
+		return ERR_PTR(nvec);
+	pd->irq_mode = PCIMEM_IRQ_INTX;
+	pd->vectors = 1;
+	return pcimem_testdev_intx_irq;
 }
 
 /* edu wants every interrupt acknowledged, MSI included. */
@@ -124,6 +185,8 @@ static irq_handler_t pcimem_irq_alloc(struct pcimem_dev *pd)
 		pd->irq_mode = pdev->msi_enabled ? PCIMEM_IRQ_MSI : PCIMEM_IRQ_INTX;
 		pd->vectors = 1;
 		return pcimem_edu_irq;
+	case PCIMEM_TESTDEV:
+		return pcimem_testdev_irq_alloc(pd);
 	}
 	return NULL;
 }
@@ -291,14 +354,16 @@ int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
 
 /*
  * Does reading [pos, pos + n) of the BAR have a side effect? ivshmem's
- * IntrStatus clears on read. Called with pd->lock held.
+ * IntrStatus and pcimem-testdev's STATUS clear on read. Called with
+ * pd->lock held.
  */
 bool pcimem_read_clears(struct pcimem_dev *pd, const struct pcimem_bar *bar,
 			loff_t pos, size_t n)
 {
+	int reg = pd->variant ? pd->variant->read_clears : -1;
+
 	lockdep_assert_held(&pd->lock);
-	return pd->variant && pd->variant->kind == PCIMEM_IVSHMEM && bar->index == 0 &&
-	       pos < IVSHMEM_INTR_STATUS + 4 && pos + n > IVSHMEM_INTR_STATUS;
+	return reg >= 0 && bar->index == 0 && pos < reg + 4 && pos + n > reg;
 }
 
 /* Called with pd->lock held and the device present. */

@@ -309,6 +309,9 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	} else if (vma->vm_pgoff >= bar_pages ||
 		   vma_pages(vma) > bar_pages - vma->vm_pgoff) {
 		ret = -EINVAL;
+	} else if (pcimem_bar_in_hole(bar, (resource_size_t)vma->vm_pgoff << PAGE_SHIFT,
+				      vma->vm_end - vma->vm_start)) {
+		ret = -EPERM;	/* the MSI-X table is the kernel's, as vfio-pci says */
 	} else if (pf->memtype != bar->memtype) {
 		/* One type per range: switch only while nobody maps the BAR. */
 		ret = atomic_read(&bar->vmas) ? -EBUSY :

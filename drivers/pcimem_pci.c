@@ -24,6 +24,13 @@
 #define EDU_IDENT		0x00
 #define EDU_IDENT_MAGIC		0xed	/* low byte; major and minor above it */
 
+/* pcimem-testdev (qemu-device/testdev/pcimem-testdev.rst) */
+#define TESTDEV_IDENT		0x00
+#define TESTDEV_IDENT_MAGIC	0x7e57	/* high half; major, minor below it */
+#define TESTDEV_IDENT_MAJOR	1	/* the register map we know */
+#define TESTDEV_REGS_SIZE	0x48	/* IDENT up to DMA_RES */
+#define TESTDEV_STATUS		0x14	/* read to clear */
+
 static char *pattern = "abcd";
 module_param(pattern, charp, 0444);
 MODULE_PARM_DESC(pattern,
@@ -62,13 +69,19 @@ MODULE_PARM_DESC(ram_memtype,
  * can name it: the PCI core accepts only driver_data values in our table.
  */
 static const struct pcimem_variant pcimem_variants[] = {
-	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2, .regs_size = 0x10 },
-	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0, .regs_size = 0xa0 },
+	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2, .regs_size = 0x10,
+			     .read_clears = 0x04 },
+	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0, .regs_size = 0xa0,
+			 .read_clears = -1 },
+	[PCIMEM_TESTDEV] = { .kind = PCIMEM_TESTDEV, .main_bar = PCIMEM_MAIN_BAR_PICK,
+			     .regs_size = TESTDEV_REGS_SIZE, .read_clears = TESTDEV_STATUS,
+			     .ram_bars = true },
 };
 
 static const struct pci_device_id pcimem_ids[] = {
 	{ PCI_DEVICE(0x1af4, 0x1110), .driver_data = PCIMEM_IVSHMEM },
 	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = PCIMEM_EDU },
+	{ PCI_DEVICE(0x1234, 0x11e9), .driver_data = PCIMEM_TESTDEV },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, pcimem_ids);
@@ -108,43 +121,102 @@ static const struct pcimem_variant *pcimem_variant(struct pci_dev *pdev)
 	return id ? &pcimem_variants[id->driver_data] : NULL;
 }
 
+/* What a BAR is, for a probe error: "absent", "I/O ports", "N bytes of memory". */
+static const char *pcimem_bar_what(const struct pcimem_bar *bar, char *buf, size_t len)
+{
+	if (!bar->flags)
+		return "absent";
+	if (bar->flags & PCIMEM_BAR_IO)
+		snprintf(buf, len, "%llu I/O ports", (unsigned long long)bar->size);
+	else if (bar->flags & PCIMEM_BAR_MSIX)
+		snprintf(buf, len, "only the MSI-X table (%llu bytes)",
+			 (unsigned long long)bar->size);
+	else
+		snprintf(buf, len, "%llu bytes of memory", (unsigned long long)bar->size);
+	return buf;
+}
+
 /*
  * A device we know must look as we know it: its registers in a memory
- * BAR0 large enough for every register we touch, its main BAR a memory
- * BAR the kernel mapped (not the MSI-X table). A device with an ID of
- * ours and another layout is refused, not half served.
+ * BAR0 large enough for every register we touch and clear of the MSI-X
+ * table, its main BAR memory the kernel mapped (not only the MSI-X
+ * table). A device with an ID of ours and another layout is refused, not
+ * half served.
  */
-static int pcimem_check_layout(struct pcimem_dev *pd)
+static int pcimem_check_layout(struct pcimem_dev *pd, unsigned int main_bar)
 {
 	const struct pcimem_variant *v = pd->variant;
-	const struct pcimem_bar *regs = &pd->bars[0], *main = &pd->bars[v->main_bar];
+	const struct pcimem_bar *regs = &pd->bars[0], *main = &pd->bars[main_bar];
+	char what[64];
 
 	if (!(regs->flags & PCIMEM_BAR_MEM) || !regs->kmap || regs->size < v->regs_size) {
 		dev_err(&pd->pdev->dev,
-			"BAR0 is not %u bytes or more of memory-mapped registers (flags 0x%x, %llu bytes)\n",
-			v->regs_size, regs->flags, (unsigned long long)regs->size);
+			"cannot serve it: its registers need %u bytes of memory in BAR0, which is %s\n",
+			v->regs_size, pcimem_bar_what(regs, what, sizeof(what)));
+		return -ENODEV;
+	}
+	if (pcimem_bar_in_hole(regs, 0, v->regs_size)) {
+		dev_err(&pd->pdev->dev,
+			"cannot serve it: the MSI-X table lies over its registers in BAR0\n");
 		return -ENODEV;
 	}
 	if (!(main->flags & PCIMEM_BAR_MEM) || !main->kmap) {
-		dev_err(&pd->pdev->dev, "BAR%u is not memory we can map (flags 0x%x)\n",
-			v->main_bar, main->flags);
+		dev_err(&pd->pdev->dev,
+			"cannot serve it: its main BAR%u must be memory, and is %s\n",
+			main_bar, pcimem_bar_what(main, what, sizeof(what)));
 		return -ENODEV;
 	}
 	return 0;
 }
 
-/* The BAR a new open file reaches: the variant's, else the first mappable. */
+/*
+ * The BAR a new open file reaches: the variant's; for pcimem-testdev the
+ * first mappable BAR of plain memory, else the first other one, else its
+ * registers; for a device we do not know, the first mappable BAR.
+ */
 static int pcimem_pick_main_bar(struct pcimem_dev *pd)
 {
-	int i;
+	const struct pcimem_variant *v = pd->variant;
+	int i, ret;
 
-	if (pd->variant)
-		return pcimem_check_layout(pd) ?: pd->variant->main_bar;
+	if (v && v->main_bar != PCIMEM_MAIN_BAR_PICK) {
+		ret = pcimem_check_layout(pd, v->main_bar);
+		return ret ?: v->main_bar;
+	}
+	if (v) {
+		ret = pcimem_check_layout(pd, 0);
+		if (ret)
+			return ret;
+		for (i = 1; i < PCI_STD_NUM_BARS; i++)
+			if ((pd->bars[i].flags & PCIMEM_BAR_MMAP) &&
+			    (pd->bars[i].flags & PCIMEM_BAR_RAM))
+				return i;
+		for (i = 1; i < PCI_STD_NUM_BARS; i++)
+			if (pd->bars[i].kmap)
+				return i;
+		return 0;
+	}
 	for (i = 0; i < PCI_STD_NUM_BARS; i++)
 		if (pd->bars[i].flags & PCIMEM_BAR_MMAP)
 			return i;
 	dev_err(&pd->pdev->dev, "no memory BAR to expose\n");
 	return -ENODEV;
+}
+
+/* Does the device answer as pcimem-testdev, with the register map we know? */
+static int pcimem_check_testdev(struct pcimem_dev *pd)
+{
+	u32 ident = ioread32(pd->bars[0].kmap + TESTDEV_IDENT);
+
+	if (ident >> 16 != TESTDEV_IDENT_MAGIC || ((ident >> 8) & 0xff) != TESTDEV_IDENT_MAJOR) {
+		dev_err(&pd->pdev->dev,
+			"not a pcimem-testdev of register map %u: identification reads 0x%08x, expected 0x%04x%02x..\n",
+			TESTDEV_IDENT_MAJOR, ident, TESTDEV_IDENT_MAGIC, TESTDEV_IDENT_MAJOR);
+		return -ENODEV;
+	}
+	dev_dbg(&pd->pdev->dev, "pcimem-testdev version %u.%u\n", (ident >> 8) & 0xff,
+		ident & 0xff);
+	return 0;
 }
 
 /* Does the device answer as edu should? */
@@ -162,11 +234,27 @@ static int pcimem_check_edu(struct pcimem_dev *pd)
 	return 0;
 }
 
-/* Repeat the pattern over the BAR, a chunk of whole patterns at a time. */
+/* Repeat the pattern over [start, end) of the BAR, a chunk at a time. */
+static void pcimem_fill_range(struct pcimem_bar *bar, const u8 *buf, size_t chunk,
+			      resource_size_t start, resource_size_t end)
+{
+	resource_size_t off;
+
+	for (off = start; off < end; off += chunk) {
+		memcpy_toio(bar->kmap + off, buf, min_t(resource_size_t, chunk, end - off));
+		cond_resched();
+	}
+}
+
+/*
+ * Repeat the pattern over the BAR, a chunk of whole patterns at a time,
+ * around the MSI-X table if it is there (the pattern's phase restarts
+ * after it).
+ */
 static int pcimem_fill(struct pcimem_bar *bar, const char *pat)
 {
 	size_t plen = strlen(pat);
-	size_t chunk, off, i;
+	size_t chunk, i;
 	u8 *buf;
 
 	if (!plen)
@@ -179,10 +267,11 @@ static int pcimem_fill(struct pcimem_bar *bar, const char *pat)
 	for (i = 0; i < chunk; i++)
 		buf[i] = pat[i % plen];
 
-	for (off = 0; off < bar->size; off += chunk) {
-		memcpy_toio(bar->kmap + off, buf, min_t(resource_size_t, chunk,
-							bar->size - off));
-		cond_resched();
+	if (bar->hole_end) {
+		pcimem_fill_range(bar, buf, chunk, 0, bar->hole_start);
+		pcimem_fill_range(bar, buf, chunk, bar->hole_end, bar->size);
+	} else {
+		pcimem_fill_range(bar, buf, chunk, 0, bar->size);
 	}
 	kfree(buf);
 	return 0;
@@ -253,11 +342,13 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_unmap;
 	pd->main_bar = ret;
 
-	if (pd->variant && pd->variant->kind == PCIMEM_EDU) {
+	ret = 0;
+	if (pd->variant && pd->variant->kind == PCIMEM_EDU)
 		ret = pcimem_check_edu(pd);
-		if (ret)
-			goto err_unmap;
-	}
+	else if (pd->variant && pd->variant->kind == PCIMEM_TESTDEV)
+		ret = pcimem_check_testdev(pd);
+	if (ret)
+		goto err_unmap;
 
 	/* Only memory we know to be memory gets the pattern. */
 	if (pd->variant && (pd->bars[pd->main_bar].flags & PCIMEM_BAR_RAM)) {

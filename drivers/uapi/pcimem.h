@@ -46,6 +46,13 @@
 #define PCIMEM_BAR_RAM		0x20U	/* plain memory: any access width */
 #define PCIMEM_BAR_REGS		0x40U	/* registers: access_width accesses only */
 #define PCIMEM_BAR_MSIX		0x80U	/* holds the MSI-X table in use: no access */
+/*
+ * Holds the MSI-X table or its pending bits beside other contents: the
+ * pages from the first to the last byte of those (as the MSI-X capability
+ * places them) are refused to mmap (EPERM), read and write (EPERM at them,
+ * short before them); the rest is reached as usual, uncached only.
+ */
+#define PCIMEM_BAR_MSIX_HOLE	0x100U
 
 /* Memory types of the kernel's and user space's mappings of a BAR */
 #define PCIMEM_MT_UC		0U	/* uncached (uncached-minus on x86) */
