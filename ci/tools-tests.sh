@@ -162,6 +162,7 @@ t "list leaves other devices out" 1 "" sh -c "'$pcimem' list | grep 0000:00:07.0
 json "list --json: every field, bound and unbound devices" \
 	"d['module_loaded'] is True and sorted(x['address'] for x in d['devices']) == ['0000:00:04.0', '0000:00:05.0', '0000:00:06.0'] and all(set(x) == {'address', 'vendor', 'device', 'vendor_name', 'device_name', 'driver', 'node', 'bars'} for x in d['devices']) and [x['node'] for x in d['devices'] if x['address'] == '0000:00:06.0'] == [None] and d['devices'][0]['bars'][0] == {'bar': 0, 'start': 0xfea00000, 'size': 256, 'io': False, '64bit': False, 'prefetchable': False}" \
 	"$pcimem" list --json
+json "list is in address order, as lspci's" "[x['address'] for x in d['devices']] == ['0000:00:04.0', '0000:00:05.0', '0000:00:06.0']" "$pcimem" list --json
 json "-s narrows the list to the one device" "[x['address'] for x in d['devices']] == ['0000:00:05.0']" "$pcimem" -s 00:05.0 list --json
 json "-d VENDOR: narrows the list" "[x['address'] for x in d['devices']] == ['0000:00:04.0']" "$pcimem" -d 1af4: list --json
 t "-d picks DEV: the one device it matches (its node)" 3 "/dev/pcimem0: No such file" "$pcimem" -d 1af4:1110 info

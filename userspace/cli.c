@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "pcimem.h"
+
 #include "cli.h"
 
 void cli_error(const char *subject, const char *fmt, ...)
@@ -127,7 +129,7 @@ static bool command_option_value(enum cli_command_option bit,
 	case CLI_OPT_OFFSET:
 		return cli_parse_size("offset", value, &o->offset);
 	case CLI_OPT_VECTOR:
-		if (!cli_parse_max("vector", value, 63, &v))
+		if (!cli_parse_max("vector", value, PCIMEM_MAX_VECTORS - 1, &v))
 			return false;
 		o->vector = (unsigned int)v;
 		return true;

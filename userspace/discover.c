@@ -306,6 +306,41 @@ static bool is_ours(struct pci_dev *d, const char **name)
 	return s || (driver && !strcmp(driver, NODE_PREFIX));
 }
 
+static int compare_devices(const void *a, const void *b)
+{
+	const struct pci_dev *x = *(struct pci_dev *const *)a;
+	const struct pci_dev *y = *(struct pci_dev *const *)b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->func < y->func ? -1 : x->func > y->func;
+}
+
+/* Devices in address order, as lspci shows them (libpci scans in any). */
+static void sort_devices(struct pci_access *pacc)
+{
+	struct pci_dev *d, **v;
+	size_t n = 0, i;
+
+	for (d = pacc->devices; d; d = d->next)
+		n++;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return;		/* unsorted, then */
+	for (i = 0, d = pacc->devices; d; d = d->next)
+		v[i++] = d;
+	qsort(v, n, sizeof(*v), compare_devices);
+	for (i = 0; i < n; i++)
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+	if (n)
+		pacc->devices = v[0];
+	free(v);
+}
+
 int discover_list(FILE *out, const struct discover_filter *f, bool json)
 {
 	bool loaded = discover_module_loaded();
@@ -329,6 +364,7 @@ int discover_list(FILE *out, const struct discover_filter *f, bool json)
 		fprintf(out, "{\"module_loaded\": %s, \"devices\": [",
 			loaded ? "true" : "false");
 
+	sort_devices(pacc);
 	for (d = pacc->devices; d; d = d->next) {
 		if (!is_ours(d, &name) || !pci_filter_match(&pf, d))
 			continue;
