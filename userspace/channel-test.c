@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the channel library (channel.h): the layout, header
+ * checks, the peer table, the rings, doorbell suppression, a producer and
+ * a consumer in two processes, and a fuzz of each side against a peer
+ * that writes random indices, lengths and bytes (deterministic seed,
+ * printed; CHANNEL_FUZZ_SEED=N picks another).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "test-support.h"
+
+#define RING		256U
+#define PEERS		2U
+#define MARK		0xee	/* outside the fuzzed ring; fuzz bytes never are */
+#define FUZZ_ROUNDS	200000
+#define STREAM_COUNT	20000
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static void *shared_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static void test_layout(void)
+{
+	uint64_t size = channel_size(PEERS, RING);
+	unsigned char *mem = shared_map(8192);
+	struct channel ch;
+	struct channel_ring r;
+	int err;
+
+	check(size == 64 + 2 * 64 + 4 * (128 + 256), "channel_size(2, 256): header, table, 4 rings",
+	      "%" PRIu64, size);
+	err = channel_format(&ch, mem, 8192, PEERS, RING);
+	check(!err, "format a 2-peer layout with 256-byte rings", "%d: %s", err,
+	      ch.why ? ch.why : "");
+	err = channel_open(&ch, mem, 8192);
+	check(!err && ch.max_peers == PEERS && ch.ring_size == RING &&
+	      ch.total_size == size, "open finds its sizes", "%d", err);
+	err = channel_ring_open(&ch, 0, 1, true, &r);
+	check(!err, "open ring 0 -> 1", "%d", err);
+	check((uintptr_t)&r.ctl->tail - (uintptr_t)&r.ctl->head >= CHANNEL_CACHE_LINE &&
+	      (uintptr_t)&r.ctl->head % CHANNEL_CACHE_LINE == 0 &&
+	      (uintptr_t)r.data % CHANNEL_CACHE_LINE == 0,
+	      "head, tail and data each start a cache line of their own", "%p %p %p",
+	      (void *)&r.ctl->head, (void *)&r.ctl->tail, (void *)r.data);
+	check(channel_ring_open(&ch, 1, 1, true, &r) == -EINVAL,
+	      "no ring from a slot to itself", "%s", "");
+	check(channel_ring_open(&ch, 0, 2, true, &r) == -EINVAL,
+	      "no ring to a slot beyond the table", "%s", "");
+	munmap(mem, 8192);
+}
+
+static void test_header_checks(void)
+{
+	unsigned char *mem = shared_map(8192);
+	struct channel_header *h = (struct channel_header *)mem;
+	struct channel ch;
+	int err;
+
+	check(channel_format(&ch, mem, 8192, 1, RING) == -EINVAL,
+	      "format refuses a table of 1 slot", "%s", "");
+	check(channel_format(&ch, mem, 8192, 17, RING) == -EINVAL,
+	      "format refuses 17 slots", "%s", "");
+	check(channel_format(&ch, mem, 8192, PEERS, 300) == -EINVAL,
+	      "format refuses a ring size that is not a power of two", "%s", "");
+	check(channel_format(&ch, mem, 1024, PEERS, RING) == -ENOSPC,
+	      "format refuses a region too small for the layout", "%s", "");
+
+	channel_format(&ch, mem, 8192, PEERS, RING);
+	check(channel_open(&ch, mem, 1024) == -ENOSPC,
+	      "open refuses a layout larger than the mapped region", "%s", ch.why);
+	h->ring_size = 512;
+	err = channel_open(&ch, mem, 8192);
+	check(err == -EPROTO && strstr(ch.why, "checksum"),
+	      "open refuses a header changed behind its checksum", "%d %s", err,
+	      ch.why ? ch.why : "");
+	h->checksum = channel_checksum(h, offsetof(struct channel_header, checksum));
+	err = channel_open(&ch, mem, 8192);
+	check(err == -EPROTO && strstr(ch.why, "total size"),
+	      "open refuses sizes that disagree with the total (checksum fixed)",
+	      "%d %s", err, ch.why ? ch.why : "");
+	h->magic = 0;
+	check(channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why, "magic"),
+	      "open refuses a bad magic", "%s", ch.why ? ch.why : "");
+	channel_format(&ch, mem, 8192, PEERS, RING);
+	h->version = 2;
+	check(channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why, "version"),
+	      "open refuses another version", "%s", ch.why ? ch.why : "");
+	munmap(mem, 8192);
+}
+
+static void test_peers(void)
+{
+	unsigned char *mem = shared_map(8192);
+	struct channel_peer p;
+	struct channel ch;
+
+	channel_format(&ch, mem, 8192, PEERS, RING);
+	check(!channel_attach(&ch, 0, 7), "attach slot 0 as peer 7", "%s", "");
+	check(channel_attach(&ch, 0, 8) == -EBUSY, "a taken slot is refused", "%s", "");
+	check(channel_attach(&ch, 2, 8) == -EINVAL, "a slot beyond the table is refused", "%s", "");
+	channel_peer(&ch, 0, &p);
+	check(p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 7 && p.generation == 1,
+	      "the table says: attached, peer 7, generation 1", "%u %u %" PRIu64,
+	      p.state, p.peer_id, p.generation);
+	channel_detach(&ch, 0);
+	check(!channel_attach(&ch, 0, 9), "a slot left behind can be taken again", "%s", "");
+	channel_peer(&ch, 0, &p);
+	check(p.peer_id == 9 && p.generation == 2, "... as generation 2", "%u %" PRIu64,
+	      p.peer_id, p.generation);
+	munmap(mem, 8192);
+}
+
+static void test_rings(void)
+{
+	unsigned char *mem = shared_map(8192), buf[RING], got[RING];
+	struct channel_ring tx, rx;
+	struct channel ch;
+	uint32_t len, sent = 0, bad = 0;
+	ssize_t n;
+	int err;
+
+	channel_format(&ch, mem, 8192, PEERS, RING);
+	channel_ring_open(&ch, 0, 1, true, &tx);
+	channel_ring_open(&ch, 0, 1, false, &rx);
+	check(channel_recv(&rx, got, sizeof(got)) == -EAGAIN, "an empty ring: -EAGAIN", "%s", "");
+	check(channel_send(&tx, buf, channel_max_message(RING) + 1) == -EMSGSIZE,
+	      "a message larger than the ring can ever hold: -EMSGSIZE", "%s", "");
+	check(!channel_send(&tx, "", 0) && channel_recv(&rx, got, 0) == 0,
+	      "an empty message goes through", "%s", "");
+
+	/* Every length up to the largest, through the wrap, in order. */
+	for (len = 0; len <= channel_max_message(RING); len++) {
+		memset(buf, (int)(len & 0xff), len);
+		err = channel_send(&tx, buf, len);
+		n = channel_recv(&rx, got, sizeof(got));
+		sent++;
+		if (err || n != (ssize_t)len || memcmp(buf, got, len))
+			bad++;
+	}
+	check(!bad, "every length 0-248 arrives intact across the ring's end",
+	      "%u of %u bad", bad, sent);
+
+	while (!channel_send(&tx, "12345678", 8))
+		;
+	check(channel_send(&tx, "x", 1) == -EAGAIN, "a full ring: -EAGAIN", "%s", "");
+	check(channel_recv(&rx, got, 4) == -EMSGSIZE && channel_peek_len(&rx) == 8,
+	      "a buffer too small: -EMSGSIZE, the message stays", "%s", "");
+	check(channel_recv(&rx, got, 8) == 8 && !memcmp(got, "12345678", 8),
+	      "... and is there to take", "%s", "");
+	check(!channel_send(&tx, "x", 1), "after one is taken there is room again", "%s", "");
+	munmap(mem, 8192);
+}
+
+static void test_doorbell(void)
+{
+	unsigned char *mem = shared_map(8192), got[16];
+	struct channel_ring tx, rx;
+	struct channel ch;
+	uint64_t old;
+
+	channel_format(&ch, mem, 8192, PEERS, RING);
+	channel_ring_open(&ch, 0, 1, true, &tx);
+	channel_ring_open(&ch, 0, 1, false, &rx);
+	channel_want(&rx, rx.own);
+	old = tx.own;
+	channel_send(&tx, "a", 1);
+	check(channel_need_doorbell(&tx, old, tx.own),
+	      "a consumer waiting at its tail gets a doorbell for the first message", "%s", "");
+	old = tx.own;
+	channel_send(&tx, "b", 1);
+	check(!channel_need_doorbell(&tx, old, tx.own),
+	      "... but none for the next while it has not asked again", "%s", "");
+	channel_recv(&rx, got, sizeof(got));
+	channel_recv(&rx, got, sizeof(got));
+	channel_want(&rx, rx.own);
+	old = tx.own;
+	channel_send(&tx, "c", 1);
+	check(channel_need_doorbell(&tx, old, tx.own),
+	      "once it asks again, the next message rings", "%s", "");
+	channel_want(&rx, UINT64_MAX - 4);
+	check(!channel_need_doorbell(&tx, tx.own - 8, tx.own),
+	      "an event far ahead (or garbage) rings nothing and breaks nothing", "%s", "");
+	munmap(mem, 8192);
+}
+
+/* A producer and a consumer process, messages numbered, lengths varied. */
+static void test_two_processes(void)
+{
+	unsigned char *mem = shared_map(65536), buf[RING];
+	struct channel_ring r;
+	struct channel ch;
+	uint32_t i, bad = 0, got = 0;
+	int status;
+	pid_t pid;
+
+	channel_format(&ch, mem, 65536, PEERS, RING);
+	pid = fork();
+	if (pid == 0) {
+		alarm(120);	/* a hung consumer must not hang the producer */
+		channel_ring_open(&ch, 1, 0, true, &r);
+		for (i = 0; i < STREAM_COUNT; i++) {
+			uint32_t len = 4 + i % 200;
+			int err;
+
+			memset(buf, (int)(i & 0xff), len);
+			memcpy(buf, &i, 4);
+			while ((err = channel_send(&r, buf, len)) == -EAGAIN)
+				sched_yield();
+			if (err)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	alarm(120);
+	channel_ring_open(&ch, 1, 0, false, &r);
+	for (i = 0; i < STREAM_COUNT; i++) {
+		ssize_t n;
+		uint32_t seq, k;
+
+		while ((n = channel_recv(&r, buf, sizeof(buf))) == -EAGAIN)
+			sched_yield();
+		if (n < 4) {
+			bad++;
+			break;
+		}
+		memcpy(&seq, buf, 4);
+		for (k = 4; k < (uint32_t)n; k++)
+			if (buf[k] != (seq & 0xff))
+				break;
+		if (seq != i || n != (ssize_t)(4 + i % 200) || k != (uint32_t)n)
+			bad++;
+		got++;
+	}
+	alarm(0);
+	waitpid(pid, &status, 0);
+	check(!bad && got == STREAM_COUNT && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "20000 messages from another process arrive in order, intact",
+	      "%u bad of %u, producer status %d", bad, got, status);
+	munmap(mem, 65536);
+}
+
+/*
+ * The layout at the end of a mapping followed by a PROT_NONE page, every
+ * byte outside the fuzzed ring (0 -> 1) set to MARK: a consumer or
+ * producer that reads outside the ring returns MARK bytes, one that writes
+ * outside changes them, one that runs past the end faults.
+ */
+struct fuzz_area {
+	unsigned char *map;
+	size_t map_len;
+	unsigned char *base;
+	uint64_t size;
+	unsigned char *snapshot;
+	struct channel ch;
+};
+
+static void fuzz_setup(struct fuzz_area *f)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	f->size = channel_size(PEERS, RING);
+	f->map_len = (size_t)page * 2;
+	f->map = shared_map(f->map_len);
+	mprotect(f->map + page, (size_t)page, PROT_NONE);
+	f->base = f->map + page - f->size;
+	memset(f->map, MARK, (size_t)page);
+	channel_format(&f->ch, f->base, f->size, PEERS, RING);
+	/* Outside ring 0 -> 1 (control and data) everything is MARK. */
+	{
+		struct channel_ring r;
+		unsigned char *lo, *hi;
+
+		channel_ring_open(&f->ch, 0, 1, false, &r);
+		lo = (unsigned char *)r.ctl;
+		hi = (unsigned char *)r.data + RING;
+		memset(f->base + sizeof(struct channel_header), MARK,
+		       (size_t)(lo - f->base) - sizeof(struct channel_header));
+		memset(hi, MARK, (size_t)(f->base + f->size - hi));
+	}
+	f->snapshot = malloc((size_t)page);
+	memcpy(f->snapshot, f->map, (size_t)page);
+}
+
+/* Whether anything outside the ring's control and data changed. */
+static bool fuzz_outside_intact(const struct fuzz_area *f,
+				const struct channel_ring *r)
+{
+	size_t lo = (size_t)((unsigned char *)r->ctl - f->map);
+	size_t hi = (size_t)((unsigned char *)r->data + RING - f->map);
+
+	return !memcmp(f->map, f->snapshot, lo) &&
+	       !memcmp(f->map + hi, f->snapshot + hi, f->map_len / 2 - hi);
+}
+
+static uint64_t fuzz_index(uint64_t near)
+{
+	switch (rng() % 5) {
+	case 0:
+		return rng();				/* anything */
+	case 1:
+		return near + rng() % (2 * RING);	/* a little ahead */
+	case 2:
+		return near - rng() % 64;		/* behind */
+	case 3:
+		return near + RING + rng() % 16;	/* just past the ring */
+	default:
+		return near + (rng() % (RING / 8)) * 8;	/* plausible */
+	}
+}
+
+static void fuzz_bytes(volatile unsigned char *data)
+{
+	unsigned int i, n = (unsigned int)(rng() % 8);
+
+	for (i = 0; i < n; i++) {
+		unsigned int at = (unsigned int)(rng() % RING) & ~3U;
+		uint32_t v = (uint32_t)rng();
+
+		if (rng() % 2)
+			v %= 2 * RING;	/* lengths near the ring's */
+		memcpy((unsigned char *)data + at, &v, 4);
+		for (unsigned int k = 0; k < 4; k++)
+			if (data[at + k] == MARK)
+				data[at + k] = 0;
+	}
+}
+
+static void test_fuzz_consumer(uint64_t seed)
+{
+	unsigned char buf[RING + 16];
+	struct fuzz_area f;
+	struct channel_ring r;
+	uint64_t rounds, ok = 0, proto = 0, again = 0, size_err = 0, other = 0;
+	uint64_t leaked = 0, overrun = 0, backwards = 0, unpublished = 0, head;
+	char what[160];
+
+	rng_state = seed;
+	fuzz_setup(&f);
+	channel_ring_open(&f.ch, 0, 1, false, &r);
+	for (rounds = 0; rounds < FUZZ_ROUNDS; rounds++) {
+		size_t cap = (size_t)(rng() % (RING + 1));
+		uint64_t before = r.own;
+		ssize_t n;
+		size_t k;
+
+		head = fuzz_index(r.own);
+		r.ctl->head = head;
+		fuzz_bytes(r.data);
+		memset(buf, 0x5a, sizeof(buf));
+		n = channel_recv(&r, buf, cap);
+		/* Past what head published, or a head beyond the ring: wrong. */
+		if (n >= 0 && (head - before > RING || r.own - before > head - before))
+			unpublished++;
+		if (head - before > RING && n != -EPROTO)
+			unpublished++;
+		if (n >= 0) {
+			ok++;
+			if ((size_t)n > cap)
+				overrun++;
+			for (k = 0; k < (size_t)n; k++)
+				if (buf[k] == MARK)
+					leaked++;
+			for (k = (size_t)n; k < sizeof(buf); k++)
+				if (buf[k] != 0x5a)
+					overrun++;
+			if (r.own <= before || r.own - before > RING)
+				backwards++;
+		} else if (n == -EPROTO) {
+			proto++;
+		} else if (n == -EAGAIN) {
+			again++;
+		} else if (n == -EMSGSIZE) {
+			size_err++;
+		} else {
+			other++;
+		}
+		if (n < 0 && r.own != before)
+			backwards++;
+		if (rounds % 1024 == 0 && !fuzz_outside_intact(&f, &r))
+			break;
+	}
+	snprintf(what, sizeof(what), "fuzz (seed %" PRIu64 "): a consumer against random heads, lengths and bytes stays in its ring",
+		 seed);
+	check(rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) && !leaked &&
+	      !overrun && !backwards && !unpublished && !other && ok && proto, what,
+	      "rounds %" PRIu64 ", taken %" PRIu64 ", EPROTO %" PRIu64 ", EAGAIN %" PRIu64
+	      ", EMSGSIZE %" PRIu64 ", other %" PRIu64 ", leaked %" PRIu64 ", overrun %"
+	      PRIu64 ", tail moved wrongly %" PRIu64 ", took unpublished bytes %" PRIu64,
+	      rounds, ok, proto, again, size_err, other, leaked, overrun, backwards,
+	      unpublished);
+	munmap(f.map, f.map_len);
+	free(f.snapshot);
+}
+
+static void test_fuzz_producer(uint64_t seed)
+{
+	unsigned char buf[RING];
+	struct fuzz_area f;
+	struct channel_ring r;
+	uint64_t rounds, sent = 0, proto = 0, other = 0, wrong = 0, tail;
+	char what[160];
+
+	rng_state = seed ^ 0x9e3779b97f4a7c15ULL;
+	fuzz_setup(&f);
+	channel_ring_open(&f.ch, 0, 1, true, &r);
+	memset(buf, 0x11, sizeof(buf));
+	for (rounds = 0; rounds < FUZZ_ROUNDS; rounds++) {
+		uint32_t len = (uint32_t)(rng() % (RING + 8));
+		uint64_t before = r.own;
+		int err;
+
+		tail = fuzz_index(r.own - RING);
+		r.ctl->tail = tail;
+		err = channel_send(&r, buf, len);
+		/* Overwriting what the consumer has not taken, or a tail
+		 * outside the ring accepted: wrong. */
+		if (!err && r.own - tail > RING)
+			wrong++;
+		if (before - tail > RING && err != -EPROTO && err != -EMSGSIZE)
+			wrong++;
+		if (!err) {
+			sent++;
+			if (r.own - before > RING || r.ctl->head != r.own)
+				wrong++;
+		} else if (err == -EPROTO) {
+			proto++;
+		} else if (err != -EAGAIN && err != -EMSGSIZE) {
+			other++;
+		}
+		if (err && r.own != before)
+			wrong++;
+		if (rounds % 1024 == 0 && !fuzz_outside_intact(&f, &r))
+			break;
+	}
+	snprintf(what, sizeof(what), "fuzz (seed %" PRIu64 "): a producer against random tails stays in its ring",
+		 seed);
+	check(rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) && !wrong &&
+	      !other && sent && proto, what,
+	      "rounds %" PRIu64 ", sent %" PRIu64 ", EPROTO %" PRIu64 ", other %" PRIu64
+	      ", head moved wrongly %" PRIu64, rounds, sent, proto, other, wrong);
+	munmap(f.map, f.map_len);
+	free(f.snapshot);
+}
+
+int main(void)
+{
+	const char *s = getenv("CHANNEL_FUZZ_SEED");
+	uint64_t seed = s && *s ? strtoull(s, NULL, 0) : 20261202;
+
+	test_layout();
+	test_header_checks();
+	test_peers();
+	test_rings();
+	test_doorbell();
+	test_two_processes();
+	test_fuzz_consumer(seed);
+	test_fuzz_producer(seed);
+	return test_summary();
+}
