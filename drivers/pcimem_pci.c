@@ -9,6 +9,7 @@
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/kdev_t.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -234,22 +235,30 @@ static int pcimem_check_edu(struct pcimem_dev *pd)
 	return 0;
 }
 
-/* Repeat the pattern over [start, end) of the BAR, a chunk at a time. */
+/*
+ * Repeat the pattern over [start, end) of the BAR, a chunk at a time, the
+ * byte at offset o being pat[o % plen] wherever the range starts. buf is
+ * chunk bytes of the pattern from its first byte, chunk a multiple of plen.
+ */
 static void pcimem_fill_range(struct pcimem_bar *bar, const u8 *buf, size_t chunk,
-			      resource_size_t start, resource_size_t end)
+			      size_t plen, resource_size_t start, resource_size_t end)
 {
-	resource_size_t off;
+	resource_size_t off = start;
+	u64 k;
+	size_t n;
 
-	for (off = start; off < end; off += chunk) {
-		memcpy_toio(bar->kmap + off, buf, min_t(resource_size_t, chunk, end - off));
+	while (off < end) {
+		div64_u64_rem(off, plen, &k);
+		n = min_t(resource_size_t, chunk - k, end - off);
+		memcpy_toio(bar->kmap + off, buf + k, n);
+		off += n;
 		cond_resched();
 	}
 }
 
 /*
  * Repeat the pattern over the BAR, a chunk of whole patterns at a time,
- * around the MSI-X table if it is there (the pattern's phase restarts
- * after it).
+ * around the MSI-X table if it is there.
  */
 static int pcimem_fill(struct pcimem_bar *bar, const char *pat)
 {
@@ -268,10 +277,10 @@ static int pcimem_fill(struct pcimem_bar *bar, const char *pat)
 		buf[i] = pat[i % plen];
 
 	if (bar->hole_end) {
-		pcimem_fill_range(bar, buf, chunk, 0, bar->hole_start);
-		pcimem_fill_range(bar, buf, chunk, bar->hole_end, bar->size);
+		pcimem_fill_range(bar, buf, chunk, plen, 0, bar->hole_start);
+		pcimem_fill_range(bar, buf, chunk, plen, bar->hole_end, bar->size);
 	} else {
-		pcimem_fill_range(bar, buf, chunk, 0, bar->size);
+		pcimem_fill_range(bar, buf, chunk, plen, 0, bar->size);
 	}
 	kfree(buf);
 	return 0;
