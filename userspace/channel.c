@@ -136,7 +136,7 @@ int channel_format(struct channel *ch, volatile void *base, uint64_t len,
 
 int channel_open(struct channel *ch, volatile void *base, uint64_t len)
 {
-	struct channel_header h;
+	struct channel_header h = { 0 };
 	const char *why;
 	size_t i;
 
