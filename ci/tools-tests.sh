@@ -125,6 +125,9 @@ big=$f.big
 truncate -s 256M "$big"
 t "verify of 256 MiB on a terminal shows progress" 0 "verify: 100% \(256 MiB of 256 MiB\)" \
 	script -qec "'$host' verify '$big' hex:00" /dev/null
+t "fill of 256 MiB on a terminal shows progress too" 0 "fill: 100% \(256 MiB of 256 MiB\)" \
+	script -qec "'$host' fill '$big' hex:00" /dev/null
+t "... and erases its line when done" 0 $'\r\e\\[K' script -qec "'$host' fill '$big' hex:00" /dev/null
 t "... not with --quiet" 0 "^[^%]*\$" script -qec "'$host' verify -q '$big' hex:00" /dev/null
 t "... not in a pipe" 0 "^verify: OK, 268435456 bytes match pattern \"hex:00\"\$" "$host" verify "$big" hex:00
 "$host" fill "$f" hex:00 >/dev/null
