@@ -5,7 +5,10 @@
 # their libraries and pci.ids, pcimem.ko for one kernel, our tools and the
 # guest scripts. No disk, no network.
 #
-#   [MODULES_BUILTIN=FILE] ci/make-initramfs.sh KERNEL_RELEASE MODULE.ko OUTPUT.cpio.gz TOOL...
+#   [MODULES_BUILTIN=FILE] [MODULE_DIR=DIR] ci/make-initramfs.sh KERNEL_RELEASE MODULE.ko OUTPUT.cpio.gz TOOL...
+#
+# MODULE_DIR: where the module goes below /lib/modules/RELEASE (default
+# extra; updates/dkms as DKMS installs it).
 set -euo pipefail
 
 rel=$1 module=$2 out=$3
@@ -16,7 +19,8 @@ root=$(mktemp -d "${out%.cpio.gz}.root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 chmod 755 "$root"	# mktemp made it 0700; the guest's / must be searchable
 
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,usr/bin,usr/share/misc,lib/modules/"$rel"/extra,pcimem}
+moddir=${MODULE_DIR:-extra}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,usr/bin,usr/share/misc,lib/modules/"$rel"/"$moddir",pcimem}
 
 cp /bin/busybox "$root/bin/busybox"
 for applet in sh mount; do ln -s busybox "$root/bin/$applet"; done
@@ -43,7 +47,7 @@ done
 # The confused-deputy check's helper is set-user-ID root, as a real one is.
 [ -f "$root/usr/bin/pcimem-suid-write" ] && chmod 4755 "$root/usr/bin/pcimem-suid-write"
 
-cp "$module" "$root/lib/modules/$rel/extra/pcimem.ko"
+cp "$module" "$root/lib/modules/$rel/$moddir/pcimem.ko"
 # modules.alias and friends, so lspci -k can name the module too. libkmod
 # refuses empty indexes: give depmod the kernel's list of built-ins.
 [ -f "${MODULES_BUILTIN:-}" ] && cp "$MODULES_BUILTIN" "$root/lib/modules/$rel/modules.builtin"

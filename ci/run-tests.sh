@@ -63,6 +63,7 @@ suite "channel: " "$bin/channel-test"
 suite "host peers: " "$here/host-peer-tests.sh" "$bin"
 suite "interop: " "$here/interop-tests.sh" "$bin"
 suite "lint: " "$here/lint.sh"
+suite "packages: " "$here/package-tests.sh"
 
 # guest SERIES LAB APPEND [DEVICE OPTION...]: boot the guest kernel
 # $vmlinuz with $initrd, by default on the backing files $shm-a and $shm-b

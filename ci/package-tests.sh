@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Debian packages and make install, as a user gets them: `make deb`
+# builds them and lintian checks them; the man pages render without a
+# warning; make install and uninstall with DESTDIR and PREFIX; pcimem-dkms
+# installs here and DKMS builds the module for both guest kernels; that
+# module, in a guest's module tree, is loaded by the device's modalias
+# alone and binds (one boot, lab=package); the tools and the server
+# install and run, the udev rule does what it says (udevadm test, in a
+# mount namespace of its own so the host's /dev is untouched), the server
+# starts under systemd's socket activation; purge leaves nothing behind.
+# One line per check. Needs root (dpkg, dkms).
+#
+#   package-tests.sh
+set -u
+. "$(dirname "$0")/paths.sh"
+out=$build/package-test
+debs=$build/deb
+mkdir -p "$logs"
+rm -rf "$out" && mkdir -p "$out"
+
+passed=0 failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
+# check NAME CMD...: CMD succeeds; its output is shown if it does not.
+check() {
+	local name=$1 o
+	shift
+	if o=$("$@" 2>&1); then ok "$name"; else
+		fail "$name"; printf '%s\n' "$o" | tail -n 8 | sed 's/^/    | /'; fi
+}
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+packages=(pcimem-dkms pcimem-tools ivshmem-server)
+version=$(sed -n '1s/^pcimem (\([^)]*\)).*/\1/p' "$top/debian/changelog")
+# purge_all: what an earlier, interrupted run may have left.
+purge_all() {
+	dpkg --purge "${packages[@]}" >>"$logs/package-dpkg.log" 2>&1
+	dkms status -m pcimem 2>/dev/null | grep -q . &&
+		dkms remove -m pcimem -v "$version" --all >>"$logs/package-dpkg.log" 2>&1
+	true
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	fail "the package tests run as root (dpkg, dkms)"
+	finish
+fi
+: >"$logs/package-dpkg.log"
+purge_all
+
+# ---- make deb, lintian ----
+"$here/build-deb.sh" "$debs" >"$logs/package-build.log" 2>&1
+deb() {
+	local arch
+	arch=$(dpkg --print-architecture)
+	[ "$1" = pcimem-dkms ] && arch=all
+	echo "$debs/${1}_${version}_$arch.deb"
+}
+check "make deb: pcimem-dkms, pcimem-tools and ivshmem-server $version built (log: $logs/package-build.log)" \
+	test -f "$(deb pcimem-dkms)" -a -f "$(deb pcimem-tools)" -a -f "$(deb ivshmem-server)"
+if [ -f "$debs/lintian.log" ] && ! grep -E '^[EWIPX]: ' "$debs/lintian.log" >/dev/null; then
+	ok "lintian --pedantic: no tag but the two explained in debian/*.lintian-overrides"
+else
+	fail "lintian --pedantic reports tags"
+	grep -E '^[EWIPX]: ' "$debs/lintian.log" 2>/dev/null | head -n 10 | sed 's/^/    | /'
+fi
+check "the tools' version is the package's ($version)" \
+	test "$("$bin/pcimem" --version 2>&1)" = "pcimem $version"
+
+# ---- man pages ----
+for page in userspace/pcimem.1 qemu-device/ivshmem-host.1 \
+	qemu-device/ivshmem-server/ivshmem-server.8 drivers/pcimem.4; do
+	check "man --warnings renders $page without a warning" \
+		sh -c "w=\$(man --warnings -l '$top/$page' 2>&1 >/dev/null); printf '%s' \"\$w\"; [ -z \"\$w\" ]"
+done
+
+# ---- make install / uninstall with DESTDIR and PREFIX ----
+dest=$out/destdir
+make --no-print-directory -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/pcimem \
+	TOOLS_BIN="$bin" >"$out/install.log" 2>&1
+check "make install DESTDIR PREFIX=/opt/pcimem: tools, server, man pages, udev rule, units, module source" \
+	test -x "$dest/opt/pcimem/bin/pcimem" -a -x "$dest/opt/pcimem/bin/ivshmem-host" \
+	-a -x "$dest/opt/pcimem/sbin/ivshmem-server" -a -f "$dest/opt/pcimem/share/man/man4/pcimem.4" \
+	-a -f "$dest/etc/udev/rules.d/70-pcimem.rules" -a -f "$dest/etc/systemd/system/ivshmem-server.socket" \
+	-a -f "$dest/usr/src/pcimem-$version/pcimem_pci.c" -a -f "$dest/usr/src/pcimem-$version/uapi/pcimem.h"
+check "make install: the service runs PREFIX's server, dkms.conf names version $version" \
+	sh -c "grep -q '^ExecStart=/opt/pcimem/sbin/ivshmem-server ' '$dest/etc/systemd/system/ivshmem-server.service' &&
+	       grep -q '^PACKAGE_VERSION=\"$version\"' '$dest/usr/src/pcimem-$version/dkms.conf'"
+make --no-print-directory -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/pcimem >>"$out/install.log" 2>&1
+check "make uninstall removes every file it installed" \
+	sh -c "left=\$(find '$dest' ! -type d); [ -z \"\$left\" ] || { echo \"\$left\"; false; }"
+
+# ---- pcimem-dkms: install, DKMS builds for both guest kernels ----
+dpkg -i "$(deb pcimem-dkms)" >"$logs/package-dkms.log" 2>&1
+check "dpkg -i pcimem-dkms (log: $logs/package-dkms.log)" \
+	test "$(dpkg-query -W -f='${Status}' pcimem-dkms 2>/dev/null)" = "install ok installed"
+dpkg -L pcimem-dkms >"$out/files-dkms" 2>/dev/null
+check "dkms status knows pcimem/$version" sh -c "dkms status -m pcimem 2>/dev/null | grep -q '^pcimem/$version'"
+# dpkg -i builds and installs it at once (AUTOINSTALL) for the running
+# kernel and the newest one with headers (every kernel when, as here, the
+# running one is not installed); then dkms build for each guest kernel, as
+# after a kernel upgrade.
+auto=$(while read -r _ _ rel; do
+	dkms status -m pcimem -v "$version" -k "$rel" 2>/dev/null | grep -q ': installed' &&
+		compgen -G "/lib/modules/$rel/updates/dkms/pcimem.ko*" >/dev/null && printf ' %s' "$rel"
+	done <"$build/kernels.mk")
+check "dpkg -i: DKMS's AUTOINSTALL built and installed pcimem for:${auto:- no guest kernel}" test -n "$auto"
+declare -A ko
+while read -r _ _ rel; do
+	dkms build --force -m pcimem -v "$version" -k "$rel" >>"$logs/package-dkms.log" 2>&1
+	rc=$?
+	# pcimem.ko, or pcimem.ko.xz for a kernel that compresses its modules
+	ko[$rel]=$(compgen -G "/var/lib/dkms/pcimem/$version/$rel/$(uname -m)/module/pcimem.ko*" | head -n 1)
+	check "dkms build -k $rel: pcimem.ko built against /usr/src/linux-headers-$rel" \
+		sh -c "[ $rc -eq 0 ] && modinfo -F vermagic '${ko[$rel]}' | grep -q '^$rel '"
+done <"$build/kernels.mk"
+
+# ---- the DKMS-built module in a guest: autoloaded by modalias, bound ----
+rel=$(sed -n 's/^KERNEL_6_1 := //p' "$build/kernels.mk")
+if [ -f "${ko[$rel]:-}" ]; then
+	kofile=${ko[$rel]}
+	case $kofile in *.xz) xz -dc "$kofile" >"$out/pcimem.ko" && kofile=$out/pcimem.ko ;; esac
+	sha=$(sha256sum <"$kofile" | cut -d' ' -f1)
+	MODULES_BUILTIN=$build/kernels/$rel/modules.builtin MODULE_DIR=updates/dkms \
+		"$here/make-initramfs.sh" "$rel" "$kofile" "$out/initramfs.cpio.gz" "$bin/pcimem" \
+		>"$out/initramfs.log" 2>&1
+	shm=/dev/shm/pcimem-pkg-test-$$
+	"$bin/ivshmem-host" create "$shm" 4M >/dev/null
+	log=$logs/package-guest.log
+	"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
+		--initrd "$out/initramfs.cpio.gz" --log "$log" --timeout 300 \
+		--append "lab=package pkg_sha=$sha" --shm "$shm:4M" >"$log.judge" 2>&1
+	judged=$?
+	rm -f "$shm"
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "[guest $rel] ${line#ok - }" ;;
+		"FAIL - "*) fail "[guest $rel] ${line#FAIL - }" ;;
+		"    "*) echo "$line" ;;
+		esac
+	done < <(tr -d '\r' <"$log")
+	check "[guest $rel] the guest reached its last line and its kernel log is clean (console: $log)" \
+		sh -c "[ $judged -eq 0 ] || { cat '$log.judge'; false; }"
+else
+	fail "[guest] no DKMS-built module for $rel to boot"
+fi
+
+# ---- pcimem-tools and ivshmem-server ----
+dpkg -i "$(deb pcimem-tools)" "$(deb ivshmem-server)" >"$logs/package-tools.log" 2>&1
+check "dpkg -i pcimem-tools ivshmem-server (log: $logs/package-tools.log)" \
+	sh -c "[ \"\$(dpkg-query -W -f='\${Status}' pcimem-tools)\" = 'install ok installed' ] &&
+	       [ \"\$(dpkg-query -W -f='\${Status}' ivshmem-server)\" = 'install ok installed' ]"
+dpkg -L pcimem-tools >"$out/files-tools" 2>/dev/null
+dpkg -L ivshmem-server >"$out/files-server" 2>/dev/null
+check "the installed pcimem --version says $version" test "$(/usr/bin/pcimem --version 2>&1)" = "pcimem $version"
+check "the installed ivshmem-host --version says $version" \
+	test "$(/usr/bin/ivshmem-host --version 2>&1)" = "ivshmem-host $version"
+check "man pcimem, ivshmem-host, ivshmem-server and 4 pcimem are installed" \
+	sh -c "man -w pcimem && man -w ivshmem-host && man -w 8 ivshmem-server && man -w 4 pcimem"
+check "the package created the system group pcimem" getent group pcimem
+
+# The installed rule on a real device with a PCI parent (the host's first
+# block device), its match changed from the pcimem subsystem to that
+# device: GROUP, MODE, the uaccess tag and the by-path link as udev would
+# apply them, in a mount namespace with its own /dev and /run/udev.
+blk=$(for d in /sys/class/block/*; do
+	case $(readlink -f "$d") in /sys/devices/pci*) [ -e "$d/dev" ] && basename "$d" && break ;; esac
+	done)
+if [ -n "$blk" ]; then
+	sed -e 's/SUBSYSTEM!="pcimem"/SUBSYSTEM!="block"/' -e "s/KERNEL!=\"pcimem\[0-9\]\*\"/KERNEL!=\"$blk\"/" \
+		/lib/udev/rules.d/70-pcimem.rules >"$out/70-pcimem-test.rules"
+	pciaddr=$(readlink -f "/sys/class/block/$blk" | grep -o '[0-9a-f]\{4\}:[0-9a-f]\{2\}:[0-9a-f]\{2\}\.[0-9]' | tail -n 1)
+	unshare --mount --propagation private sh -c "
+		mount -t tmpfs none /dev && mount -t tmpfs none /run &&
+		mkdir -p /run/udev/rules.d && cp '$out/70-pcimem-test.rules' /run/udev/rules.d/ &&
+		mknod /dev/$blk b \$(tr ':' ' ' </sys/class/block/$blk/dev) && chmod 0600 /dev/$blk &&
+		udevadm test --action=add /sys/class/block/$blk >'$out/udevadm.log' 2>&1
+		stat -c '%G %a' /dev/$blk; readlink /dev/pcimem/by-path/pci-$pciaddr" >"$out/udev.out" 2>&1
+	check "udevadm test: the rule gives group pcimem and mode 0660" \
+		sh -c "head -n 1 '$out/udev.out' | grep -qx 'pcimem 660' || cat '$out/udev.out'"
+	check "udevadm test: the rule links /dev/pcimem/by-path/pci-$pciaddr to the node" \
+		sh -c "sed -n 2p '$out/udev.out' | grep -qx '../../$blk' || cat '$out/udev.out'"
+	check "udevadm test: the rule tags the node uaccess, for the seat's user" \
+		grep -q '^TAGS=.*:uaccess:' "$out/udevadm.log"
+else
+	fail "udevadm test: no block device with a PCI parent on this host to test the rule on"
+fi
+
+# The installed server under systemd's socket activation (LISTEN_FDS=1).
+sock=$out/activated.sock
+systemd-socket-activate -l "$sock" /usr/sbin/ivshmem-server -F --memfd -l 4M >"$out/activate.log" 2>&1 &
+act=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+check "socket activation: on the socket systemd-socket-activate listens on, a peer gets ID 0" \
+	sh -c "/usr/bin/ivshmem-host peer '$sock' id | grep -qx 0 || cat '$out/activate.log'"
+check "socket activation: the next peer gets the server's 4 MiB memfd, zeroed" \
+	/usr/bin/ivshmem-host peer "$sock" verify hex:00
+kill "$act" 2>/dev/null; wait "$act" 2>/dev/null
+
+# ---- purge: nothing left ----
+dpkg --purge ivshmem-server pcimem-tools pcimem-dkms >"$logs/package-purge.log" 2>&1
+check "dpkg --purge of the three packages (log: $logs/package-purge.log)" \
+	sh -c "! dpkg-query -W -f='\${Status}\n' ${packages[*]} 2>/dev/null | grep -q installed"
+left=$(cat "$out"/files-* | while read -r f; do
+	[ ! -d "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; } && echo "$f"; done)
+check "purge removed every file the packages installed" sh -c "[ -z '$left' ] || { echo '$left'; false; }"
+check "dkms status is empty for pcimem, no pcimem.ko left in /lib/modules or /var/lib/dkms" \
+	sh -c "[ -z \"\$(dkms status -m pcimem 2>/dev/null)\" ] && [ ! -e /var/lib/dkms/pcimem ] &&
+	       [ -z \"\$(find /lib/modules -name 'pcimem.ko*')\" ] && [ ! -e /usr/src/pcimem-$version ]"
+check "purge left no configuration: /etc/default/ivshmem-server is gone" test ! -e /etc/default/ivshmem-server
+finish
