@@ -37,8 +37,9 @@ static int check_range(const struct region *r, uint64_t off, uint64_t len)
 	return EXIT_OK;
 }
 
-static int check_access(const struct region *r, uint64_t off,
-			unsigned int width)
+/* An exit code: whether read/write may do one @width access at @off. */
+static int check_value_access(const struct region *r, uint64_t off,
+			      unsigned int width)
 {
 	if (r->access_width > 1 && width != r->access_width) {
 		cli_error(r->name, "%s holds registers: %u-bit accesses only, not %u-bit",
@@ -146,7 +147,7 @@ static int run_read(const struct region *r, const struct command_args *a)
 	uint64_t value;
 	int err;
 
-	err = check_access(r, a->offset, a->width);
+	err = check_value_access(r, a->offset, a->width);
 	if (err)
 		return err;
 	err = region_read_value(r, a->offset, a->width, &value);
@@ -176,7 +177,7 @@ static int run_write(const struct region *r, const struct command_args *a)
 {
 	int err;
 
-	err = check_access(r, a->offset, a->width);
+	err = check_value_access(r, a->offset, a->width);
 	if (err)
 		return err;
 	err = region_write_value(r, a->offset, a->width, a->value);
