@@ -183,6 +183,28 @@ json "without the module: list --json says module_loaded false" "d['module_loade
 t "write errors on stdout exit 5 (pcimem list > /dev/full)" 5 "standard output" sh -c "'$pcimem' list >/dev/full"
 unset PCIMEM_SYSFS
 
+# ---- ivshmem-host peer SOCKET peers --json, on our server ----
+sock=$dir/sock
+"$bin/ivshmem-server" -F -S "$sock" -n 2 -l 1M -m /dev/shm >"$dir/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do	# listening once a peer can join
+	timeout 20 "$host" peer "$sock" id >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$host" peer "$sock" wait --timeout 20000 >/dev/null 2>&1 &	# a peer that stays
+waiter_pid=$!
+doc=
+for _ in $(seq 100); do
+	doc=$(timeout 20 "$host" peer "$sock" peers --json 2>/dev/null)
+	grep -q '"id"' <<<"$doc" && break
+	sleep 0.1
+done
+json "peers --json: own ID and the other peer with its 2 vectors" \
+	"set(d) == {'self', 'peers'} and isinstance(d['self'], int) and len(d['peers']) == 1 and d['peers'][0]['vectors'] == 2 and set(d['peers'][0]) == {'id', 'vectors'} and d['peers'][0]['id'] != d['self']" \
+	echo "$doc"
+kill "$waiter_pid" "$server_pid" 2>/dev/null
+wait "$waiter_pid" "$server_pid" 2>/dev/null
+
 # ---- JSON documents of info, bars, events (made-up driver answers) ----
 mapfile -t docs < <("$bin/report-test")
 json "info --json has the documented fields" \
