@@ -160,6 +160,8 @@ dpkg -L ivshmem-server >"$out/files-server" 2>/dev/null
 check "the installed pcimem --version says $version" test "$(/usr/bin/pcimem --version 2>&1)" = "pcimem $version"
 check "the installed ivshmem-host --version says $version" \
 	test "$(/usr/bin/ivshmem-host --version 2>&1)" = "ivshmem-host $version"
+check "the installed ivshmem-server --version says $version" \
+	test "$(/usr/sbin/ivshmem-server --version 2>&1)" = "ivshmem-server $version"
 check "man pcimem, ivshmem-host, ivshmem-server and 4 pcimem are installed" \
 	sh -c "man -w pcimem && man -w ivshmem-host && man -w 8 ivshmem-server && man -w 4 pcimem"
 check "the package created the system group pcimem" getent group pcimem

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #define PROG "ivshmem-server"
+#ifndef IVSHM_VERSION
+#error "IVSHM_VERSION is set by the Makefile, from userspace/Makefile's VERSION"
+#endif
 
 enum {
 	OPT_SEND_TIMEOUT = 0x100,
@@ -27,6 +30,7 @@ enum {
 	OPT_LOWEST_IDS,
 	OPT_MEMFD,
 	OPT_HUGETLB,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "lowest-ids",		no_argument,	   NULL, OPT_LOWEST_IDS },
 	{ "memfd",		no_argument,	   NULL, OPT_MEMFD },
 	{ "hugetlb",		no_argument,	   NULL, OPT_HUGETLB },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -80,6 +85,7 @@ static void usage(FILE *f)
 		"                         QEMU peers, which corrupt memory when a departed\n"
 		"                         peer's ID joins again\n"
 		"  -h, --help             show this help\n"
+		"      --version          print the version and exit\n"
 		"\n"
 		"Without -F the command returns once the socket is listening. Started by\n"
 		"systemd's socket activation (LISTEN_FDS, LISTEN_PID), it serves on the\n"
@@ -418,6 +424,9 @@ int main(int argc, char **argv)
 			}
 			cfg.send_timeout_ms = (unsigned int)ul;
 			break;
+		case OPT_VERSION:
+			printf(PROG " %s\n", IVSHM_VERSION);
+			return 0;
 		case OPT_HUGETLB:
 			cfg.shm_hugetlb = true;
 			/* fall through */

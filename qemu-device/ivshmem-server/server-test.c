@@ -2320,6 +2320,265 @@ static void test_program_leaves_nothing(void)
 	report("program: -l beyond the machine's memory is warned about", ret);
 }
 
+/* ---- tests: memfd, huge pages, sizes above 1 GiB, socket activation ---- */
+
+/* Does fd name a memfd ("/memfd:NAME (deleted)")? */
+static bool is_memfd(int fd)
+{
+	char path[64], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strncmp(target, "/memfd:", 7);
+}
+
+static void test_memfd(void)
+{
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL;
+	struct server s;
+	char path[PATH_MAX], err[256];
+	volatile uint32_t *ma = MAP_FAILED, *mb = MAP_FAILED;
+	struct stat st;
+	int ret;
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_dir = NULL;
+	cfg.shm_memfd = true;
+	ret = start_pair(&s, &cfg, &a, &b);
+	if (!ret && !is_memfd(ivshm_client_shm_fd(a)))
+		ret = failf("the client's shared memory fd is not a memfd");
+	if (!ret) {
+		ma = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  ivshm_client_shm_fd(a), 0);
+		mb = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  ivshm_client_shm_fd(b), 0);
+		if (ma == MAP_FAILED || mb == MAP_FAILED)
+			ret = failf("mmap: %s", strerror(errno));
+	}
+	if (!ret) {
+		ma[4096] = 0x1234abcd;
+		if (mb[4096] != 0x1234abcd)
+			ret = failf("client 1 does not see client 0's store");
+	}
+	report("memfd: both clients map the same 1 MiB memfd", ret);
+	if (ma != MAP_FAILED)
+		munmap((void *)ma, 1 << 20);
+	if (mb != MAP_FAILED)
+		munmap((void *)mb, 1 << 20);
+	finish(&s, 2, a, b);
+
+	/* Huge pages: a memfd on the kernel's hugetlbfs, whose block size
+	 * is the huge page size; sizing it does not need reserved pages. */
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_dir = NULL;
+	cfg.shm_memfd = true;
+	cfg.shm_hugetlb = true;
+	cfg.shm_size = 2 << 20;
+	ret = start_pair(&s, &cfg, &a, &b);
+	if (!ret && !is_memfd(ivshm_client_shm_fd(a)))
+		ret = failf("the client's shared memory fd is not a memfd");
+	if (!ret && fstat(ivshm_client_shm_fd(a), &st) < 0)
+		ret = failf("fstat: %s", strerror(errno));
+	if (!ret && (st.st_blksize < 2 << 20 || st.st_size != 2 << 20))
+		ret = failf("block size %ld, size %lld: not 2 MiB of huge pages",
+			    (long)st.st_blksize, (long long)st.st_size);
+	report("--hugetlb: clients get a 2 MiB memfd of huge pages", ret);
+	finish(&s, 2, a, b);
+
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_dir = NULL;
+	cfg.shm_memfd = true;
+	cfg.shm_hugetlb = true;
+	cfg.shm_size = 1 << 20;
+	ret = try_create(&cfg, err, sizeof(err));
+	report("--hugetlb: a size that is not a multiple of the huge page size is refused",
+	       ret < 0 && strstr(err, "memfd (huge pages)") ? 0 :
+	       failf("returned %d (%s)", ret, err));
+}
+
+/* 4 GiB of sparse POSIX shared memory: QEMU's example server stops at 1 GiB. */
+static void test_4g(void)
+{
+	const uint64_t size = 4ULL << 30, last = size - 4096;
+	struct ivshm_server_config cfg;
+	struct ivshm_client *a = NULL, *b = NULL;
+	struct server s;
+	char path[PATH_MAX], name[64];
+	char *ma = MAP_FAILED, *mb = MAP_FAILED;
+	struct stat st;
+	int ret;
+
+	snprintf(name, sizeof(name), "/ivshmem-test-4g-%ld", (long)getpid());
+	shm_unlink(name);
+	test_cfg(&cfg, path, sizeof(path), 1);
+	cfg.shm_dir = NULL;
+	cfg.shm_name = name;
+	cfg.shm_size = size;
+	ret = start_pair(&s, &cfg, &a, &b);
+	if (!ret && ivshm_client_shm_size(a) != size)
+		ret = failf("clients told %llu bytes",
+			    (unsigned long long)ivshm_client_shm_size(a));
+	if (!ret) {
+		ma = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  ivshm_client_shm_fd(a), (off_t)last);
+		mb = mmap(NULL, 4096, PROT_READ, MAP_SHARED,
+			  ivshm_client_shm_fd(b), (off_t)last);
+		if (ma == MAP_FAILED || mb == MAP_FAILED)
+			ret = failf("mmap of the last page: %s", strerror(errno));
+	}
+	if (!ret) {
+		memcpy(ma + 4090, "last!", 6);
+		if (memcmp(mb + 4090, "last!", 6))
+			ret = failf("client 1 does not see the store in the last page");
+	}
+	if (!ret && (fstat(ivshm_client_shm_fd(a), &st) < 0 ||
+		     (uint64_t)st.st_size != size || st.st_blocks * 512 > (1 << 20)))
+		ret = failf("size %lld, %lld blocks: not a sparse 4 GiB object",
+			    (long long)st.st_size, (long long)st.st_blocks);
+	report("4 GiB sparse object: both clients map its last page, the same bytes", ret);
+	if (ma != MAP_FAILED)
+		munmap(ma, 4096);
+	if (mb != MAP_FAILED)
+		munmap(mb, 4096);
+	finish(&s, 2, a, b);
+	shm_unlink(name);
+}
+
+/*
+ * The program as systemd's socket activation starts it: a listening
+ * socket on fd 3, LISTEN_FDS=nfds, LISTEN_PID its own pid (or another).
+ */
+static pid_t spawn_activated(const char *sock, const char *const *args,
+			     unsigned int nfds, bool own_pid, int *err_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *argv[16];
+	unsigned int i;
+	int lfd, pfd[2];
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	unlink(sock);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 16) < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
+		if (lfd >= 0)
+			close(lfd);
+		return -1;
+	}
+	argv[0] = server_bin;
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		char num[32];
+		int devnull = open("/dev/null", O_RDWR);
+
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(pfd[1], 2);
+		if (lfd == 3)	/* dup2() onto itself keeps FD_CLOEXEC */
+			fcntl(3, F_SETFD, 0);
+		else
+			dup2(lfd, 3);
+		if (nfds > 1)
+			dup2(devnull, 4);
+		snprintf(num, sizeof(num), "%u", nfds);
+		setenv("LISTEN_FDS", num, 1);
+		snprintf(num, sizeof(num), "%ld", (long)getpid() + (own_pid ? 0 : 1));
+		setenv("LISTEN_PID", num, 1);
+		execv(server_bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(lfd);
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		return -1;
+	}
+	*err_fd = pfd[0];
+	return pid;
+}
+
+static void test_program_socket_activation(void)
+{
+	struct ivshm_client *c = NULL;
+	char sock[PATH_MAX], other[PATH_MAX], out[512];
+	int efd, status, ret;
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/activated.sock", tmpdir);
+	snprintf(other, sizeof(other), "%s/not-this.sock", tmpdir);
+	{
+		const char *args[] = { "-F", "-v", "-S", other, "--memfd", "-l", "64K", NULL };
+
+		pid = spawn_activated(sock, args, 1, true, &efd);
+	}
+	if (pid < 0) {
+		report("program: socket activation", failf("spawn: %s", strerror(errno)));
+		return;
+	}
+	ret = read_output(efd, out, sizeof(out), "listening on the socket from systemd");
+	if (!ret)
+		ret = connect_client(&c, sock, 1, 0);
+	if (!ret && ivshm_client_shm_size(c) != 64 << 10)
+		ret = failf("size %llu", (unsigned long long)ivshm_client_shm_size(c));
+	if (!ret && access(other, F_OK) == 0)
+		ret = failf("%s was created: -S was not ignored", other);
+	ivshm_client_close(c);
+	report("program: LISTEN_FDS=1 for its pid: serves on fd 3, ignores -S", ret);
+	kill(pid, SIGTERM);
+	ret = wait_exit(pid, true, &status);
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = failf("status 0x%x", status);
+	if (!ret && access(sock, F_OK) < 0)
+		ret = failf("%s was removed: it is systemd's", sock);
+	report("program: an activated server stops on SIGTERM and leaves systemd's socket file", ret);
+	close(efd);
+	unlink(sock);
+
+	{
+		const char *args[] = { "-F", "-v", "-S", other, "-m", tmpdir, NULL };
+
+		pid = spawn_activated(sock, args, 1, false, &efd);
+	}
+	ret = pid < 0 ? failf("spawn: %s", strerror(errno)) :
+		read_output(efd, out, sizeof(out), "listening on");
+	if (!ret && access(other, F_OK) < 0)
+		ret = failf("it did not listen on -S %s", other);
+	report("program: LISTEN_PID of another process: the variables are not for it, -S is used", ret);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		wait_exit(pid, true, &status);
+		close(efd);
+	}
+	unlink(sock);
+
+	{
+		const char *args[] = { "-F", "-S", other, "-m", tmpdir, NULL };
+
+		pid = spawn_activated(sock, args, 2, true, &efd);
+	}
+	ret = pid < 0 ? failf("spawn: %s", strerror(errno)) :
+		read_output(efd, out, sizeof(out), NULL);
+	if (pid > 0) {
+		if (wait_exit(pid, true, &status))
+			ret = -1;
+		else if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
+				  !strstr(out, "exactly one socket")))
+			ret = failf("status 0x%x, stderr '%s'", status, out);
+		close(efd);
+	}
+	report("program: LISTEN_FDS=2 is refused: exactly one socket", ret);
+	unlink(sock);
+}
+
 /* ---- main ---- */
 
 static void remove_tmpdir(void)
@@ -2396,9 +2655,12 @@ int main(int argc, char **argv)
 	test_posix_shm();
 	test_library_errors();
 	test_existing_object();
+	test_memfd();
+	test_4g();
 	test_program_options();
 	test_program_live_socket();
 	test_program_leaves_nothing();
+	test_program_socket_activation();
 	test_program_foreground();
 	test_program_daemon();
 	test_program_silent_peer();
