@@ -8,7 +8,7 @@ include $(BUILD)/kernels.mk
 RELEASES := $(KERNEL_6_1) $(KERNEL_6_12)
 BIN := $(BUILD)/bin
 GUEST_TESTS := $(addprefix $(BIN)/pcimem-,contract bar-test unplug-test badinput-test \
-	fuzz writers-test bench fault-test suid-write)
+	fuzz writers-test bench fault-test suid-write testdev-test)
 GUEST_TOOLS := $(BIN)/pcimem $(GUEST_TESTS)
 MODULE_SRC := $(wildcard drivers/*.c drivers/*.h drivers/uapi/*.h) drivers/Kbuild
 GUEST_SRC := $(wildcard ci/guest/*.sh) ci/make-initramfs.sh

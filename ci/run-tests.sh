@@ -119,6 +119,45 @@ suite_kernel() {
 
 	VMLINUZ=$vmlinuz EXTRA_APPEND=$append suite "[$series doorbell] " \
 		"$here/doorbell-tests.sh" "$rel"
+
+	testdev_lab "$series" "$append"
+}
+
+# The layouts of lab=testdev, at 00:04.0, 00:05.0, ... in this order
+# (ci/guest/testdev.sh expects each where it is).
+# shellcheck disable=SC2054 # an element is one device's comma-separated properties
+TESTDEV_LAYOUTS=(
+	msix-vectors=64,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on
+	msi-vectors=32
+	msi-vectors=0
+	bar0-size=128,bar1-size=256,bar1-kind=mem32,bar4-size=32,bar4-kind=io,bar5-size=1M,bar5-kind=mem32-pref
+	bar2-size=16G
+	bar2-size=64G
+	msix-vectors=8,msix-bar=2,msix-table-offset=0x10000,msix-pba-offset=0x11000
+	msix-vectors=4,msix-bar=0,msix-table-offset=0
+	regs-bar=1,bar0-size=0,bar1-size=4K,bar1-kind=mem32
+	bar0-kind=io,bar0-size=256
+	vendor-id=0x1af4,device-id=0x1110,regs-bar=1,bar0-size=0,bar1-size=4K,bar1-kind=mem32
+	device-id=0x11e8,bar0-size=128
+	vendor-id=0x1af4,device-id=0x1110,msi-vectors=0
+	vendor-id=0x1af4,device-id=0x1110,msix-vectors=4,msix-bar=2,msix-table-offset=0x10000
+)
+
+# testdev_lab SERIES APPEND: pcimem against our device model, in the QEMU
+# built from Debian's source with it (ci/qemu-build.sh, cached): the
+# layouts on the PC, then function resets on q35.
+testdev_lab() {
+	local qemu layout args=()
+	qemu=$("$here/qemu-build.sh" "$build" 2>"$logs/qemu-build-$1.log")
+	result "[$1] QEMU with pcimem-testdev is built (log: $logs/qemu-build-$1.log)" $?
+	[ -x "$qemu" ] || return
+	for layout in "${TESTDEV_LAYOUTS[@]}"; do
+		args+=(--pcimem-testdev "$layout")
+	done
+	QEMU=$qemu guest "$1" testdev "$2" "${args[@]}"
+	QEMU=$qemu guest "$1" testdev-reset "$2" --q35 \
+		--pcimem-testdev msix-vectors=4,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on \
+		--pcimem-testdev flr=off
 }
 
 # kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".

@@ -12,6 +12,9 @@
 #   plug SLOT          device_add of it again, as it was (for ivshmem-plain,
 #                      with its memory backend made anew: QEMU 7.2 cannot
 #                      register a backend's RAM a second time)
+#   qom-set SLOT PROPERTY VALUE
+#                      QMP qom-set of a property of the device at SLOT (the
+#                      run-time knobs of pcimem-testdev: fail, storm-us, ...)
 #
 #   host-agent.sh PIPE_PREFIX IVSHMEM_HOST LOG QMP_PREFIX SPEC...
 # QMP_PREFIX names the pipes of QEMU's QMP monitor ("" for none). Each SPEC
@@ -80,6 +83,19 @@ hotplug() {
 	printf 'host-agent: %s %s: %s\n' "$1" "$2" "$qmp_line" >>"$log"
 }
 
+# qom_set SLOT PROPERTY VALUE
+qom_set() {
+	local id
+	id=$(field id "${devices[$1]:-}")
+	if [ -z "$qmp" ] || [ -z "$id" ] || [ -z "$3" ]; then
+		printf 'RC 2 no monitor, no device at slot %s, or no value\n' "$1" >&4
+		return
+	fi
+	hmp "qom-set /machine/peripheral/$id $2 $3"
+	printf 'RC %d qom-set %s %s %s\n' $? "$id" "$2" "$3" >&4
+	printf 'host-agent: qom-set %s %s %s: %s\n' "$1" "$2" "$3" "$qmp_line" >>"$log"
+}
+
 while IFS= read -r line <&3; do
 	line=${line%$'\r'}
 	read -r cmd slot args <<<"$line"
@@ -87,6 +103,10 @@ while IFS= read -r line <&3; do
 	case $cmd in
 	unplug|plug)
 		hotplug "$cmd" "$slot"
+		continue ;;
+	qom-set)
+		# shellcheck disable=SC2086 # PROPERTY VALUE are two words
+		qom_set "$slot" $args
 		continue ;;
 	verify|expect|put|fill|dump|read|write|info|sha256) ;;
 	*)	printf 'RC 2 unknown request "%s"\n' "$cmd" >&4

@@ -13,9 +13,11 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 
-# lab=test runs tests.sh, lab=NAME runs /pcimem/NAME.sh.
+# lab=test runs tests.sh, lab=NAME runs /pcimem/NAME.sh; lab=testdev-PART
+# runs testdev.sh, which reads $lab.
 script=/pcimem/${lab:-test}.sh
 [ "${lab:-test}" = test ] && script=/pcimem/tests.sh
+case ${lab:-} in testdev-*) script=/pcimem/testdev.sh ;; esac
 if [ -f "$script" ]; then
 	sh "$script"
 else

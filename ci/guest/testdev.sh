@@ -1,0 +1,150 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# lab=testdev: pcimem against our own QEMU device model, pcimem-testdev
+# (qemu-device/testdev/pcimem-testdev.rst), in the QEMU that
+# ci/qemu-build.sh builds. One line per check; the host counts.
+#
+# lab=testdev (QEMU's PC): the layouts of TESTDEV_LAYOUTS in
+# ci/run-tests.sh, in that order from 00:04.0 on; each binds or is refused
+# with its message, the contracts hold for every BAR of the bound ones,
+# INTx, MSI and MSI-X count exactly, a storm, DMA, privileges, a device
+# that falls off the bus and is hot-unplugged, and last the driver's
+# pattern around MSI-X tables in the main BAR.
+# lab=testdev-reset (q35, each device behind a root port of its own): a
+# device with FLR at 01:00.0 and one without at 02:00.0, each reset through
+# sysfs while threads read it.
+. /pcimem/lib.sh
+
+hostlink_open
+
+# tdt ARGS...: pcimem-testdev-test, whose failed checks speak for
+# themselves (exit 1); any other failure is one more.
+tdt() {
+	pcimem-testdev-test "$@"
+	rc=$?
+	[ $rc -le 1 ] || echo "FAIL - pcimem-testdev-test $1 $2 exited $rc"
+}
+
+not_bound() {
+	! bound_to_pcimem "$1"
+}
+
+# refused SLOT TEXT: the device is not bound, and the kernel log names it
+# with TEXT.
+is_refused() {
+	! bound_to_pcimem "$1" && dmesg | grep -F "0000:$1" | grep -qF "$2"
+}
+refused() {
+	check "$1 is refused: \"$2\"" is_refused "$1" "$2"
+}
+
+# irq_mode_is SLOT MODE [VECTORS]: sysfs says how its interrupts come.
+irq_mode_is() {
+	d=/sys/class/pcimem/$(basename "$(node_of "$1")")
+	[ "$(cat "$d/irq_mode")" = "$2" ] && { [ -z "${3:-}" ] || [ "$(cat "$d/vectors")" = "$3" ]; }
+}
+
+# above_4g SLOT BAR: the PCI core placed the BAR above 4 GiB.
+above_4g() {
+	start=$(sed -n "$(($2 + 1))p" "/sys/bus/pci/devices/0000:$1/resource" | cut -d' ' -f1)
+	[ $((start)) -ge $((1 << 32)) ]
+}
+
+# bars SLOT WHAT: the device is bound; every BAR's contract holds.
+bars() {
+	check "$1 ($2) is bound to pcimem" bound_to_pcimem "$1"
+	node=$(node_of "$1")
+	[ -n "$node" ] && tdt bars "$node" "$1"
+}
+
+if [ "${lab:-}" = testdev-reset ]; then
+	section "function resets of pcimem-testdev (q35)"
+	check "insmod pcimem.ko" insmod "$KO"
+	check "01:00.0 offers FLR (reset_method: $(cat /sys/bus/pci/devices/0000:01:00.0/reset_method 2>&1))" \
+		grep -qw flr /sys/bus/pci/devices/0000:01:00.0/reset_method
+	check "02:00.0, without FLR, is reset through its port (reset_method: $(cat /sys/bus/pci/devices/0000:02:00.0/reset_method 2>&1))" \
+		sh -c "! grep -qw flr /sys/bus/pci/devices/0000:02:00.0/reset_method"
+	for slot in 01:00.0 02:00.0; do
+		node=$(node_of $slot)
+		check "$slot is bound to pcimem ($node)" test -c "$node"
+		tdt reset "$node" $slot
+	done
+	check "rmmod pcimem" rmmod pcimem
+else
+	section "the layouts: bound or refused, never a crash"
+	# No pattern: a 64 GiB BAR is far too big to fill under TCG.
+	check "insmod pcimem.ko pattern= (empty)" insmod "$KO" pattern=
+	lspci -nn -d 1234:11e9
+	lspci -nn -d 1af4:1110
+	bars 00:04.0 "64 MSI-X vectors in a BAR of their own"
+	bars 00:05.0 "MSI, 32 vectors asked"
+	bars 00:06.0 "INTx only"
+	bars 00:07.0 "sub-page memory, I/O ports, 32-bit prefetchable"
+	bars 00:08.0 "16 GiB, 64-bit, above 4 GiB"
+	bars 00:09.0 "64 GiB"
+	bars 00:0a.0 "the MSI-X table inside the main BAR"
+	refused 00:0b.0 "in BAR0, which is only the MSI-X table"
+	refused 00:0c.0 "in BAR0, which is absent"
+	refused 00:0d.0 "in BAR0, which is 256 I/O ports"
+	refused 00:0e.0 "in BAR0, which is absent"
+	check "00:0e.0, refused, is a pcimem-testdev posing as ivshmem (1af4:1110)" \
+		sh -c "lspci -n -s 00:0e.0 | grep -q 1af4:1110"
+	refused 00:0f.0 "its registers need 160 bytes of memory in BAR0, which is 128 bytes of memory"
+	check "00:10.0, posing as ivshmem with INTx and no MSI-X, is bound" bound_to_pcimem 00:10.0
+	check "00:10.0 takes ivshmem's INTx path" irq_mode_is 00:10.0 intx 1
+	bars 00:11.0 "posing as ivshmem, its MSI-X table in the shared memory BAR2"
+	check "00:08.0's 16 GiB BAR2 lies above 4 GiB" above_4g 00:08.0 2
+	check "00:09.0's 64 GiB BAR2 lies above 4 GiB" above_4g 00:09.0 2
+	for slot in 00:04.0 00:09.0; do
+		node=$(node_of $slot)
+		[ -n "$node" ] && pcimem-contract "$node"
+	done
+
+	section "interrupts: exact counts"
+	check "00:04.0 uses MSI-X with 64 vectors" irq_mode_is 00:04.0 msix 64
+	check "00:05.0 uses MSI" irq_mode_is 00:05.0 msi
+	check "00:06.0 uses INTx" irq_mode_is 00:06.0 intx 1
+	check "00:0a.0 uses MSI-X with 8 vectors, its table in the main BAR" irq_mode_is 00:0a.0 msix 8
+	check "00:11.0, as ivshmem, uses MSI-X with 4 vectors" irq_mode_is 00:11.0 msix 4
+	for slot in 00:04.0 00:05.0 00:06.0 00:0a.0 00:11.0; do
+		tdt irq "$(node_of $slot)"
+	done
+
+	section "an interrupt storm"
+	tdt storm "$(node_of 00:04.0)" 00:04.0
+
+	section "DMA and privileges"
+	tdt dma "$(node_of 00:05.0)" busmaster
+	tdt dma "$(node_of 00:06.0)" nobusmaster
+	tdt privileges "$(node_of 00:05.0)"
+	tdt privileges "$(node_of 00:06.0)"
+
+	section "a device that falls off the bus, then goes"
+	tdt fail "$(node_of 00:06.0)" 00:06.0
+	# The others still work after it.
+	tdt irq "$(node_of 00:05.0)"
+	check "rmmod pcimem" rmmod pcimem
+
+	section "the pattern, around the MSI-X table"
+	# Not the 16 and 64 GiB BARs: filling them would take minutes.
+	for slot in 00:08.0 00:09.0; do
+		echo none >/sys/bus/pci/devices/0000:$slot/driver_override
+	done
+	# A 3-byte pattern: 0x11000, where the table of 00:11.0 ends, is no
+	# multiple of 3, so a fill that lost its phase there would show.
+	check "insmod pcimem.ko pattern=xyz, the big BARs left out" insmod "$KO" pattern=xyz
+	check "00:09.0 is left alone" not_bound 00:09.0
+	for slot in 00:0a.0 00:11.0; do
+		tdt pattern "$(node_of $slot)" xyz
+		# The table was not written over: every vector still counts.
+		tdt irq "$(node_of $slot)"
+	done
+	check "rmmod pcimem" rmmod pcimem
+fi
+
+section "the kernel log"
+kmemleak_check
+echo "--- dmesg ---"
+dmesg
+echo "--- end of dmesg ---"
