@@ -24,7 +24,9 @@
  * (decided at open from its credentials), EBUSY when another file's
  * mappings or registrations are in the way, EOPNOTSUPP when the device or
  * the platform cannot do it (PCIMEM_IOC_SELECT of a memory type that x86
- * PAT would not give the BAR), ENODEV once the device is gone.
+ * PAT would not give the BAR), EIO from read() or write() of a device that
+ * fell off the bus (it answers all-ones) but is not removed yet, ENODEV
+ * once the device is gone.
  */
 #ifndef _UAPI_PCIMEM_H
 #define _UAPI_PCIMEM_H
