@@ -9,6 +9,7 @@
 #
 # MODULE_DIR: where the module goes below /lib/modules/RELEASE (default
 # extra; updates/dkms as DKMS installs it).
+# MODPROBE_CONF: a file to install as /etc/modprobe.d/pcimem.conf.
 set -euo pipefail
 
 rel=$1 module=$2 out=$3
@@ -52,6 +53,9 @@ cp "$module" "$root/lib/modules/$rel/$moddir/pcimem.ko"
 # refuses empty indexes: give depmod the kernel's list of built-ins.
 [ -f "${MODULES_BUILTIN:-}" ] && cp "$MODULES_BUILTIN" "$root/lib/modules/$rel/modules.builtin"
 depmod -b "$root" "$rel" 2>/dev/null || true
+if [ -n "${MODPROBE_CONF:-}" ]; then
+	mkdir -p "$root/etc/modprobe.d" && cp "$MODPROBE_CONF" "$root/etc/modprobe.d/pcimem.conf"
+fi
 cp "$here"/guest/*.sh "$root/pcimem/"
 cp "$here/guest/init.sh" "$root/init"
 chmod 755 "$root/init" "$root"/pcimem/*.sh

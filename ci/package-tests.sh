@@ -127,16 +127,29 @@ if [ -f "${ko[$rel]:-}" ]; then
 	case $kofile in *.xz) xz -dc "$kofile" >"$out/pcimem.ko" && kofile=$out/pcimem.ko ;; esac
 	sha=$(sha256sum <"$kofile" | cut -d' ' -f1)
 	MODULES_BUILTIN=$build/kernels/$rel/modules.builtin MODULE_DIR=updates/dkms \
+		MODPROBE_CONF=$top/drivers/pcimem-modprobe.conf \
 		"$here/make-initramfs.sh" "$rel" "$kofile" "$out/initramfs.cpio.gz" "$bin/pcimem" \
 		>"$out/initramfs.log" 2>&1
 	shm=/dev/shm/pcimem-pkg-test-$$
-	"$bin/ivshmem-host" create "$shm" 4M >/dev/null
+	# 4 MiB seeded with hostdata, and 4 GiB (sparse) with a word in its
+	# last page.
+	"$bin/ivshmem-host" create "$shm" 4M >/dev/null &&
+		"$bin/ivshmem-host" fill "$shm" hostdata >/dev/null &&
+		"$bin/ivshmem-host" create "$shm-4g" 4G >/dev/null &&
+		"$bin/ivshmem-host" write "$shm-4g" 0xfffff000 0x600df00d 32
+	check "host: a 4 MiB file seeded with hostdata, a sparse 4 GiB one with a word at 4 GiB - 4 KiB" \
+		test "$(stat -c %s "$shm-4g")" = 4294967296
 	log=$logs/package-guest.log
 	"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
 		--initrd "$out/initramfs.cpio.gz" --log "$log" --timeout 300 \
-		--append "lab=package pkg_sha=$sha" --shm "$shm:4M" >"$log.judge" 2>&1
+		--append "lab=package pkg_sha=$sha" --shm "$shm:4M" --shm "$shm-4g:4G" \
+		>"$log.judge" 2>&1
 	judged=$?
-	rm -f "$shm"
+	check "host: the guest's token is in the 4 GiB file's last word" \
+		sh -c "'$bin/ivshmem-host' read '$shm-4g' 0xfffffffc 32 | grep -qi 0x6c617374"
+	check "host: the 4 GiB file is still sparse (the probe wrote no pattern over it)" \
+		test "$(stat -c %b "$shm-4g")" -lt 8192
+	rm -f "$shm" "$shm-4g"
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) ok "[guest $rel] ${line#ok - }" ;;

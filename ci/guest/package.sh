@@ -5,7 +5,10 @@
 # in the guest's module tree (updates/dkms, as DKMS installs it) with the
 # image's depmod indexes. Nothing loads it at boot (no udev here); the
 # ivshmem device's modalias alone must, through modprobe, and the device be
-# bound. pkg_sha= on the command line is the DKMS build's SHA-256.
+# bound. pkg_sha= on the command line is the DKMS build's SHA-256. The
+# image holds drivers/pcimem-modprobe.conf, the production example, as
+# /etc/modprobe.d/pcimem.conf (pattern=): the host's data survives the
+# probe. The second device is 4 GiB: its last page, both ways.
 . /pcimem/lib.sh
 
 rel=$(uname -r)
@@ -32,4 +35,11 @@ check "the device is bound to pcimem" \
 check "lspci -k: Kernel driver in use: pcimem, Kernel modules: pcimem" \
 	sh -c "lspci -k -s '${dev##*/}' | grep -q 'Kernel driver in use: pcimem' &&
 	       lspci -k -s '${dev##*/}' | grep -q 'Kernel modules: pcimem'"
-check "/dev/pcimem0 is there and holds the pattern" pcimem verify 0 abcd
+check "modprobe.d's pattern= kept the host's data: /dev/pcimem0 holds hostdata" \
+	pcimem verify 0 hostdata
+check "the 4 GiB device is /dev/pcimem1, its BAR 4 GiB" \
+	sh -c "pcimem info 1 | grep -q 4294967296 || { pcimem info 1; false; }"
+check "the guest reads what the host wrote in the 4 GiB device's last page" \
+	sh -c "pcimem read 1 0xfffff000 32 | grep -qi 0x600df00d"
+check "the guest writes a token in its last word, for the host" \
+	pcimem write 1 0xfffffffc 0x6c617374 32
