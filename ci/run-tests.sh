@@ -108,6 +108,8 @@ suite_kernel() {
 	result "[$series] host: after power-off the 16 MiB file still holds abcd everywhere" $?
 	"$bin/ivshmem-host" verify "$shm-b" abcd >/dev/null
 	result "[$series] host: after power-off the 4 MiB file holds abcd everywhere" $?
+	# pcimem's command line on these devices (restores what it changes).
+	guest "$series" tools "$append"
 
 	"$bin/ivshmem-host" create --force "$shm-a" 16M >/dev/null
 	guest "$series" robust "$append unbind_cycles=$4 remove_cycles=5 hotplug_cycles=$5"
