@@ -8,9 +8,9 @@
 #
 #   ci/qemu-build.sh BUILD_DIR        prints the qemu-system-x86_64 path
 #
-# The cache key hashes the qemu source version, the files of
-# qemu-device/testdev/, this script (configure options included) and the
-# compiler version. Everything lands in BUILD_DIR/qemu-testdev/<key>/:
+# The cache key hashes the qemu source version, the C files of
+# qemu-device/testdev/ (not its .rst: a spec edit rebuilds nothing), this
+# script (configure options included) and the compiler version. Everything lands in BUILD_DIR/qemu-testdev/<key>/:
 #   src/      a hard-linked copy of the unpacked source; the files we change
 #             (hw/misc/meson.build, hw/misc/Kconfig, our device config) are
 #             real copies, so the shared unpacked tree stays as Debian ships it
@@ -85,7 +85,7 @@ key=$(
 		echo "qemu $version"
 		gcc --version | head -n 1
 		cat "$0"
-		for f in "$devdir"/*; do
+		for f in "$devdir"/*.c; do
 			[ -f "$f" ] || continue
 			echo "== ${f##*/}"
 			cat "$f"

@@ -32,52 +32,48 @@
 #define TYPE_PCIMEM_TESTDEV "pcimem-testdev"
 OBJECT_DECLARE_TYPE(TestdevState, TestdevClass, PCIMEM_TESTDEV)
 
-#define TD_BARS         PCI_NUM_REGIONS - 1 /* BAR0-5, no ROM */
-#define TD_NONE         0xff
+#define TD_BARS         PCI_ROM_SLOT    /* BAR0-5 */
 
-/* Register offsets (pcimem-testdev.rst). */
-#define REG_IDENT       0x00
-#define REG_SCRATCH     0x04
-#define REG_CAPS        0x08
-#define REG_MODE        0x0c
-#define REG_RAISE       0x10
-#define REG_STATUS      0x14
-#define REG_COUNT       0x18
-#define REG_LEVEL       0x1c
-#define REG_ERRORS      0x20
-#define REG_DMA_OFF     0x30
-#define REG_DMA_LEN     0x34
-#define REG_DMA_LO      0x38
-#define REG_DMA_HI      0x3c
-#define REG_DMA_CMD     0x40
-#define REG_DMA_RES     0x44
-#define REGS_MIN_SIZE   0x80
-
-#define IDENT_VALUE     0x7e570100
-
-#define CAPS_INTX       BIT(0)
-#define CAPS_MSI        BIT(1)
-#define CAPS_MSIX       BIT(2)
-#define CAPS_DMA        BIT(3)
-#define CAPS_FLR        BIT(4)
-
+/* The registers (pcimem-testdev.rst), each register's bits beneath it. */
+#define REG_IDENT       0x00    /* RO */
+#define  IDENT_VALUE    0x7e570100
+#define REG_SCRATCH     0x04    /* RW */
+#define REG_CAPS        0x08    /* RO */
+#define  CAPS_INTX      BIT(0)
+#define  CAPS_MSI       BIT(1)
+#define  CAPS_MSIX      BIT(2)
+#define  CAPS_DMA       BIT(3)
+#define  CAPS_FLR       BIT(4)
+#define  CAPS_VECTORS_SHIFT 16
+#define REG_MODE        0x0c    /* RO */
 enum { MODE_NONE, MODE_INTX, MODE_MSI, MODE_MSIX };
-
-#define STATUS_INTX     BIT(0)
-
-#define DMA_CMD_START   BIT(0)
-#define DMA_CMD_TO_BAR  BIT(1)
-#define DMA_CMD_IRQ     BIT(2)
-#define DMA_MAX_LEN     (1 * MiB)
-
+#define REG_RAISE       0x10    /* WO */
+#define REG_STATUS      0x14    /* read to clear */
+#define  STATUS_INTX    BIT(0)
+#define REG_COUNT       0x18    /* RO */
+#define REG_LEVEL       0x1c    /* RW */
+#define REG_ERRORS      0x20    /* RO */
+#define REG_DMA_OFF     0x30    /* RW */
+#define REG_DMA_LEN     0x34    /* RW */
+#define  DMA_MAX_LEN    (1 * MiB)
+#define REG_DMA_LO      0x38    /* RW */
+#define REG_DMA_HI      0x3c    /* RW */
+#define REG_DMA_CMD     0x40    /* RW */
+#define  DMA_CMD_START  BIT(0)
+#define  DMA_CMD_TO_BAR BIT(1)
+#define  DMA_CMD_IRQ    BIT(2)
+#define REG_DMA_RES     0x44    /* RO */
 enum { DMA_RES_NONE, DMA_RES_DONE, DMA_RES_NO_MASTER, DMA_RES_RANGE,
        DMA_RES_BUS };
+#define REGS_MIN_SIZE   0x80    /* the smallest register BAR */
 
 /* What a BAR holds. */
 enum { BAR_ABSENT, BAR_REGS, BAR_RAM, BAR_PORTS, BAR_MSIX };
 
-/* barN-size left unset: the memdev's size, else 4 KiB for BAR0, 1 MiB for
- * BAR2, absent for the others. */
+/*
+ * barN-size left unset: the memdev's size, else 4 KiB for BAR0, 1 MiB for
+ * BAR2, absent for the others.
+ */
 #define SIZE_DEFAULT    UINT64_MAX
 
 #define STORM_MIN_US    10
@@ -296,7 +292,7 @@ static uint32_t td_caps(TestdevState *s)
         vectors = 1;
         break;
     }
-    return caps | vectors << 16;
+    return caps | vectors << CAPS_VECTORS_SHIFT;
 }
 
 static uint64_t td_regs_read(TestdevState *s, hwaddr addr, unsigned size)
@@ -386,8 +382,9 @@ static void td_regs_write(TestdevState *s, hwaddr addr, uint64_t val,
 }
 
 /*
- * A BAR's content without the overlay: the registers, the port buffer of
- * an I/O BAR that holds no registers, or (through the overlay only) RAM.
+ * A BAR's content beneath the MSI-X table and the fault overlay: the
+ * registers, the port buffer of an I/O BAR that holds no registers, or
+ * (reached this way through the overlay only) RAM.
  */
 static uint64_t td_content_read(TestdevBar *b, TestdevState *s, hwaddr addr,
                                 unsigned size)
@@ -402,7 +399,8 @@ static uint64_t td_content_read(TestdevBar *b, TestdevState *s, hwaddr addr,
         }
         return ldn_le_p(b->ptr + addr, size);
     default:
-        return ~0ull >> (64 - 8 * size);
+        /* MSI-X only, past the table and PBA: unassigned memory reads 0. */
+        return 0;
     }
 }
 
@@ -888,7 +886,8 @@ static bool td_init_msix(TestdevState *s, Error **errp)
                    s->msix_table_offset, pba);
         return false;
     }
-    if (s->msix_table_offset + table_size > b->size || pba + pba_size > b->size) {
+    if (s->msix_table_offset + table_size > b->size ||
+        pba + pba_size > b->size) {
         error_setg(errp, "the MSI-X table (0x%" PRIx64 " bytes at 0x%" PRIx32
                    ") or PBA (0x%" PRIx64 " bytes at 0x%" PRIx64 ") does not"
                    " fit in BAR%u (0x%" PRIx64 " bytes)", table_size,
@@ -922,6 +921,15 @@ static void td_realize(PCIDevice *pdev, Error **errp)
 
     if (s->regs_bar >= TD_BARS) {
         error_setg(errp, "regs-bar %u is not a BAR (0-5)", s->regs_bar);
+        return;
+    }
+    if (s->dma_bar >= TD_BARS) {
+        error_setg(errp, "dma-bar %u is not a BAR (0-5)", s->dma_bar);
+        return;
+    }
+    if (s->msix_vectors && s->msix_exclusive && s->msix_bar == s->regs_bar) {
+        error_setg(errp, "msix-exclusive: msix-bar %u is the register BAR"
+                   " (regs-bar)", s->msix_bar);
         return;
     }
     if (s->msi_vectors > 32 ||
@@ -1013,12 +1021,6 @@ static const VMStateDescription td_vmstate = {
     .unmigratable = 1,
 };
 
-#define TD_BAR_PROPS(n, dflt)                                              \
-    DEFINE_PROP_SIZE("bar" #n "-size", TestdevState, bar[n].size, dflt),  \
-    DEFINE_PROP_STRING("bar" #n "-kind", TestdevState, bar[n].kind),      \
-    DEFINE_PROP_LINK("bar" #n "-memdev", TestdevState, bar[n].memdev,     \
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *)
-
 static Property td_properties[] = {
     DEFINE_PROP_UINT16("vendor-id", TestdevState, vendor_id, 0x1234),
     DEFINE_PROP_UINT16("device-id", TestdevState, device_id, 0x11e9),
@@ -1027,12 +1029,30 @@ static Property td_properties[] = {
     DEFINE_PROP_UINT16("subsystem-id", TestdevState, subsys_id, 0x11e9),
     DEFINE_PROP_UINT16("class-id", TestdevState, class_id, 0x00ff),
     DEFINE_PROP_UINT8("revision", TestdevState, revision, 1),
-    TD_BAR_PROPS(0, SIZE_DEFAULT),
-    TD_BAR_PROPS(1, SIZE_DEFAULT),
-    TD_BAR_PROPS(2, SIZE_DEFAULT),
-    TD_BAR_PROPS(3, SIZE_DEFAULT),
-    TD_BAR_PROPS(4, SIZE_DEFAULT),
-    TD_BAR_PROPS(5, SIZE_DEFAULT),
+    DEFINE_PROP_SIZE("bar0-size", TestdevState, bar[0].size, SIZE_DEFAULT),
+    DEFINE_PROP_STRING("bar0-kind", TestdevState, bar[0].kind),
+    DEFINE_PROP_LINK("bar0-memdev", TestdevState, bar[0].memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_SIZE("bar1-size", TestdevState, bar[1].size, SIZE_DEFAULT),
+    DEFINE_PROP_STRING("bar1-kind", TestdevState, bar[1].kind),
+    DEFINE_PROP_LINK("bar1-memdev", TestdevState, bar[1].memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_SIZE("bar2-size", TestdevState, bar[2].size, SIZE_DEFAULT),
+    DEFINE_PROP_STRING("bar2-kind", TestdevState, bar[2].kind),
+    DEFINE_PROP_LINK("bar2-memdev", TestdevState, bar[2].memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_SIZE("bar3-size", TestdevState, bar[3].size, SIZE_DEFAULT),
+    DEFINE_PROP_STRING("bar3-kind", TestdevState, bar[3].kind),
+    DEFINE_PROP_LINK("bar3-memdev", TestdevState, bar[3].memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_SIZE("bar4-size", TestdevState, bar[4].size, SIZE_DEFAULT),
+    DEFINE_PROP_STRING("bar4-kind", TestdevState, bar[4].kind),
+    DEFINE_PROP_LINK("bar4-memdev", TestdevState, bar[4].memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    DEFINE_PROP_SIZE("bar5-size", TestdevState, bar[5].size, SIZE_DEFAULT),
+    DEFINE_PROP_STRING("bar5-kind", TestdevState, bar[5].kind),
+    DEFINE_PROP_LINK("bar5-memdev", TestdevState, bar[5].memdev,
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
     DEFINE_PROP_UINT8("regs-bar", TestdevState, regs_bar, 0),
     DEFINE_PROP_UINT8("dma-bar", TestdevState, dma_bar, 2),
     DEFINE_PROP_BOOL("intx", TestdevState, intx, true),
