@@ -399,7 +399,8 @@ const struct cli_command doorbell_events = {
 const struct cli_command doorbell_ping = {
 	.name = "ping", .args = "PEER",
 	.help = "bounce N messages off pong on PEER through the shared memory",
-	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.details = "Defaults: --count 1, --vector 0, --timeout 10000 per message, --offset 1M\n"
+		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.target = true, .min_args = 1, .max_args = 1,
 	.options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY,
 	.defaults = &mailbox_command_defaults, .run = run_ping,
@@ -408,7 +409,8 @@ const struct cli_command doorbell_ping = {
 const struct cli_command doorbell_pong = {
 	.name = "pong", .args = "",
 	.help = "answer N messages from ping",
-	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.details = "Defaults: --count 1, --vector 0, --timeout 10000 per message, --offset 1M\n"
+		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.target = true, .options = MAILBOX_COMMAND_OPTIONS,
 	.defaults = &mailbox_command_defaults, .run = run_pong,
 };

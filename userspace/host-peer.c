@@ -548,7 +548,8 @@ static const struct cli_command peer_wait = {
 static const struct cli_command peer_ping = {
 	.name = "ping", .args = "PEER",
 	.help = "bounce N messages off pong on PEER",
-	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.details = "Defaults: --count 1, --vector 0, --timeout 10000 per message, --offset 1M\n"
+		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.min_args = 1, .max_args = 1,
 	.options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY,
 	.defaults = &mailbox_command_defaults, .run = cmd_ping,
@@ -556,7 +557,8 @@ static const struct cli_command peer_ping = {
 
 static const struct cli_command peer_pong = {
 	.name = "pong", .help = "answer N messages from ping",
-	.details = "Defaults: --count 1, --offset 1M, --vector 0, --timeout 10000 per message.\n",
+	.details = "Defaults: --count 1, --vector 0, --timeout 10000 per message, --offset 1M\n"
+		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.options = MAILBOX_COMMAND_OPTIONS,
 	.defaults = &mailbox_command_defaults, .run = cmd_pong,
 };
