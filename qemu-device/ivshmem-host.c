@@ -274,17 +274,21 @@ static const struct cli_command *const commands[] = {
 
 static struct host_tool_options options;
 
+enum {
+	OPT_RW = 0x100,
+};
+
 static bool handle_option(void *ctx, int val, const char *arg)
 {
 	struct host_tool_options *o = ctx;
 
 	(void)arg;
-	o->rw = val == 'r' || o->rw;
+	o->rw = val == OPT_RW || o->rw;
 	return true;
 }
 
 static const struct cli_tool_option tool_options[] = {
-	{ "rw", 0, NULL, "access FILE or the shared memory with pread/pwrite instead of mmap", 'r' },
+	{ "rw", 0, NULL, "access FILE or the shared memory with pread/pwrite instead of mmap", OPT_RW },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
