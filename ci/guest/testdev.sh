@@ -55,7 +55,10 @@ above_4g() {
 bars() {
 	check "$1 ($2) is bound to pcimem" bound_to_pcimem "$1"
 	node=$(node_of "$1")
-	[ -n "$node" ] && tdt bars "$node" "$1"
+	[ -n "$node" ] || return
+	tdt bars "$node" "$1"
+	check "$1: the tools show it (pcimem info, pcimem bars)" \
+		sh -c "pcimem info $node >/dev/null && pcimem bars $node >/dev/null"
 }
 
 if [ "${lab:-}" = testdev-reset ]; then

@@ -621,8 +621,8 @@ static int storm_main(const char *node, const char *slot)
 	eventfd_take(c.efd[0]);
 	get_events(c.fd, &before);
 	count0 = rd(c.regs, TD_COUNT);
-	check(host("qom-set %s storm-us 50", slot) == 0,
-	      "%s: the host starts a storm on vector 0, one every 50 us", node);
+	check(host("qom-set %s storm-us 100", slot) == 0,
+	      "%s: the host starts a storm on vector 0, one every 100 us", node);
 	/* The guest must go on working: processes, reads, the counts moving. */
 	for (i = 0; i < 20; i++) {
 		pid = fork();
