@@ -52,6 +52,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR ?= $(PREFIX)/share/doc/pcimem
 SYSCONFDIR ?= /etc
 UDEVDIR ?= $(SYSCONFDIR)/udev/rules.d
@@ -63,6 +64,7 @@ MODULE_FILES := Kbuild pcimem_dev.h $(notdir $(wildcard drivers/*.c)) uapi/pcime
 INSTALLED := $(BINDIR)/pcimem $(BINDIR)/ivshmem-host $(SBINDIR)/ivshmem-server \
 	$(MANDIR)/man1/pcimem.1 $(MANDIR)/man1/ivshmem-host.1 \
 	$(MANDIR)/man8/ivshmem-server.8 $(MANDIR)/man4/pcimem.4 \
+	$(COMPLETIONSDIR)/pcimem $(COMPLETIONSDIR)/ivshmem-host \
 	$(UDEVDIR)/70-pcimem.rules $(DOCDIR)/examples/pcimem-modprobe.conf \
 	$(SYSTEMDDIR)/ivshmem-server.service $(SYSTEMDDIR)/ivshmem-server.socket \
 	$(SYSCONFDIR)/default/ivshmem-server \
@@ -82,6 +84,8 @@ install: tools-built
 	install -D -m 0644 qemu-device/ivshmem-host.1 $(DESTDIR)$(MANDIR)/man1/ivshmem-host.1
 	install -D -m 0644 qemu-device/ivshmem-server/ivshmem-server.8 $(DESTDIR)$(MANDIR)/man8/ivshmem-server.8
 	install -D -m 0644 drivers/pcimem.4 $(DESTDIR)$(MANDIR)/man4/pcimem.4
+	install -D -m 0644 userspace/pcimem.bash-completion $(DESTDIR)$(COMPLETIONSDIR)/pcimem
+	install -D -m 0644 userspace/pcimem.bash-completion $(DESTDIR)$(COMPLETIONSDIR)/ivshmem-host
 	install -D -m 0644 drivers/70-pcimem.rules $(DESTDIR)$(UDEVDIR)/70-pcimem.rules
 	install -D -m 0644 drivers/pcimem-modprobe.conf $(DESTDIR)$(DOCDIR)/examples/pcimem-modprobe.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' qemu-device/ivshmem-server/ivshmem-server.service \

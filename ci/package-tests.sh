@@ -86,6 +86,7 @@ make --no-print-directory -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/pcime
 check "make install DESTDIR PREFIX=/opt/pcimem: tools, server, man pages, udev rule, units, module source" \
 	test -x "$dest/opt/pcimem/bin/pcimem" -a -x "$dest/opt/pcimem/bin/ivshmem-host" \
 	-a -x "$dest/opt/pcimem/sbin/ivshmem-server" -a -f "$dest/opt/pcimem/share/man/man4/pcimem.4" \
+	-a -f "$dest/opt/pcimem/share/bash-completion/completions/ivshmem-host" \
 	-a -f "$dest/etc/udev/rules.d/70-pcimem.rules" -a -f "$dest/etc/systemd/system/ivshmem-server.socket" \
 	-a -f "$dest/usr/src/pcimem-$version/pcimem_pci.c" -a -f "$dest/usr/src/pcimem-$version/uapi/pcimem.h"
 check "make install: the service runs PREFIX's server, dkms.conf names version $version" \
@@ -178,6 +179,20 @@ check "the installed ivshmem-server --version says $version" \
 check "man pcimem, ivshmem-host, ivshmem-server and 4 pcimem are installed" \
 	sh -c "man -w pcimem && man -w ivshmem-host && man -w 8 ivshmem-server && man -w 4 pcimem"
 check "the package created the system group pcimem" getent group pcimem
+# complete WORD...: what bash completes for the last WORD, from the
+# installed completion file.
+complete_words() {
+	bash -c 'source "/usr/share/bash-completion/completions/$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		if [ "$1" = pcimem ]; then _pcimem; else _ivshmem_host; fi
+		echo "${COMPREPLY[*]}"' complete "$1" "$@"
+}
+c1=$(complete_words pcimem ve) c2=$(complete_words pcimem help ri)
+check "bash completion: pcimem ve<TAB> gives verify, pcimem help ri<TAB> ring (got: $c1, $c2)" \
+	test "$c1/$c2" = verify/ring
+c1=$(complete_words ivshmem-host cr) c2=$(complete_words ivshmem-host create --fo)
+check "bash completion: ivshmem-host cr<TAB> gives create, create --fo<TAB> --force (got: $c1, $c2)" \
+	test "$c1/$c2" = create/--force
 
 # The installed rule on a real device with a PCI parent (the host's first
 # block device), its match changed from the pcimem subsystem to that
