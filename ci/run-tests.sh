@@ -143,6 +143,7 @@ TESTDEV_LAYOUTS=(
 	device-id=0x11e8,bar0-size=128
 	vendor-id=0x1af4,device-id=0x1110,msi-vectors=0
 	vendor-id=0x1af4,device-id=0x1110,msix-vectors=4,msix-bar=2,msix-table-offset=0x10000
+	device-id=0x0001,msix-vectors=4,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on
 )
 
 # testdev_lab SERIES APPEND: pcimem against our device model, in the QEMU

@@ -97,6 +97,12 @@ else
 	check "00:10.0, posing as ivshmem with INTx and no MSI-X, is bound" bound_to_pcimem 00:10.0
 	check "00:10.0 takes ivshmem's INTx path" irq_mode_is 00:10.0 intx 1
 	bars 00:11.0 "posing as ivshmem, its MSI-X table in the shared memory BAR2"
+	check "00:12.0, an ID pcimem does not know (1234:0001), is left alone" not_bound 00:12.0
+	override_bind 00:12.0
+	bars 00:12.0 "a device pcimem does not know, by driver_override"
+	check "00:12.0, unknown, gets no interrupts, though it has MSI-X" irq_mode_is 00:12.0 none 0
+	check "00:12.0: its prefetchable BAR2 is write-combining, not known to be RAM" \
+		grep -q '^2 ram 1048576 wc mmap$' "/sys/class/pcimem/$(basename "$(node_of 00:12.0)")/bars"
 	check "00:08.0's 16 GiB BAR2 lies above 4 GiB" above_4g 00:08.0 2
 	check "00:09.0's 64 GiB BAR2 lies above 4 GiB" above_4g 00:09.0 2
 	for slot in 00:04.0 00:09.0; do
