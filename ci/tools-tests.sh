@@ -202,6 +202,64 @@ done
 json "peers --json: own ID and the other peer with its 2 vectors" \
 	"set(d) == {'self', 'peers'} and isinstance(d['self'], int) and len(d['peers']) == 1 and d['peers'][0]['vectors'] == 2 and set(d['peers'][0]) == {'id', 'vectors'} and d['peers'][0]['id'] != d['self']" \
 	echo "$doc"
+
+# peer SOCKET shell: one connection, one ID, many commands.
+# say LINE: send LINE to the shell; upto: read its lines up to "= RC".
+say() { echo "$1" >&"${SH[1]}"; }
+upto() {
+	local l
+	got=
+	while IFS= read -r -t 20 l <&"${SH[0]}"; do
+		got="$got$l"$'\n'
+		case $l in "= "*) return 0 ;; esac
+	done
+	return 1
+}
+coproc SH { timeout 60 "$host" peer "$sock" shell 2>&1; }
+IFS= read -r -t 20 first <&"${SH[0]}"
+sid=${first#id }
+if [[ $first =~ ^id\ [0-9]+$ ]]; then ok "shell first prints its own ID"; else fail "shell's first line" "'$first'"; fi
+say id
+if upto && [ "$got" = "$sid"$'\n'"= 0"$'\n' ]; then
+	ok "shell: id later is the same ID, then '= 0'"
+else
+	fail "shell: id" "'$got'"
+fi
+"$host" peer "$sock" ring "$sid" 1 --count 2
+say "wait 1 --count 2 --timeout 10000"
+if upto && [ "$got" = "vector 1: +2 (total 2)"$'\n'"= 0"$'\n' ]; then
+	ok "shell: another peer rings its ID twice, wait sees both"
+else
+	fail "shell: wait" "'$got'"
+fi
+say peers
+if upto && grep -q '^peer [0-9]*: 2 vectors$' <<<"$got" && grep -qx '= 0' <<<"$got"; then
+	ok "shell: peers lists the peer that stays"
+else
+	fail "shell: peers" "'$got'"
+fi
+say frob
+if upto && grep -q "unknown command 'frob'" <<<"$got" && grep -qx '= 2' <<<"$got"; then
+	ok "shell: an unknown command says so, '= 2', and the shell goes on"
+else
+	fail "shell: frob" "'$got'"
+fi
+say "read 0 --count 2"
+if upto && grep -q "read: no option '--count'" <<<"$got" && grep -qx '= 2' <<<"$got"; then
+	ok "shell: options are checked per command as on the command line"
+else
+	fail "shell: read --count" "'$got'"
+fi
+say "fill hex:00"
+say "verify hex:00"
+upto && upto
+if grep -q "OK, 1048576 bytes" <<<"$got"; then ok "shell: the memory commands on the server's shared memory"; else fail "shell: verify" "'$got'"; fi
+say quit
+wait "$SH_PID"
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "shell: quit ends it, exit 0"; else fail "shell: quit" "exit $rc"; fi
+t "shell: end of input ends it too, exit 0" 0 "^= 0\$" sh -c "echo id | '$host' peer '$sock' shell"
+
 kill "$waiter_pid" "$server_pid" 2>/dev/null
 wait "$waiter_pid" "$server_pid" 2>/dev/null
 

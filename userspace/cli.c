@@ -99,10 +99,21 @@ struct parsed {
 	bool version;
 };
 
+/* "PREFIX " for the tool's lines; "" for a shell's, which have none. */
+static const char *lead(const struct cli_tool *t)
+{
+	return *t->prefix ? t->prefix : "";
+}
+
+static const char *lead_space(const struct cli_tool *t)
+{
+	return *t->prefix ? " " : "";
+}
+
 static void see_also(const struct cli_tool *t, const struct cli_command *c)
 {
-	fprintf(stderr, "Try '%s %s%s--help' for more information.\n",
-		t->prefix, c ? c->name : "", c ? " " : "");
+	fprintf(stderr, "Try '%s%s%s%s--help' for more information.\n",
+		lead(t), lead_space(t), c ? c->name : "", c ? " " : "");
 }
 
 static bool command_option_value(enum cli_command_option bit,
@@ -213,7 +224,7 @@ static bool parse_options(const struct cli_tool *t, int argc, char **argv,
 	build_options(t, opts, shorts, sizeof(shorts));
 	*p = (struct parsed) { .v = cli_command_defaults };
 	opterr = 0;	/* our own messages, with our own prefix */
-	optind = 1;
+	optind = 0;	/* glibc: start afresh (a shell parses many lines) */
 	while ((opt = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
 		const struct cli_tool_option *to;
 
@@ -287,7 +298,7 @@ const char *cli_usage(const struct cli_tool *t, const struct cli_command *c,
 {
 	unsigned int k;
 
-	snprintf(buf, len, "%s %s", t->prefix, c->name);
+	snprintf(buf, len, "%s%s%s", lead(t), lead_space(t), c->name);
 	if (c->target && t->target)
 		append(buf, len, " %s", c->target_name ? c->target_name : t->target);
 	if (c->args && *c->args)
@@ -309,7 +320,8 @@ static void list_commands(FILE *out, const struct cli_tool *t)
 {
 	const struct cli_command *const *c;
 	char usage[256];
-	size_t skip = strlen(program_invocation_short_name) + 1;
+	const char *prog = program_invocation_short_name;
+	size_t n = strlen(prog);
 
 	for (c = t->commands; *c; c++) {
 		cli_usage(t, *c, usage, sizeof(usage));
@@ -318,8 +330,8 @@ static void list_commands(FILE *out, const struct cli_tool *t)
 			continue;
 		}
 		/* Without the program's name: the lines follow "usage:". */
-		help_line(out, strlen(usage) > skip ? usage + skip : usage,
-			  (*c)->help);
+		help_line(out, !strncmp(usage, prog, n) && usage[n] == ' ' ?
+			  usage + n + 1 : usage, (*c)->help);
 	}
 }
 
@@ -368,10 +380,10 @@ static void list_command_options(FILE *out, unsigned int mask)
 
 static void tool_help(FILE *out, const struct cli_tool *t)
 {
-	fprintf(out, "usage: %s [OPTIONS] COMMAND [ARGS...]\n"
-		"       %s help [COMMAND]    more about one command\n\n"
+	fprintf(out, "usage: %s%s[OPTIONS] COMMAND [ARGS...]\n"
+		"       %s%shelp [COMMAND]    more about one command\n\n"
 		"commands (options may come before or after them):\n",
-		t->prefix, t->prefix);
+		lead(t), lead_space(t), lead(t), lead_space(t));
 	list_commands(out, t);
 	fputs("\noptions:\n", out);
 	list_tool_options(out, t);
@@ -439,7 +451,7 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 			tool_help(stdout, t);
 			return EXIT_OK;
 		}
-		cli_error(NULL, "usage: %s COMMAND [ARGS...]", t->prefix);
+		cli_error(NULL, "usage: %s%sCOMMAND [ARGS...]", lead(t), lead_space(t));
 		see_also(t, NULL);
 		return EXIT_USAGE;
 	}
@@ -542,7 +554,8 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 		if (!c)
 			cli_error(NULL, "help: unknown command '%s'", argv[1]);
 		else if (argc > 2)
-			cli_error(NULL, "usage: %s help [COMMAND]", t->prefix);
+			cli_error(NULL, "usage: %s%shelp [COMMAND]", lead(t),
+				  lead_space(t));
 		if (!c || argc > 2) {
 			see_also(t, NULL);
 			return EXIT_USAGE;

@@ -478,12 +478,73 @@ static int run_connected(const struct cli_run *r, bool peer_arg,
 			return EXIT_USAGE;
 	}
 
+	if (o->peer) {		/* a line of peer SOCKET shell */
+		err = run(o->peer, &a);
+		/* The next line may ring other peers: forget this one. */
+		if (o->peer->error == -EPIPE)
+			o->peer->error = 0;
+		o->peer->watch = -1;
+		return err;
+	}
 	err = peer_connect(&p, r->target);
 	if (err)
 		return err;
 	err = run(&p, &a);
 	peer_close(&p);
 	return err;
+}
+
+static const struct cli_tool shell_tool;
+
+#define SHELL_LINE	4096
+#define SHELL_WORDS	64
+
+/*
+ * peer SOCKET shell: one command per line of standard input on one
+ * connection, so the peer ID stays; after each, a line "= EXIT_CODE".
+ * Ends at end of input or "quit": 0; or when the server goes: 3.
+ */
+static int run_shell(struct host_peer *p, const struct peer_args *a)
+{
+	struct host_tool_options o = { .rw = a->rw, .peer = p };
+	struct cli_tool t = shell_tool;
+	char line[SHELL_LINE];
+	int err = 0;
+
+	t.ctx = &o;
+	printf("id %u\n", ivshm_client_id(p->c));
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {
+		char *argv[SHELL_WORDS + 2] = { program_invocation_name };
+		char *save = NULL, *w;
+		int argc = 1, rc;
+
+		for (w = strtok_r(line, " \t\r\n", &save); w && argc <= SHELL_WORDS;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			argv[argc++] = w;
+		if (argc == 1)
+			continue;
+		if (!strcmp(argv[1], "quit"))
+			break;
+		rc = cli_main(&t, argc, argv);
+		printf("= %d\n", rc);
+		fflush(stdout);
+		err = pump_queued(p);
+		if (err && err != -EPIPE)
+			return connection_error(p, err);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_shell(const struct cli_run *r)
+{
+	const struct host_tool_options *o = r->ctx;
+
+	if (o->peer) {
+		cli_error(NULL, "shell: already in one");
+		return EXIT_USAGE;
+	}
+	return run_connected(r, false, false, run_shell);
 }
 
 static int cmd_id(const struct cli_run *r)
@@ -563,6 +624,16 @@ static const struct cli_command peer_pong = {
 	.defaults = &mailbox_command_defaults, .run = cmd_pong,
 };
 
+static const struct cli_command peer_shell = {
+	.name = "shell",
+	.help = "stay connected (the peer ID stays): one command a line on stdin",
+	.details = "First prints \"id N\" (its own peer ID), then runs each line of standard\n"
+		   "input as one of the commands above (without \"peer SOCKET\"), each\n"
+		   "followed by a line \"= EXIT_CODE\". Ends at end of input or \"quit\"\n"
+		   "(exit 0), or when the server goes away (exit 3).\n",
+	.run = cmd_shell,
+};
+
 static const struct cli_command *const peer_commands[] = {
 	&peer_id,
 	&peer_peers,
@@ -577,11 +648,19 @@ static const struct cli_command *const peer_commands[] = {
 	&command_verify,
 	&command_expect,
 	&command_put,
+	&peer_shell,
 	NULL,
 };
 
 const struct cli_tool host_peer_tool = {
 	.prefix = "ivshmem-host peer SOCKET",
+	.commands = peer_commands,
+	.run_region = cmd_region,
+};
+
+/* The lines of peer SOCKET shell: the same commands, their ctx its own. */
+static const struct cli_tool shell_tool = {
+	.prefix = "",
 	.commands = peer_commands,
 	.run_region = cmd_region,
 };

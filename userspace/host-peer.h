@@ -13,6 +13,7 @@
  *   ping PEER [--count N] [--offset OFF] [--vector V] [--timeout MS]
  *             [--latency]
  *   pong [--count N] [--offset OFF] [--vector V] [--timeout MS]
+ *   shell                     stay connected, one of the above per line
  *
  * ping and pong speak the mailbox protocol of mailbox.h, so they pair
  * with pcimem ping/pong in a guest or with another host peer.
@@ -24,9 +25,12 @@
 
 #include "cli.h"
 
+struct host_peer;
+
 /* ivshmem-host's own options; its commands' ctx. */
 struct host_tool_options {
 	bool rw;	/* --rw: pread/pwrite instead of mmap */
+	struct host_peer *peer;	/* in peer SOCKET shell: the connection */
 };
 
 /*
