@@ -221,6 +221,11 @@ else
 	fail "udevadm test: no block device with a PCI parent on this host to test the rule on"
 fi
 
+check "systemd-analyze verify: the installed socket and service units are clean" \
+	sh -c "o=\$(systemd-analyze verify /lib/systemd/system/ivshmem-server.socket \
+		/lib/systemd/system/ivshmem-server.service 2>&1); printf '%s' \"\$o\"; [ -z \"\$o\" ]"
+check "the units are installed but not enabled (the administrator configures first)" \
+	sh -c "! ls /etc/systemd/system/*/ivshmem-server.* 2>/dev/null | grep -q ."
 # The installed server under systemd's socket activation (LISTEN_FDS=1).
 sock=$out/activated.sock
 systemd-socket-activate -l "$sock" /usr/sbin/ivshmem-server -F --memfd -l 4M >"$out/activate.log" 2>&1 &
