@@ -40,7 +40,7 @@ install-udev:
 
 # Debian packages (pcimem-dkms, pcimem-tools, ivshmem-server) with
 # Debian's tools, from a copy of this tree: build/deb/*.deb, then lintian.
-deb:
+deb: setup
 	@ci/build-deb.sh $(BUILD)/deb
 
 # make install / uninstall, for those who do not use the packages.

@@ -79,6 +79,25 @@ for page in userspace/pcimem.1 qemu-device/ivshmem-host.1 \
 		sh -c "w=\$(man --warnings -l '$top/$page' 2>&1 >/dev/null); printf '%s' \"\$w\"; [ -z \"\$w\" ]"
 done
 
+# undocumented PROG PAGE: the commands and --options of PROG --help that
+# PAGE does not name (commands as .B/.BI/.BR lines, options anywhere).
+undocumented() {
+	local o c
+	for o in $("$bin/$1" --help 2>&1 | grep -oE '(^|[ ,])--[a-z][a-z-]*' | tr -d ' ,' | sort -u); do
+		grep -qF -- "${o//-/\\-}" "$top/$2" || echo "option $o"
+	done
+	for c in $("$bin/$1" --help 2>&1 | awk '/^[a-z].*:$/ { s = ($0 ~ "^commands") }
+		/^$/ { s = 0 } s && /^  [^ ]/ { print $1 }' | sort -u); do
+		grep -qE "^\.B[IR]? \"?$c\b" "$top/$2" || echo "command $c"
+	done
+}
+for p in pcimem:userspace/pcimem.1 ivshmem-host:qemu-device/ivshmem-host.1 \
+	ivshmem-server:qemu-device/ivshmem-server/ivshmem-server.8; do
+	missing=$(undocumented "${p%%:*}" "${p#*:}")
+	check "${p#*:} documents every command and option of ${p%%:*} --help" \
+		sh -c "[ -z '$missing' ] || { echo '$missing'; false; }"
+done
+
 # ---- make install / uninstall with DESTDIR and PREFIX ----
 dest=$out/destdir
 make --no-print-directory -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/pcimem \
