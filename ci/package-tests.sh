@@ -10,7 +10,10 @@
 # install and run, the udev rule does what it says (udevadm test, in a
 # mount namespace of its own so the host's /dev is untouched), the server
 # starts under systemd's socket activation; purge leaves nothing behind.
-# One line per check. Needs root (dpkg, dkms).
+# One line per check. Needs root (dpkg, dkms). It installs and purges the
+# packages on this machine: pcimem packages installed before are purged.
+# What stays, by Debian's custom: the system group pcimem, and the signing
+# key dkms makes for itself in /var/lib/dkms (mok.key, mok.pub).
 #
 #   package-tests.sh
 set -u
