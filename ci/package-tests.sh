@@ -93,6 +93,9 @@ undocumented() {
 		/^$/ { s = 0 } s && /^  [^ ]/ { print $1 }' | sort -u); do
 		grep -qE "^\.B[IR]? \"?$c\b" "$top/$2" || echo "command $c"
 	done
+	for c in $("$bin/$1" --help 2>&1 | sed -n 's/^  peer SOCKET \([a-z]*\).*/\1/p' | sort -u); do
+		grep -qE "^\.BI peer .*SOCKET.*[^a-z]$c([^a-z]|$)" "$top/$2" || echo "command peer SOCKET $c"
+	done
 }
 for p in pcimem:userspace/pcimem.1 ivshmem-host:qemu-device/ivshmem-host.1 \
 	ivshmem-server:qemu-device/ivshmem-server/ivshmem-server.8; do
