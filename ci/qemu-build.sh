@@ -56,6 +56,7 @@ configure_opts=(
 	--enable-tcg
 	--disable-docs
 	--disable-werror
+	--disable-debug-info
 	--disable-install-blobs
 	--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 	--with-git-submodules=ignore

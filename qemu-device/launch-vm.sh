@@ -116,6 +116,7 @@ for i in "${!devices[@]}"; do
 			case $p in
 			bar[0-5]-file=*)
 				n=${p:3:1} f=${p#*=}
+				[ -f "$f" ] || { echo "launch-vm: $p: no such file" >&2; exit 2; }
 				object="memory-backend-file,id=td$i-$n,size=$(stat -L -c %s "$f"),share=on,mem-path=$f"
 				args+=(-object "$object")
 				p="bar$n-memdev=td$i-$n"
