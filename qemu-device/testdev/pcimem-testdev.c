@@ -160,10 +160,12 @@ static int td_mode(TestdevState *s)
     return MODE_NONE;
 }
 
+/* The pin: LEVEL or a pending raise, and never from a device that failed. */
 static void td_update_intx(TestdevState *s)
 {
     if (s->intx) {
-        pci_set_irq(PCI_DEVICE(s), s->level || (s->status & STATUS_INTX));
+        pci_set_irq(PCI_DEVICE(s),
+                    !s->fail && (s->level || (s->status & STATUS_INTX)));
     }
 }
 
@@ -177,6 +179,10 @@ static void td_raise(TestdevState *s, uint32_t vector)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
 
+    /* Off the bus: nothing leaves the device (a storm's ticks included). */
+    if (s->fail) {
+        return;
+    }
     if (msix_enabled(pdev)) {
         if (vector >= pdev->msix_entries_nr) {
             s->errors++;
@@ -595,6 +601,9 @@ static void td_set_fail(Object *obj, bool value, Error **errp)
 
     s->fail = value;
     td_update_fault(s);
+    if (DEVICE(s)->realized) {
+        td_update_intx(s);
+    }
 }
 
 static void td_get_read_delay(Object *obj, Visitor *v, const char *name,
