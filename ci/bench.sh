@@ -1,32 +1,53 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: doorbell round trips, ring rates, memcpy through mmap per
-# memory type and the driver's pattern fill at probe, measured in guests
-# under QEMU against our ivshmem server. Not part of `make test`.
+# `make bench`: every path to the ivshmem BAR side by side with the PCI
+# core's resource files and the guest's own RAM, one guest boot per kernel,
+# then the host tools against memset/memcmp natively. Not part of
+# `make test`.
 #
-#   ci/bench.sh [KERNEL_RELEASE]     (default: the 6.1 kernel of kernels.mk)
+#   ci/bench.sh [KERNEL_RELEASE...]    (default: every kernel of kernels.mk)
 #
-# Two guests (ci/guest/bench.sh) share one server: 1 vector, 256 MiB. The
-# guests' host agent is doorbell-agent.sh, which runs the host's peers.
-# COUNT (round trips, default 10000) and RINGS (default 100000) scale it;
-# INITRD=... replaces the guest's initramfs.
-# Prints tables; exit status 1 when a guest failed to report.
+# Per kernel, two guests (ci/guest/bench.sh) share one ivshmem server:
+# 1 vector, 1 GiB. The guests' host agent is doorbell-agent.sh, which runs
+# the host's peers. The main guest measures mapping (mmap and touch every
+# page of 16 MiB, 256 MiB, 1 GiB), bandwidth (read, write, copy, 4 KiB to
+# 256 MiB), doorbell round trips and rings, and the pattern fill at probe.
+#
+# Writes build/bench/: bench.csv (every figure, its ratios), REL.txt (the
+# tables), REL.lines (the guest's raw `bench` lines), host.txt, and the
+# plots (ci/bench-plot.sh, gnuplot: installed here when missing and run as
+# root) REL-bandwidth-{read,write,copy}.{png,svg}, REL-mapping.{png,svg}.
+#
+# Environment: COUNT (round trips, default 10000), RINGS (default 100000),
+# MAPS (rounds of 3 mappings per path and window, default 5), BW_SIZES
+# (default 4K,16K,...,256M, by 4), BW_MIN (bytes each bandwidth pass moves
+# at least, default 64M), HOST_SIZE (the host's file, default 1G), HOST_REPS
+# (default 5), ACCEL (tcg or kvm), INITRD=... replaces the guest's initramfs.
+# Exit status: 0, or 1 when a guest or a host measurement failed.
 set -u
+# shellcheck source=ci/paths.sh
 . "$(dirname "$0")/paths.sh"
-rel=${1:-$(sed -n 's/^KERNEL_6_1 := //p' "$build/kernels.mk")}
-kernel=$build/kernels/$rel/vmlinuz
-initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
+out=$build/bench
+mkdir -p "$logs" "$out"
+rels=("$@")
+if [ ${#rels[@]} -eq 0 ]; then
+	mapfile -t rels < <(sed -n 's/^KERNEL_6_[0-9]* := //p' "$build/kernels.mk")
+fi
 count=${COUNT:-10000}
 rings=${RINGS:-100000}
-mkdir -p "$logs"
-export MEM=${MEM:-256}		# guest RAM, for a launch-vm.sh that takes MEM
+maps=${MAPS:-5}
+bwsizes=${BW_SIZES:-4K,16K,64K,256K,1M,4M,16M,64M,256M}
+bwmin=${BW_MIN:-64M}
+export MEM=${MEM:-1536}		# guest RAM: bandwidth needs 3 x 256 MiB of it
 
 dir=$(mktemp -d /tmp/pcimem-bench.XXXXXX)
 tag=pcimem-bench-$$-${dir##*.}
 groups=()
 server_pid=
+failed=0
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local p f
 	for p in "${groups[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
@@ -41,105 +62,131 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if [ ! -e "$kernel" ] || [ ! -e "$initrd" ]; then
-	echo "bench: no kernel $rel or initramfs; run make build" >&2
-	exit 1
+# The plots' one dependency, for make bench only (make test never needs it).
+if ! command -v gnuplot >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "bench: installing gnuplot-nox for the plots"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >"$dir/apt.log" 2>&1 ||
+			echo "bench: apt-get install gnuplot-nox failed; no plots ($(tail -1 "$dir/apt.log"))"
+	else
+		echo "bench: no gnuplot and not root; no plots (apt-get install gnuplot-nox)"
+	fi
 fi
 
-sock=$dir/bench.sock
-shm=/dev/shm/$tag-mem
-"$bin/ivshmem-server" -F -S "$sock" -M "$tag-mem" -l 256M -n 1 >"$dir/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do
-	timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && break
-	sleep 0.1
-done
-
-export DOORBELL_TOOL=$bin/ivshmem-host DOORBELL_STATE=$dir/state
-export DOORBELL_SOCKETS="$shm=$sock" DOORBELL_LIMIT=300
-# vm ROLE: a guest in its own process group; its pid in $vm_pid.
-vm() {
-	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
-		--log "$logs/bench-$1.log" --timeout 600 --agent "$here/doorbell-agent.sh" \
-		--append "lab=bench role=$1 count=$count rings=$rings iomem=relaxed" \
-		--doorbell "$sock:1:$shm" >"$dir/$1.judge" 2>&1 &
-	vm_pid=$!
-	groups+=("$vm_pid")
+host_line() {
+	echo "machine: $(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))," \
+		"QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" \
+		"(${ACCEL:-tcg}), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-echo "pcimem bench: Linux $rel, QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" \
-	"(${ACCEL:-tcg}), $(nproc) host CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-start=$SECONDS
-vm peer
-peer_pid=$vm_pid
-vm main
-main_pid=$vm_pid
-wait "$main_pid"
-main_rc=$?
-wait "$peer_pid"
-peer_rc=$?
-echo "($((SECONDS - start)) s; consoles: $logs/bench-main.log, $logs/bench-peer.log)"
+# bench_kernel REL: one boot of two guests; the main guest's lines in REL.lines.
+bench_kernel() {
+	local rel=$1 kernel initrd sock shm main_pid peer_pid main_rc peer_rc start
+	kernel=$build/kernels/$rel/vmlinuz
+	initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
+	if [ ! -e "$kernel" ] || [ ! -e "$initrd" ]; then
+		echo "bench: no kernel $rel or initramfs; run make build" >&2
+		return 1
+	fi
+	sock=$dir/$rel.sock
+	shm=/dev/shm/$tag-$rel
+	"$bin/ivshmem-server" -F -S "$sock" -M "$tag-$rel" -l 1G -n 1 >"$dir/server.log" 2>&1 &
+	server_pid=$!
+	for _ in $(seq 50); do
+		timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	rm -rf "$dir/state"
+	export DOORBELL_TOOL=$bin/ivshmem-host DOORBELL_STATE=$dir/state
+	export DOORBELL_SOCKETS="$shm=$sock" DOORBELL_LIMIT=300
+	groups=()
+	local role
+	for role in peer main; do
+		setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
+			--log "$logs/bench-$rel-$role.log" --timeout 1200 \
+			--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm" \
+			--append "lab=bench role=$role count=$count rings=$rings maps=$maps bwsizes=$bwsizes bwmin=$bwmin iomem=relaxed" \
+			>"$dir/$role.judge" 2>&1 &
+		groups+=("$!")
+		[ $role = peer ] && peer_pid=$! || main_pid=$!
+	done
+	start=$SECONDS
+	wait "$main_pid"
+	main_rc=$?
+	wait "$peer_pid"
+	peer_rc=$?
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+	echo "($((SECONDS - start)) s; consoles: $logs/bench-$rel-main.log, $logs/bench-$rel-peer.log)"
+	tr -d '\r' <"$logs/bench-$rel-main.log" | grep -a '^bench ' >"$out/$rel.lines"
+	local fails
+	fails=$(cat "$logs/bench-$rel-main.log" "$logs/bench-$rel-peer.log" | tr -d '\r' | grep -a '^FAIL')
+	if [ -n "$fails" ] || [ "$main_rc" -ne 0 ] || [ "$peer_rc" -ne 0 ] || [ ! -s "$out/$rel.lines" ]; then
+		echo "bench: something failed on $rel:"
+		printf '%s\n' "$fails" | sed 's/^/    /'
+		cat "$dir/main.judge" "$dir/peer.judge" | sed 's/^/    /'
+		return 1
+	fi
+}
 
-lines=$(tr -d '\r' <"$logs/bench-main.log" | grep -a '^bench ')
-fails=$(cat "$logs/bench-main.log" "$logs/bench-peer.log" | tr -d '\r' | grep -a '^FAIL')
+# The host tools on a file of HOST_SIZE against memset, a pattern copy and
+# memcmp of the same mapping, each a fresh process: "host OP PATH MS" lines.
+bench_host() {
+	local f=/dev/shm/$tag-host size=${HOST_SIZE:-1G} reps=${HOST_REPS:-5} r ms
+	"$bin/ivshmem-host" create "$f" "$size" >/dev/null || return 1
+	"$bin/ivshmem-host" fill "$f" abcd --quiet >/dev/null || return 1
+	echo "host size $(stat -c %s "$f")"
+	# t NAME OP CMD...: one timed run.
+	t() {
+		local name=$1 op=$2
+		shift 2
+		ms=$("$bin/pcimem-bench" time "$@" 2>/dev/null | sed -n 's/^time: \([0-9.]*\) ms/\1/p')
+		if [ -z "$ms" ]; then echo "FAIL - host $op $name"; return 1; fi
+		echo "host $op $name $ms"
+	}
+	for r in $(seq "$reps"); do
+		: "round $r"
+		t memset fill "$bin/pcimem-bench" hostmem "$f" memset abcd || return 1
+		t pattern-copy fill "$bin/pcimem-bench" hostmem "$f" fill abcd || return 1
+		t ivshmem-host fill "$bin/ivshmem-host" fill "$f" abcd --quiet || return 1
+		t memcmp verify "$bin/pcimem-bench" hostmem "$f" memcmp abcd || return 1
+		t ivshmem-host verify "$bin/ivshmem-host" verify "$f" abcd --quiet || return 1
+	done
+	rm -f "$f"
+}
 
-echo
-echo "Round trips through the mailbox: write a message, ring, wait for the reply's ring ($count each)"
-printf '  %-22s %10s %10s %10s %14s\n' "path" "p50 (us)" "p99 (us)" "max (us)" "round trips/s"
-awk '$2 == "latency" {
-	rate = $8 > 0 ? sprintf("%.0f", $7 * 1000 / $8) : "-"
-	printf "  %-22s %10s %10s %10s %14s\n", $3, $4, $5, $6, rate }' <<<"$lines"
-echo "  (first -> second -> first: who pings whom; round trips/s over the whole"
-echo "   run, with the pinger's start-up and, for the host, its join to the server)"
-
-echo
-echo "Rings as fast as the sender goes (1 vector)"
-printf '  %-14s %10s %12s %12s %10s\n' "direction" "rings" "time (ms)" "rings/s" "received"
-awk '$2 == "rings" {
-	rate = $5 > 0 ? sprintf("%.0f", $4 * 1000 / $5) : "-"
-	printf "  %-14s %10s %12.0f %12s %10s\n", $3, $4, $5, rate, $6 }' <<<"$lines"
-echo "  (received: rings the host peer counted, interrupts the guest counted. An"
-echo "   eventfd adds rings up; QEMU turns the rings pending in one into a single"
-echo "   interrupt, so a guest only counts every ring when they are paced)"
-echo
-
-echo "Mapping 256 MiB of BAR2: mmap, touch every page, munmap (ms; 5 rounds of 5, interleaved)"
-printf '  %-14s %10s %12s %22s\n' "path" "best" "median" "median / resource2's"
-awk '$2 == "map" { if (!($3 in best) || $5 < best[$3]) best[$3] = $5
-	med[$3] = med[$3] " " $6; if (!seen[$3]++) order[n++] = $3 }
-function median(list,   a, k, i, j, t) { k = split(list, a, " ")
-	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return a[int((k + 1) / 2)] }
-END { ref = median(med["resource2"])
-	for (i = 0; i < n; i++) { p = order[i]; m = median(med[p])
-		printf "  %-14s %10.2f %12.2f %22s\n", p, best[p], m, (ref > 0 ? sprintf("%.2f", m / ref) : "-") } }' <<<"$lines"
-echo "  (resource2 is the PCI core's own mmap, io_remap_pfn_range at mmap time;"
-echo "   pcimem maps at fault time: 2 MiB entries where the kernel has huge PFN"
-echo "   mappings, 4 KiB ones a page table at a time elsewhere)"
-echo
-
-echo "memcpy through an mmap of BAR2 (64 MiB, best of 3), per memory type (PCIMEM_IOC_SELECT)"
-printf '  %-6s %14s %14s\n' "type" "write MiB/s" "read MiB/s"
-awk '$2 == "memcpy" { printf "  %-6s %14s %14s\n", $3, $5, $6 }' <<<"$lines"
-
-echo
-echo "insmod with a 256 MiB ivshmem BAR (best of 3): the pattern fill at probe, per ram_memtype"
-printf '  %-6s %16s %16s %16s\n' "type" "pattern= (ms)" "abcd (ms)" "fill MiB/s"
-awk '$2 == "insmod" { k = $3 " " $4; if (!(k in t) || $5 < t[k]) t[k] = $5
-	if (!seen[$3]++) order[n++] = $3 }
-END { for (i = 0; i < n; i++) { m = order[i]; none = t[m " none"]; abcd = t[m " abcd"]
-	fill = abcd - none
-	rate = fill > 0 ? sprintf("%.0f", 256000 / fill) : "-"
-	printf "  %-6s %16.1f %16.1f %16s\n", m, none, abcd, rate } }' <<<"$lines"
-
-echo
-echo "Under TCG every guest access is emulated: uc, wc and wb map the same host"
-echo "memory at the same speed here, and none of these numbers reflects real"
-echo "caching or interrupt latency. Run with ACCEL=kvm on a host with KVM for those."
-if [ -n "$fails" ] || [ "$main_rc" -ne 0 ] || [ "$peer_rc" -ne 0 ] || [ -z "$lines" ]; then
+csv=$out/bench.csv
+echo "kernel,section,path,op,size_bytes,value,unit,ratio_ram,ratio_anchor" >"$csv"
+echo "pcimem bench: kernels ${rels[*]}; $(host_line)" | tee "$out/machine.txt"
+for rel in "${rels[@]}"; do
 	echo
-	echo "bench: something failed:"
-	printf '%s\n' "$fails" | sed 's/^/    /'
-	cat "$dir/main.judge" "$dir/peer.judge" | sed 's/^/    /'
-	exit 1
+	echo "== Linux $rel"
+	if bench_kernel "$rel"; then
+		"$here/bench-report.sh" "$rel" "$out/$rel.lines" "$csv" | tee "$out/$rel.txt"
+	else
+		failed=1
+		[ -s "$out/$rel.lines" ] && "$here/bench-report.sh" "$rel" "$out/$rel.lines" "$csv" |
+			tee "$out/$rel.txt"
+	fi
+done
+
+echo
+echo "== Host, natively: ivshmem-host against memset, a pattern copy and memcmp (${HOST_SIZE:-1G} in /dev/shm)"
+if bench_host >"$out/host.lines"; then
+	"$here/bench-report.sh" host "$out/host.lines" "$csv" | tee "$out/host.txt"
+else
+	failed=1
+	cat "$out/host.lines"
 fi
+
+if command -v gnuplot >/dev/null; then
+	"$here/bench-plot.sh" "$csv" "$out" || failed=1
+fi
+echo
+echo "CSV: $csv; tables: $out/*.txt; plots: $out/*.svg, *.png"
+echo "Under TCG every guest access is emulated: caching attributes have no effect,"
+echo "so uc, wc and wb (and resource2 against resource2_wc) read the same here;"
+echo "mapping times (page-table work) and ratios to RAM of read()/write() do mean"
+echo "something. ACCEL=kvm make bench measures the memory types where KVM works."
+exit "$failed"

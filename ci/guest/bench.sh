@@ -2,22 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The guest half of ci/bench.sh. Two guests share one ivshmem server
-# (1 vector, 256 MiB), each with an ivshmem-doorbell device at 00:04.0;
+# (1 vector, 1 GiB), each with an ivshmem-doorbell device at 00:04.0;
 # the host agent is doorbell-agent.sh. role=peer answers the other guest's
 # pings and powers off; role=main measures, and prints one `bench ...`
 # line per result for the host to tabulate:
 #   bench latency WHO P50_US P99_US MAX_US COUNT WALL_MS
 #   bench rings WHO COUNT WALL_MS RECEIVED
-#   bench memcpy TYPE SIZE_MIB WRITE_MIBS READ_MIBS
 #   bench insmod TYPE PATTERN WALL_MS
 #   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS
+#   bench faults PATH PTE PMD PREFAULT (debugfs, one 16 MiB touch)
+#   bench bw PATH OP SIZE_BYTES MIB_S     (pcimem-bench bw)
 # Kernel parameters: count=N round trips (default 10000), rings=M
-# (default 100000).
+# (default 100000), maps=R rounds of 3 mappings per path and window
+# (default 5), bwsizes=SIZE,... (default 4K,16K,...,256M by 4), bwmin=BYTES
+# each bandwidth pass moves at least (default 64M).
+# shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
 
 D=00:04.0
 N=${count:-10000}
 M=${rings:-100000}
+R=${maps:-5}
+SIZES=$(echo "${bwsizes:-4K,16K,64K,256K,1M,4M,16M,64M,256M}" | tr , " ")
+BWMIN=${bwmin:-64M}
 MARK=0x6d61726b
 hostlink_open
 
@@ -59,8 +66,18 @@ main)
 	host info $D clear 0x100100 >/dev/null
 	host info $D timed ping "$id" --count "$N" --latency --timeout 20000
 	wait $pong
-	cat /tmp/pong.out | sed 's/^/    /'
+	sed 's/^/    /' /tmp/pong.out
 	latency "host->guest->host" "${reply#RC 0 }"
+
+	# The same with the guest woken by an eventfd (PCIMEM_IOC_SET_EVENTFD).
+	pcimem write "$node" 0x100100 $MARK 64
+	pcimem-bench epong "$node" "$id" "$N" >/tmp/pong.out 2>&1 &
+	pong=$!
+	host info $D clear 0x100100 >/dev/null
+	host info $D timed ping "$id" --count "$N" --latency --timeout 20000
+	wait $pong
+	sed 's/^/    /' /tmp/pong.out
+	latency "host->guest(eventfd)->host" "${reply#RC 0 }"
 
 	if host info $D bg hpong pong --count "$N" --timeout 20000; then
 		out=$(pcimem-bench time pcimem ping "$node" "${reply##* }" --count "$N" \
@@ -89,31 +106,67 @@ main)
 
 	# The PCI core's resource files beside /dev/pcimemN, interleaved, in
 	# one boot (iomem=relaxed lets sysfs map a BAR that pcimem holds).
-	section "mmap and touch every page of 256 MiB, interleaved, 5 x 5 times each"
+	# pcimem-4k: the same node at an address no 2 MiB entry fits, where
+	# the kernel has huge entries at all.
 	res=/sys/bus/pci/devices/0000:$D/resource2
-	for round in 1 2 3 4 5; do
-		for path in "$node" "$res" "${res}_wc"; do
-			out=$(pcimem-bench maptouch "$path" 256M 5 2>&1)
-			echo "    $path: $out"
-			best=$(echo "$out" | sed -n 's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p')
-			case $path in
-			/dev/*) name=pcimem ;;
-			*_wc) name=resource2_wc ;;
-			*) name=resource2 ;;
-			esac
-			if [ -n "$best" ]; then echo "bench map $name 256 $best"; else
-				echo "FAIL - maptouch $path: $out"; fi
+	faults=/sys/kernel/debug/pcimem/$(basename "$node")/faults
+	paths="pcimem resource2 resource2_wc"
+	grep -q '^huge pmd' "$faults" 2>/dev/null && paths="pcimem pcimem-4k resource2 resource2_wc"
+	file_of() {
+		case $1 in
+		pcimem*) echo "$node" ;;
+		resource2) echo "$res" ;;
+		resource2_wc) echo "${res}_wc" ;;
+		esac
+	}
+	for p in $paths; do
+		case $p in pcimem*) ;; *) continue ;; esac
+		before=$(tr '\n' ' ' <"$faults")
+		extra=
+		[ "$p" = pcimem-4k ] && extra=4k
+		# shellcheck disable=SC2086 # extra is one word or none
+		pcimem-bench maptouch "$node" 16M 1 $extra >/dev/null
+		after=$(tr '\n' ' ' <"$faults")
+		echo "$before|$after" | awk -v p="$p" -F'|' '{ split($1, a, " "); split($2, b, " ")
+			print "bench faults", p, b[2] - a[2], b[4] - a[4], b[6] - a[6] }'
+	done
+	for size in 16 256 1024; do
+		section "mmap and touch every page of $size MiB, interleaved, $R x 3 times each"
+		for round in $(seq "$R"); do
+			for p in $paths; do
+				extra=
+				[ "$p" = pcimem-4k ] && extra=4k
+				# shellcheck disable=SC2086 # extra is one word or none
+				out=$(pcimem-bench maptouch "$(file_of $p)" "${size}M" 3 $extra 2>&1)
+				echo "    $p round $round: $out"
+				best=$(echo "$out" | sed -n 's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p')
+				if [ -n "$best" ]; then echo "bench map $p $size $best"; else
+					echo "FAIL - maptouch $p $size MiB: $out"; fi
+			done
 		done
 	done
 
-	section "memcpy through mmap, 64 MiB"
-	pcimem-bench memcpy "$node" 64M uc wc wb | tee /tmp/memcpy.out | sed 's/^/    /'
-	awk '/^memcpy.*MiB\/s/ { sub(":", "", $2); print "bench memcpy", $2, $3, $6, $9 }
-	     /^memcpy.*refused/ { print "bench memcpy", $2, $3, "refused", "refused" }' /tmp/memcpy.out
+	section "bandwidth: read, write, copy; sizes $SIZES"
+	for t in ram "mmap:$node:uc" "mmap:$node:wc" "mmap:$node:wb" "rw:$node" \
+		 "file:$res" "file:${res}_wc"; do
+		case $t in
+		ram) name=ram ;;
+		mmap:*) name=pcimem-${t##*:} ;;
+		rw:*) name=pcimem-rw ;;
+		*_wc) name=resource2_wc ;;
+		*) name=resource2 ;;
+		esac
+		# shellcheck disable=SC2086 # the sizes are separate arguments
+		if ! pcimem-bench bw "$name" "$t" "$BWMIN" $SIZES >/tmp/bw.out 2>&1; then
+			echo "FAIL - bandwidth through $name:"
+			sed 's/^/    | /' /tmp/bw.out
+		fi
+		sed 's/^bw /bench bw /' /tmp/bw.out
+	done
 
-	section "insmod: the pattern over the 256 MiB BAR, three times per type"
+	section "insmod: the pattern over the 1 GiB BAR, twice per type"
 	check "rmmod pcimem" rmmod pcimem
-	for mt in uc wc wb uc wc wb uc wc wb; do
+	for mt in uc wc wb uc wc wb; do
 		for pat in none abcd; do
 			arg="pattern=$pat"
 			[ $pat = none ] && arg="pattern="
@@ -127,6 +180,6 @@ main)
 		done
 	done
 	insmod "$KO" pattern=
-	check "the last fill left abcd over the whole 256 MiB" pcimem verify "$(node_of $D)" abcd
+	check "the last fill left abcd over the whole 1 GiB" pcimem verify "$(node_of $D)" abcd
 	;;
 esac

@@ -10,13 +10,36 @@
  *                                             "ring: ok" or "ring: EINVAL ..."
  *   pcimem-bench rings NODE PEER VECTOR N     N rings as fast as they go
  *   pcimem-bench time CMD ARGS...             run CMD; print its wall time
- *   pcimem-bench maptouch FILE SIZE REPS      mmap SIZE bytes of FILE (a node
+ *   pcimem-bench maptouch FILE SIZE REPS [4k] mmap SIZE bytes of FILE (a node
  *                                             or a sysfs resourceN), touch
  *                                             every page, munmap: best and
- *                                             median ms of REPS
+ *                                             median ms of REPS; 4k places
+ *                                             the mapping 4 KiB off a 2 MiB
+ *                                             boundary, so that no 2 MiB
+ *                                             entry can map it
+ *   pcimem-bench bw NAME TARGET MIN SIZE...   sequential read, write and copy
+ *                                             of each SIZE through TARGET:
+ *                                             "bw NAME OP SIZE MIB_S" lines
+ *   pcimem-bench epong NODE ID COUNT [OFFSET] the mailbox's pong (see
+ *                                             userspace/mailbox.h) as peer
+ *                                             ID, woken by an eventfd on
+ *                                             vector 0 (PCIMEM_IOC_SET_EVENTFD)
+ *   pcimem-bench hostmem FILE OP PATTERN      memset, fill or memcmp of the
+ *                                             whole of FILE's mapping: the
+ *                                             host's ceiling for ivshmem-host
+ *                                             fill and verify
  *
- * Exit status: 0 success, 1 the ioctl failed or CMD did, 2 bad usage,
- * 5 other errors.
+ * bw's TARGET: "ram" (anonymous memory, the ceiling), "mmap:NODE:uc|wc|wb"
+ * (an mmap of a pcimem node in that memory type), "rw:NODE" (pread and
+ * pwrite of the node) or "file:PATH" (an mmap of PATH, e.g. a sysfs
+ * resource2 or resource2_wc). read copies SIZE bytes of the target into
+ * anonymous memory, write copies them back, copy moves SIZE bytes of the
+ * target to SIZE bytes further on in it (the target needs twice the
+ * largest SIZE). Each figure is the median of BW_PASSES passes, a pass
+ * repeating the operation until it has moved MIN bytes (and at least once).
+ *
+ * Exit status: 0 success, 1 the ioctl failed, CMD did or data read back
+ * wrong, 2 bad usage, 5 other errors.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +47,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +60,8 @@
 #include "pcimem.h"
 
 #define PASSES	3
+#define BW_PASSES	5
+#define SZ_2M	(2ULL << 20)
 
 static double now_s(void)
 {
@@ -50,7 +78,10 @@ static int usage(void)
 		"       pcimem-bench ring NODE PEER VECTOR\n"
 		"       pcimem-bench rings NODE PEER VECTOR COUNT\n"
 		"       pcimem-bench time CMD [ARGS...]\n"
-		"       pcimem-bench maptouch FILE SIZE REPS\n");
+		"       pcimem-bench maptouch FILE SIZE REPS [4k]\n"
+		"       pcimem-bench bw NAME ram|mmap:NODE:TYPE|rw:NODE|file:PATH MIN SIZE...\n"
+		"       pcimem-bench epong NODE ID COUNT [OFFSET]\n"
+		"       pcimem-bench hostmem FILE memset|fill|memcmp PATTERN\n");
 	return 2;
 }
 
@@ -229,7 +260,7 @@ static int cmp_double(const void *a, const void *b)
  * The cost of mapping: mmap, a read of one byte of every page (the first
  * touch faults the mapping in, however the driver does it), munmap.
  */
-static int bench_maptouch(const char *file, uint64_t size, int reps)
+static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 {
 	double t[64];
 	int i, fd = open_node(file);
@@ -240,9 +271,27 @@ static int bench_maptouch(const char *file, uint64_t size, int reps)
 		return usage();
 	for (i = 0; i < reps; i++) {
 		volatile unsigned char sum = 0;
-		double t0 = now_s();
-		unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		unsigned char *hint = NULL, *m;
+		double t0;
 		uint64_t o;
+
+		if (off4k) {
+			/* A free range, then the window 4 KiB past a 2 MiB boundary in it. */
+			hint = mmap(NULL, size + 2 * SZ_2M, PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (hint == MAP_FAILED) {
+				fprintf(stderr, "pcimem-bench: reserve %" PRIu64 " bytes: %s\n",
+					size, strerror(errno));
+				close(fd);
+				return 5;
+			}
+			munmap(hint, size + 2 * SZ_2M);
+			hint = (unsigned char *)(((uintptr_t)hint + SZ_2M - 1) &
+						 ~(uintptr_t)(SZ_2M - 1)) + 4096;
+		}
+		t0 = now_s();
+		m = mmap(hint, size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, 0);
 
 		if (m == MAP_FAILED) {
 			fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
@@ -258,6 +307,369 @@ static int bench_maptouch(const char *file, uint64_t size, int reps)
 	qsort(t, reps, sizeof(t[0]), cmp_double);
 	printf("maptouch: best %.2f ms, median %.2f ms\n", t[0], t[reps / 2]);
 	return 0;
+}
+
+/* ---- bw: sequential read, write and copy through one target ---- */
+
+struct target {
+	int fd;			/* rw: the node; -1 for mappings */
+	unsigned char *map;	/* the mapping; NULL for rw */
+	uint64_t len;
+};
+
+/* Faults every page of a mapping in, so that bw times the copy alone. */
+static void touch(unsigned char *m, uint64_t len)
+{
+	volatile unsigned char sum = 0;
+	uint64_t o;
+
+	for (o = 0; o < len; o += 4096)
+		sum += m[o];
+	(void)sum;
+}
+
+/* 0, 3 when the node refuses the memory type, 5 on errors. */
+static int open_target(const char *spec, uint64_t len, struct target *t)
+{
+	char path[256];
+	const char *what = spec;
+	unsigned int mt = 3;
+	int flags = MAP_SHARED;
+
+	t->fd = -1;
+	t->map = NULL;
+	t->len = len;
+	if (!strcmp(spec, "ram")) {
+		t->map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (t->map == MAP_FAILED) {
+			fprintf(stderr, "pcimem-bench: %" PRIu64 " bytes of RAM: %s\n",
+				len, strerror(errno));
+			return 5;
+		}
+		memset(t->map, 0, len);
+		return 0;
+	}
+	if (!strncmp(spec, "mmap:", 5)) {
+		const char *type = strrchr(spec, ':');
+
+		if (type == spec + 4 || (size_t)(type - spec - 5) >= sizeof(path))
+			return 2;
+		memcpy(path, spec + 5, type - spec - 5);
+		path[type - spec - 5] = 0;
+		for (mt = 0; mt < 3 && strcmp(type + 1, memtypes[mt]); mt++)
+			;
+		if (mt == 3)
+			return 2;
+	} else if (!strncmp(spec, "rw:", 3) || !strncmp(spec, "file:", 5)) {
+		snprintf(path, sizeof(path), "%s", strchr(spec, ':') + 1);
+	} else {
+		return 2;
+	}
+	t->fd = open_node(path);
+	if (t->fd < 0)
+		return 5;
+	if (mt < 3) {
+		struct pcimem_select sel = { .memtype = mt };
+		struct pcimem_info info;
+
+		if (ioctl(t->fd, PCIMEM_IOC_INFO, &info))
+			goto fail;
+		sel.bar = info.main_bar;
+		if (ioctl(t->fd, PCIMEM_IOC_SELECT, &sel)) {
+			if (errno == EOPNOTSUPP) {
+				close(t->fd);
+				return 3;
+			}
+			goto fail;
+		}
+	}
+	if (!strncmp(spec, "rw:", 3))
+		return 0;
+	t->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, t->fd, 0);
+	if (t->map == MAP_FAILED)
+		goto fail;
+	close(t->fd);
+	t->fd = -1;
+	touch(t->map, len);
+	return 0;
+fail:
+	fprintf(stderr, "pcimem-bench: %s: %s\n", what, strerror(errno));
+	close(t->fd);
+	return 5;
+}
+
+static int full_io(int fd, unsigned char *buf, uint64_t size, uint64_t off, int wr)
+{
+	while (size) {
+		ssize_t n = wr ? pwrite(fd, buf, size, off) : pread(fd, buf, size, off);
+
+		if (n <= 0) {
+			fprintf(stderr, "pcimem-bench: %s at %" PRIu64 ": %s\n",
+				wr ? "pwrite" : "pread", off, n ? strerror(errno) : "end of file");
+			return -1;
+		}
+		buf += n;
+		off += n;
+		size -= n;
+	}
+	return 0;
+}
+
+enum { OP_READ, OP_WRITE, OP_COPY };
+static const char *const op_names[] = { "read", "write", "copy" };
+
+/* One operation of @size bytes between @t and @buf: 0 or -1. */
+static int bw_op(struct target *t, int op, unsigned char *buf, uint64_t size)
+{
+	if (t->map) {
+		if (op == OP_READ)
+			memcpy(buf, t->map, size);
+		else if (op == OP_WRITE)
+			memcpy(t->map, buf, size);
+		else
+			memcpy(t->map + size, t->map, size);
+		/* A full fence: drains write-combining buffers too. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		__asm__ __volatile__("" ::: "memory");
+		return 0;
+	}
+	if (op == OP_READ)
+		return full_io(t->fd, buf, size, 0, 0);
+	if (op == OP_WRITE)
+		return full_io(t->fd, buf, size, 0, 1);
+	return full_io(t->fd, buf, size, 0, 0) || full_io(t->fd, buf, size, size, 1);
+}
+
+static uint64_t pattern_word(uint64_t i)
+{
+	return (i + 1) * 0x9e3779b97f4a7c15ULL;
+}
+
+static int bench_bw(const char *name, const char *spec, const char *min_s,
+		    char **sizes, int n)
+{
+	uint64_t min = parse_size(min_s), max = 0, sz[32], i;
+	unsigned char *buf;
+	struct target t;
+	int s, op, p, ret = 0;
+
+	if (!min || n > 32)
+		return usage();
+	for (s = 0; s < n; s++) {
+		sz[s] = parse_size(sizes[s]);
+		if (!sz[s] || sz[s] % 8)
+			return usage();
+		if (sz[s] > max)
+			max = sz[s];
+	}
+	ret = open_target(spec, 2 * max, &t);
+	if (ret == 3) {
+		printf("bw %s refused: the kernel would map it with another type\n", name);
+		return 0;
+	}
+	if (ret)
+		return ret == 2 ? usage() : ret;
+	buf = mmap(NULL, max, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		fprintf(stderr, "pcimem-bench: %" PRIu64 " bytes of RAM: %s\n", max, strerror(errno));
+		return 5;
+	}
+	for (i = 0; i < max / 8; i++)
+		((uint64_t *)buf)[i] = pattern_word(i);
+
+	for (s = 0; s < n && !ret; s++) {
+		uint64_t reps = sz[s] >= min ? 1 : (min + sz[s] - 1) / sz[s];
+
+		for (op = OP_WRITE; op >= OP_READ && !ret; op--) {
+			double t_pass[BW_PASSES];
+
+			for (p = 0; p < BW_PASSES && !ret; p++) {
+				double t0 = now_s();
+				uint64_t k;
+
+				for (k = 0; k < reps && !ret; k++)
+					ret = bw_op(&t, op, buf, sz[s]) ? 5 : 0;
+				t_pass[p] = now_s() - t0;
+			}
+			if (ret)
+				break;
+			qsort(t_pass, BW_PASSES, sizeof(t_pass[0]), cmp_double);
+			printf("bw %s %s %" PRIu64 " %.1f\n", name, op_names[op], sz[s],
+			       (double)(reps * sz[s]) / t_pass[BW_PASSES / 2] / (1 << 20));
+			fflush(stdout);
+		}
+		/* write put buf there, read brought it back: it must be intact. */
+		for (i = 0; !ret && i < sz[s] / 8; i++)
+			if (((uint64_t *)buf)[i] != pattern_word(i)) {
+				fprintf(stderr, "pcimem-bench: %s: word %" PRIu64
+					" of %" PRIu64 " bytes read back wrong\n", name, i, sz[s]);
+				ret = 1;
+			}
+		if (ret)
+			break;
+		{
+			double t_pass[BW_PASSES];
+
+			for (p = 0; p < BW_PASSES && !ret; p++) {
+				double t0 = now_s();
+				uint64_t k;
+
+				for (k = 0; k < reps && !ret; k++)
+					ret = bw_op(&t, OP_COPY, buf, sz[s]) ? 5 : 0;
+				t_pass[p] = now_s() - t0;
+			}
+			if (ret)
+				break;
+			qsort(t_pass, BW_PASSES, sizeof(t_pass[0]), cmp_double);
+			printf("bw %s copy %" PRIu64 " %.1f\n", name, sz[s],
+			       (double)(reps * sz[s]) / t_pass[BW_PASSES / 2] / (1 << 20));
+			fflush(stdout);
+		}
+	}
+	munmap(buf, max);
+	if (t.map)
+		munmap(t.map, t.len);
+	if (t.fd >= 0)
+		close(t.fd);
+	return ret;
+}
+
+/* ---- epong: the mailbox's pong, woken by an eventfd ---- */
+
+#define MB_SEQ		0x00
+#define MB_SENDER	0x08
+#define MB_LENGTH	0x0c
+#define MB_PAYLOAD	0x10
+#define MB_REPLY	0x100
+
+static int bench_epong(const char *node, const char *id_s, const char *count_s,
+		       const char *offset_s)
+{
+	uint64_t count = strtoull(count_s, NULL, 0), offset = 1ULL << 20, i, seq;
+	struct pcimem_eventfd ev = { .vector = 0 };
+	struct pcimem_ring r = { .vector = 0 };
+	uint32_t id = (uint32_t)strtoul(id_s, NULL, 0), sender, len;
+	volatile unsigned char *mb;
+	unsigned char *map;
+	char want[32], got[32];
+	int fd, efd, ret = 0;
+
+	if (offset_s)
+		offset = parse_size(offset_s);
+	if (!count || offset % 8)
+		return usage();
+	fd = open_node(node);
+	if (fd < 0)
+		return 5;
+	map = mmap(NULL, offset + 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	efd = eventfd(0, 0);
+	ev.fd = efd;
+	if (map == MAP_FAILED || efd < 0 || ioctl(fd, PCIMEM_IOC_SET_EVENTFD, &ev)) {
+		fprintf(stderr, "pcimem-bench: %s: mmap, eventfd or SET_EVENTFD: %s\n",
+			node, strerror(errno));
+		close(fd);
+		return 5;
+	}
+	mb = map + offset;
+	memset((void *)(mb + MB_REPLY), 0, 256);
+	for (i = 1; i <= count && !ret; i++) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+		uint64_t rings;
+		int n;
+
+		if (poll(&pfd, 1, 20000) != 1 || read(efd, &rings, 8) != 8) {
+			fprintf(stderr, "epong: no ring for message %" PRIu64 "\n", i);
+			ret = 1;
+			break;
+		}
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		memcpy(&seq, (void *)(mb + MB_SEQ), 8);
+		memcpy(&sender, (void *)(mb + MB_SENDER), 4);
+		memcpy(&len, (void *)(mb + MB_LENGTH), 4);
+		n = snprintf(want, sizeof(want), "ping %" PRIu64, i);
+		if (len < sizeof(got))
+			memcpy(got, (void *)(mb + MB_PAYLOAD), len);
+		if (rings != 1 || seq != i || len != (uint32_t)n || memcmp(got, want, n)) {
+			fprintf(stderr, "epong: message %" PRIu64 ": %" PRIu64
+				" rings, seq %" PRIu64 ", length %u\n", i, rings, seq, len);
+			ret = 1;
+			break;
+		}
+		n = snprintf(want, sizeof(want), "pong %" PRIu64, i);
+		memcpy((void *)(mb + MB_REPLY + MB_SENDER), &id, 4);
+		len = (uint32_t)n;
+		memcpy((void *)(mb + MB_REPLY + MB_LENGTH), &len, 4);
+		memcpy((void *)(mb + MB_REPLY + MB_PAYLOAD), want, n);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		*(volatile uint64_t *)(mb + MB_REPLY + MB_SEQ) = i;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		r.peer = sender;
+		if (ioctl(fd, PCIMEM_IOC_RING, &r)) {
+			fprintf(stderr, "epong: ring %u: %s\n", sender, strerror(errno));
+			ret = 1;
+		}
+	}
+	if (!ret)
+		printf("epong: %" PRIu64 " messages answered\n", count);
+	close(efd);
+	close(fd);
+	return ret;
+}
+
+/* ---- hostmem: the host's ceiling for fill and verify ---- */
+
+/*
+ * One operation over the whole of FILE through a fresh shared mapping, as
+ * ivshmem-host does it: memset (the byte PATTERN[0]), fill (PATTERN
+ * repeated, copied from a 1 MiB buffer) or memcmp (against that buffer;
+ * exit 1 on a difference).
+ */
+static int bench_hostmem(const char *file, const char *op, const char *pattern)
+{
+	size_t plen = strlen(pattern), chunk = 1 << 20, i;
+	unsigned char *pat, *map;
+	uint64_t size, o;
+	struct stat st;
+	int fd, ret = 0;
+
+	if (!plen || chunk % plen)
+		return usage();
+	fd = open(file, O_RDWR);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "pcimem-bench: %s: %s\n", file, strerror(errno));
+		return 5;
+	}
+	size = (uint64_t)st.st_size;
+	pat = malloc(chunk);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (!pat || map == MAP_FAILED) {
+		fprintf(stderr, "pcimem-bench: %s: map %" PRIu64 " bytes: %s\n", file, size,
+			strerror(errno));
+		return 5;
+	}
+	for (i = 0; i < chunk; i++)
+		pat[i] = (unsigned char)pattern[i % plen];
+	if (!strcmp(op, "memset")) {
+		memset(map, pattern[0], size);
+	} else {
+		for (o = 0; o < size && !ret; o += chunk) {
+			size_t n = size - o < chunk ? size - o : chunk;
+
+			if (!strcmp(op, "fill"))
+				memcpy(map + o, pat, n);
+			else if (!strcmp(op, "memcmp"))
+				ret = memcmp(map + o, pat, n) ? 1 : 0;
+			else
+				ret = 2;
+		}
+	}
+	if (ret == 1)
+		fprintf(stderr, "pcimem-bench: %s does not hold \"%s\" repeated\n", file, pattern);
+	munmap(map, size);
+	free(pat);
+	return ret == 2 ? usage() : ret;
 }
 
 int main(int argc, char **argv)
@@ -280,7 +692,19 @@ int main(int argc, char **argv)
 		size = parse_size(argv[3]);
 		if (!size)
 			return usage();
-		return bench_maptouch(argv[2], size, atoi(argv[4]));
+		return bench_maptouch(argv[2], size, atoi(argv[4]), 0);
 	}
+	if (argc == 6 && !strcmp(argv[1], "maptouch") && !strcmp(argv[5], "4k")) {
+		size = parse_size(argv[3]);
+		if (!size)
+			return usage();
+		return bench_maptouch(argv[2], size, atoi(argv[4]), 1);
+	}
+	if (argc >= 6 && !strcmp(argv[1], "bw"))
+		return bench_bw(argv[2], argv[3], argv[4], argv + 5, argc - 5);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "epong"))
+		return bench_epong(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (argc == 5 && !strcmp(argv[1], "hostmem"))
+		return bench_hostmem(argv[2], argv[3], argv[4]);
 	return usage();
 }
