@@ -26,6 +26,15 @@ tdt() {
 	[ $rc -le 1 ] || echo "FAIL - pcimem-testdev-test $1 $2 exited $rc"
 }
 
+# wait_node SLOT: up to 10 s for the device to have a node.
+wait_node() {
+	for _ in $(seq 50); do
+		[ -n "$(node_of "$1")" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 not_bound() {
 	! bound_to_pcimem "$1"
 }
@@ -131,6 +140,9 @@ else
 
 	section "a device that falls off the bus, then goes"
 	tdt fail "$(node_of 00:06.0)" 00:06.0
+	check "the host plugs it back (device_add), healthy" host plug 00:06.0
+	check "it is bound again, with a node" wait_node 00:06.0
+	tdt irq "$(node_of 00:06.0)"
 	# The others still work after it.
 	tdt irq "$(node_of 00:05.0)"
 	check "rmmod pcimem" rmmod pcimem
