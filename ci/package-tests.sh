@@ -242,6 +242,11 @@ if [ -n "$blk" ]; then
 		sh -c "sed -n 2p '$out/udev.out' | grep -qx '../../$blk' || cat '$out/udev.out'"
 	check "udevadm test: the rule tags the node uaccess, for the seat's user" \
 		grep -q '^TAGS=.*:uaccess:' "$out/udevadm.log"
+	# udevadm reads every rules file, the installed one too: a syntax
+	# error there would be a line "FILE:LINE message".
+	check "udevadm test: the installed 70-pcimem.rules is read without a complaint" \
+		sh -c "grep -q 'Reading rules file: .*/lib/udev/rules.d/70-pcimem.rules' '$out/udevadm.log' &&
+		       ! grep 'udev/rules.d/70-pcimem.rules:' '$out/udevadm.log'"
 else
 	fail "udevadm test: no block device with a PCI parent on this host to test the rule on"
 fi
