@@ -25,7 +25,7 @@ declare -A meta=([6.1]=linux-image-amd64 [6.12]=linux-image-6.12-amd64)
 # (ci/qemu-source.sh, ci/qemu-build.sh, ci/qemu-reference.sh), the last
 # what `make deb` and ci/package-tests.sh need: listed here too, so that
 # one install command covers everything.
-tools=(qemu-system-x86 busybox-static cpio pciutils libpci-dev pci.ids
+tools=(qemu-system-x86 busybox-static cpio pciutils libpci-dev pci.ids openssl
        sparse gcc make kmod xz-utils linux-source-6.1 linux-source-6.12
        bc bison flex libelf-dev libssl-dev
        dpkg-dev meson ninja-build pkg-config python3 libglib2.0-dev libpixman-1-dev libfdt-dev

@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "channel-stream.h"
 #include "cli.h"
 #include "commands.h"
 #include "host-peer.h"
@@ -248,6 +249,76 @@ static int run_region(const struct cli_run *r)
 	return cmd_region(r->c, &a, r->target, o->rw ? REGION_FD : REGION_MMAP);
 }
 
+/* send and recv on FILE: a channel without doorbells, polled. */
+static int run_stream(const struct cli_run *r, bool send)
+{
+	const struct host_tool_options *o = r->ctx;
+	struct channel_link l;
+	struct region reg;
+	uint64_t peer = 0, size;
+	int fd, err;
+
+	if (r->argc && !cli_parse_max("peer", r->argv[0], 65535, &peer))
+		return EXIT_USAGE;
+	if (o->rw) {
+		cli_error(r->target, "send and recv need FILE mapped, not --rw");
+		return EXIT_USAGE;
+	}
+	err = open_file(r->target, true, &fd, &size);
+	if (err)
+		return err;
+	err = region_init(&reg, r->target, "shared memory", fd, true, size,
+			  REGION_MMAP);
+	if (err) {
+		close(fd);
+		return cli_fail(r->target, -err);
+	}
+	l = (struct channel_link) {
+		.name = r->target, .mem = reg.map, .size = reg.size,
+		.offset = r->opt.offset, .force = r->opt.force, .self_id = -1,
+		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
+	};
+	if (send)
+		err = channel_stream_send(&l, (uint32_t)peer, STDIN_FILENO);
+	else
+		err = channel_stream_recv(&l, !r->argc, (uint32_t)peer, STDOUT_FILENO);
+	region_close(&reg);
+	return err;
+}
+
+static int run_send(const struct cli_run *r)
+{
+	return run_stream(r, true);
+}
+
+static int run_recv(const struct cli_run *r)
+{
+	return run_stream(r, false);
+}
+
+static const struct cli_command_options send_defaults = {
+	.count = 1, .timeout_ms = 10000,
+};
+
+static const struct cli_command command_send = {
+	.name = "send", .args = "PEER",
+	.help = "stream standard input to recv on FILE's channel slot PEER",
+	.details = CHANNEL_STREAM_DETAILS
+		   "send waits --timeout MS (default 10000) for recv on PEER.\n",
+	.target = true, .min_args = 1, .max_args = 1,
+	.options = CHANNEL_STREAM_OPTIONS & ~CLI_OPT_VECTOR,
+	.defaults = &send_defaults, .run = run_send,
+};
+
+static const struct cli_command command_recv = {
+	.name = "recv", .args = "[PEER]",
+	.help = "write what slot PEER (or the first) streams with send on FILE",
+	.details = CHANNEL_STREAM_DETAILS
+		   "recv waits --timeout MS (default forever) for a stream to begin.\n",
+	.target = true, .max_args = 1,
+	.options = CHANNEL_STREAM_OPTIONS & ~CLI_OPT_VECTOR, .run = run_recv,
+};
+
 static const struct cli_command command_create = {
 	.name = "create", .args = "SIZE",
 	.help = "create FILE of SIZE bytes (a power of two), zeroed",
@@ -269,7 +340,7 @@ static const struct cli_command command_peer = {
 static const struct cli_command *const commands[] = {
 	&command_create, &command_info, &command_dump, &command_read,
 	&command_write, &command_fill, &command_verify, &command_expect,
-	&command_put, &command_peer, NULL,
+	&command_put, &command_send, &command_recv, &command_peer, NULL,
 };
 
 static struct host_tool_options options;

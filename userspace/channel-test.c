@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the channel library (channel.h): the layout, header
- * checks, the peer table, the rings, doorbell suppression, a producer and
+ * checks, the peer table, the rings, doorbell suppression both ways,
+ * creating a layout (formatting only zeroed memory, racing creators),
+ * heartbeats, a producer and
  * a consumer in two processes, and a fuzz of each side against a peer
  * that writes random indices, lengths and bytes (deterministic seed,
  * printed; CHANNEL_FUZZ_SEED=N picks another).
@@ -210,6 +212,109 @@ static void test_doorbell(void)
 	check(!channel_need_doorbell(&tx, tx.own - 8, tx.own),
 	      "an event far ahead (or garbage) rings nothing and breaks nothing", "%s", "");
 	munmap(mem, 8192);
+}
+
+static void test_space_doorbell(void)
+{
+	unsigned char *mem = shared_map(8192), got[16];
+	struct channel_ring tx, rx;
+	struct channel ch;
+	uint64_t old;
+
+	channel_format(&ch, mem, 8192, PEERS, RING);
+	channel_ring_open(&ch, 0, 1, true, &tx);
+	channel_ring_open(&ch, 0, 1, false, &rx);
+	while (channel_send(&tx, "0123456789", 10) == 0)
+		;
+	check(!channel_drained(&tx), "a full ring is not drained", "%s", "");
+	/* Wake the producer once two records (16 bytes each) are taken. */
+	channel_want_space(&tx, rx.own + 32 - 1);
+	old = rx.own;
+	channel_recv(&rx, got, sizeof(got));
+	check(!channel_need_space_doorbell(&rx, old, rx.own),
+	      "the first record taken: no doorbell yet for a producer waiting for two", "%s", "");
+	old = rx.own;
+	channel_recv(&rx, got, sizeof(got));
+	check(channel_need_space_doorbell(&rx, old, rx.own),
+	      "the second: the producer's doorbell", "%s", "");
+	old = rx.own;
+	channel_recv(&rx, got, sizeof(got));
+	check(!channel_need_space_doorbell(&rx, old, rx.own),
+	      "... and none after it until the producer asks again", "%s", "");
+	while (channel_recv(&rx, got, sizeof(got)) > 0)
+		;
+	check(channel_drained(&tx), "an emptied ring is drained", "%s", "");
+	munmap(mem, 8192);
+}
+
+static void test_create(void)
+{
+	uint64_t size = channel_size(PEERS, RING);
+	unsigned char *mem = shared_map(8192);
+	struct channel_peer p;
+	struct channel ch;
+	int err;
+
+	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
+	check(!err && ch.ring_size == RING, "channel_create formats zeroed memory",
+	      "%d %s", err, ch.why ? ch.why : "");
+	channel_attach(&ch, 1, 42);
+	err = channel_create(&ch, mem, 8192, PEERS, RING * 2, false, 10);
+	check(!err && ch.ring_size == RING, "... and opens a channel that is there as it is, its table kept",
+	      "%d %u", err, ch.ring_size);
+	channel_peer(&ch, 1, &p);
+	check(p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 42, "... (slot 1 still attached to 42)",
+	      "%u %u", p.state, p.peer_id);
+	channel_heartbeat(&ch, 1);
+	channel_heartbeat(&ch, 1);
+	channel_peer(&ch, 1, &p);
+	check(p.heartbeat == 2, "channel_heartbeat bumps the slot's heartbeat", "%" PRIu64,
+	      p.heartbeat);
+
+	memset(mem, 0, 8192);
+	mem[size - 1] = 'x';
+	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
+	check(err == -EEXIST && mem[size - 1] == 'x',
+	      "memory holding other data: -EEXIST, left as it is", "%d", err);
+	err = channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
+	check(!err && mem[size - 1] == 0, "... formatted with force", "%d", err);
+
+	memset(mem, 0, 8192);
+	*(volatile uint32_t *)mem = CHANNEL_FORMATTING;
+	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
+	check(err == -ETIMEDOUT, "a formatter that never finishes: -ETIMEDOUT after the wait",
+	      "%d", err);
+	err = channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
+	check(!err, "... taken over with force", "%d %s", err, ch.why ? ch.why : "");
+	munmap(mem, 8192);
+}
+
+/* Processes formatting the same zeroed memory at once agree on one layout. */
+static void test_create_race(void)
+{
+	unsigned char *mem = shared_map(65536);
+	int i, status, good = 0;
+	struct channel ch;
+	pid_t pid[4];
+
+	for (i = 0; i < 4; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			struct channel c;
+
+			if (channel_create(&c, mem, 65536, PEERS, RING, false, 2000))
+				_exit(1);
+			_exit(channel_attach(&c, (uint32_t)i % PEERS, (uint32_t)i) ? 2 : 0);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status))
+			good += WEXITSTATUS(status) == 0;
+	/* Two slots, four processes: two attach, two find theirs taken. */
+	check(good == 2 && !channel_open(&ch, mem, 65536),
+	      "four processes creating at once: one layout, each slot claimed once",
+	      "%d attached", good);
+	munmap(mem, 65536);
 }
 
 /* A producer and a consumer process, messages numbered, lengths varied. */
@@ -481,6 +586,9 @@ int main(void)
 	test_peers();
 	test_rings();
 	test_doorbell();
+	test_space_doorbell();
+	test_create();
+	test_create_race();
 	test_two_processes();
 	test_fuzz_consumer(seed);
 	test_fuzz_producer(seed);

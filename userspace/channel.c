@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "channel.h"
 
@@ -99,38 +100,115 @@ static const char *check_sizes(uint32_t max_peers, uint32_t ring_size)
 	return NULL;
 }
 
-int channel_format(struct channel *ch, volatile void *base, uint64_t len,
-		   uint32_t max_peers, uint32_t ring_size)
+/* The header for @max_peers and @ring_size, checksummed. */
+static struct channel_header make_header(uint32_t max_peers, uint32_t ring_size)
 {
-	struct channel_header h;
-	const char *why;
-	uint64_t size, i;
-
-	*ch = (struct channel) { 0 };
-	why = check_sizes(max_peers, ring_size);
-	if (why)
-		return fail(ch, -EINVAL, why);
-	size = channel_size(max_peers, ring_size);
-	if (size > len)
-		return fail(ch, -ENOSPC, "the layout does not fit in the region");
-
-	h = (struct channel_header) {
+	struct channel_header h = {
 		.magic = CHANNEL_MAGIC,
 		.version = CHANNEL_VERSION,
 		.header_size = sizeof(struct channel_header),
 		.max_peers = max_peers,
 		.ring_size = ring_size,
-		.total_size = size,
+		.total_size = channel_size(max_peers, ring_size),
 	};
-	h.checksum = channel_checksum(&h, offsetof(struct channel_header, checksum));
 
-	/* Everything but the header first, then the header: a complete
-	 * layout is what a peer sees once the magic is there. */
-	for (i = sizeof(h); i < size; i++)
-		((volatile unsigned char *)base)[i] = 0;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	for (i = 0; i < sizeof(h); i++)
-		((volatile unsigned char *)base)[i] = ((unsigned char *)&h)[i];
+	h.checksum = channel_checksum(&h, offsetof(struct channel_header, checksum));
+	return h;
+}
+
+/*
+ * Everything but the magic word first, then the magic with a release
+ * store: a peer that sees the magic sees a complete layout.
+ */
+static void write_layout(volatile void *base, const struct channel_header *h)
+{
+	volatile unsigned char *b = base;
+	uint64_t i;
+
+	for (i = sizeof(*h); i < h->total_size; i++)
+		b[i] = 0;
+	for (i = sizeof(h->magic); i < sizeof(*h); i++)
+		b[i] = ((const unsigned char *)h)[i];
+	__atomic_store_n((volatile uint32_t *)base, h->magic, __ATOMIC_RELEASE);
+}
+
+int channel_format(struct channel *ch, volatile void *base, uint64_t len,
+		   uint32_t max_peers, uint32_t ring_size)
+{
+	struct channel_header h;
+	const char *why;
+
+	*ch = (struct channel) { 0 };
+	why = check_sizes(max_peers, ring_size);
+	if (why)
+		return fail(ch, -EINVAL, why);
+	h = make_header(max_peers, ring_size);
+	if (h.total_size > len)
+		return fail(ch, -ENOSPC, "the layout does not fit in the region");
+	write_layout(base, &h);
+	return channel_open(ch, base, len);
+}
+
+static bool all_zero(const volatile void *base, uint64_t from, uint64_t to)
+{
+	const volatile unsigned char *b = base;
+	uint64_t i;
+
+	for (i = from; i < to; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int channel_create(struct channel *ch, volatile void *base, uint64_t len,
+		   uint32_t max_peers, uint32_t ring_size, bool force,
+		   int wait_ms)
+{
+	volatile uint32_t *magic = base;
+	struct channel_header h;
+	const char *why;
+	int waited = 0;
+	uint32_t m;
+
+	*ch = (struct channel) { 0 };
+	why = check_sizes(max_peers, ring_size);
+	if (why)
+		return fail(ch, -EINVAL, why);
+	h = make_header(max_peers, ring_size);
+	if (h.total_size > len)
+		return fail(ch, -ENOSPC, "the layout does not fit in the region");
+	for (;;) {
+		m = __atomic_load_n(magic, __ATOMIC_ACQUIRE);
+		if (m == CHANNEL_MAGIC) {
+			int err = channel_open(ch, base, len);
+
+			if (!err || !force)
+				return err;
+		} else if (m == CHANNEL_FORMATTING && !force) {
+			if (waited >= wait_ms)
+				return fail(ch, -ETIMEDOUT,
+					    "another peer began formatting the channel and never finished");
+			sleep_ms(1);
+			waited++;
+			continue;
+		} else if (!force && (m || !all_zero(base, sizeof(m), h.total_size))) {
+			return fail(ch, -EEXIST,
+				    "the region holds data that is not a channel");
+		}
+		if (__atomic_compare_exchange_n(magic, &m, CHANNEL_FORMATTING,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+		force = false;	/* someone else won: use theirs */
+	}
+	write_layout(base, &h);
 	return channel_open(ch, base, len);
 }
 
@@ -208,6 +286,13 @@ int channel_detach(struct channel *ch, uint32_t slot)
 	return 0;
 }
 
+void channel_heartbeat(struct channel *ch, uint32_t slot)
+{
+	if (slot < ch->max_peers)
+		__atomic_fetch_add(&slot_of(ch, slot)->heartbeat, 1,
+				   __ATOMIC_RELEASE);
+}
+
 int channel_peer(const struct channel *ch, uint32_t slot,
 		 struct channel_peer *out)
 {
@@ -220,6 +305,7 @@ int channel_peer(const struct channel *ch, uint32_t slot,
 		.state = load_u32(&p->state),
 		.peer_id = load_u32(&p->peer_id),
 		.generation = load_u64(&p->generation),
+		.heartbeat = load_u64(&p->heartbeat),
 	};
 	return 0;
 }
@@ -366,4 +452,26 @@ bool channel_need_doorbell(const struct channel_ring *r, uint64_t old,
 	event = load_u64(&r->ctl->want);	/* once; any value is safe */
 	/* Whether event lies in [old, new_head), counting with wrap. */
 	return new_head - event - 1 < new_head - old;
+}
+
+void channel_want_space(struct channel_ring *r, uint64_t event)
+{
+	store_u64(&r->ctl->want_space, event);
+	/* The consumer's tail must be read after want_space is out. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
+				 uint64_t new_tail)
+{
+	uint64_t event;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	event = load_u64(&r->ctl->want_space);	/* once; any value is safe */
+	return new_tail - event - 1 < new_tail - old;
+}
+
+bool channel_drained(const struct channel_ring *r)
+{
+	return load_u64(&r->ctl->tail) == r->own;
 }

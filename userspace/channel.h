@@ -38,6 +38,7 @@
 #include <sys/types.h>
 
 #define CHANNEL_MAGIC		0x4c4e4843U	/* "CHNL" */
+#define CHANNEL_FORMATTING	0x54414d46U	/* "FMAT": a peer formats it now */
 #define CHANNEL_VERSION		1U
 #define CHANNEL_CACHE_LINE	64U
 #define CHANNEL_MAX_PEERS	16U	/* slots in the peer table, at most */
@@ -69,14 +70,16 @@ struct channel_peer {
 	uint32_t state;		/* enum channel_peer_state */
 	uint32_t peer_id;	/* its ivshmem peer ID */
 	uint64_t generation;	/* bumped at each attach */
-	uint8_t pad[CHANNEL_CACHE_LINE - 16];
+	uint64_t heartbeat;	/* bumped by the peer while it is alive */
+	uint8_t pad[CHANNEL_CACHE_LINE - 24];
 };
 
 /* The two cache lines before each ring's data. */
 struct channel_ring_ctl {
 	/* Written by the producer only. */
 	uint64_t head;		/* bytes ever published */
-	uint8_t pad0[CHANNEL_CACHE_LINE - 8];
+	uint64_t want_space;	/* doorbell wanted once tail passes this */
+	uint8_t pad0[CHANNEL_CACHE_LINE - 16];
 	/* Written by the consumer only. */
 	uint64_t tail;		/* bytes ever consumed */
 	uint64_t want;		/* doorbell wanted once head passes this */
@@ -117,6 +120,20 @@ int channel_format(struct channel *ch, volatile void *base, uint64_t len,
 		   uint32_t max_peers, uint32_t ring_size);
 
 /*
+ * Open the layout at @base, or format one there if there is none, safely
+ * against other peers doing the same at once: the one that swaps the
+ * magic word to CHANNEL_FORMATTING formats (the magic comes last), the
+ * others wait up to @wait_ms for it. Without @force, only a region whose
+ * layout's bytes are all zero is formatted (fresh shared memory); one
+ * holding other data is -EEXIST, and one whose formatter never finished
+ * -ETIMEDOUT. With @force, either is formatted anyway. 0 or -errno, with
+ * ch->why set.
+ */
+int channel_create(struct channel *ch, volatile void *base, uint64_t len,
+		   uint32_t max_peers, uint32_t ring_size, bool force,
+		   int wait_ms);
+
+/*
  * Check the layout at @base (@len bytes mapped): magic, version, checksum,
  * sizes, and that it fits in @len. The header is copied once, then
  * checked. 0, or -EPROTO / -ENOSPC with ch->why set.
@@ -131,6 +148,9 @@ int channel_attach(struct channel *ch, uint32_t slot, uint32_t peer_id);
 int channel_detach(struct channel *ch, uint32_t slot);
 int channel_peer(const struct channel *ch, uint32_t slot,
 		 struct channel_peer *out);
+
+/* Bump @slot's heartbeat: the other peers see we are alive. */
+void channel_heartbeat(struct channel *ch, uint32_t slot);
 
 /*
  * Our end of ring (@from, @to): the producer's if @producer, else the
@@ -169,5 +189,17 @@ ssize_t channel_peek_len(struct channel_ring *r);
 void channel_want(struct channel_ring *r, uint64_t event);
 bool channel_need_doorbell(const struct channel_ring *r, uint64_t old,
 			   uint64_t new_head);
+
+/*
+ * The other way: a producer waiting for room asks for a doorbell once
+ * tail passes @event (channel_want_space()); the consumer, after moving
+ * tail from @old to @new_tail, rings only if channel_need_space_doorbell().
+ */
+void channel_want_space(struct channel_ring *r, uint64_t event);
+bool channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
+				 uint64_t new_tail);
+
+/* Producer: whether the consumer has taken everything published. */
+bool channel_drained(const struct channel_ring *r);
 
 #endif /* PCIMEM_CHANNEL_H */

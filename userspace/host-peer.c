@@ -18,6 +18,7 @@
 
 #include "client.h"
 
+#include "channel-stream.h"
 #include "cli.h"
 #include "commands.h"
 #include "deadline.h"
@@ -281,6 +282,7 @@ static const struct mailbox_ops host_ops = {
 struct peer_args {
 	struct cli_command_options opt;
 	unsigned int peer;		/* PEER */
+	bool has_peer;			/* PEER given */
 	uint64_t vector;		/* VECTOR */
 	bool has_vector;
 	bool rw;			/* --rw */
@@ -451,6 +453,99 @@ static int run_pong(struct host_peer *p, const struct peer_args *a)
 	return mailbox_command_pong(&host_side, &h, &a->opt);
 }
 
+/* send and recv: a channel stream, doorbells through the server. */
+struct host_link {
+	struct host_peer *p;
+	unsigned int vector;
+};
+
+static int link_ring(void *ctx, uint32_t peer)
+{
+	struct host_link *h = ctx;
+
+	if (ivshm_client_ring(h->p->c, peer, h->vector) == -ENOENT &&
+	    !pump_queued(h->p))
+		ivshm_client_ring(h->p->c, peer, h->vector);
+	return 0;	/* a peer gone is for the liveness checks to see */
+}
+
+static int link_wait(void *ctx, int timeout_ms)
+{
+	uint64_t got[IVSHM_CLIENT_MAX_VECTORS] = { 0 };
+	struct host_link *h = ctx;
+	int err;
+
+	err = host_poll(h->p, (int)h->vector, deadline_after(timeout_ms), got);
+	return err == -ETIMEDOUT ? 0 : err;
+}
+
+static int link_present(void *ctx, uint32_t peer)
+{
+	struct host_link *h = ctx;
+	int err;
+
+	err = pump_queued(h->p);
+	if (err)
+		return err;
+	return peer == ivshm_client_id(h->p->c) ||
+	       ivshm_client_peer_vectors(h->p->c, peer) >= 0;
+}
+
+static int link_error(void *ctx, int err)
+{
+	struct host_link *h = ctx;
+
+	return connection_error(h->p, err);
+}
+
+static const struct channel_link_ops host_link_ops = {
+	.ring = link_ring,
+	.wait = link_wait,
+	.present = link_present,
+	.error = link_error,
+};
+
+static int run_stream(struct host_peer *p, const struct peer_args *a,
+		      bool send)
+{
+	struct host_link h = { .p = p, .vector = a->opt.vector };
+	struct channel_link l;
+	struct region r;
+	int err;
+
+	if (a->rw) {
+		cli_error(p->socket, "send and recv need the shared memory mapped, not --rw");
+		return EXIT_USAGE;
+	}
+	err = check_own_vector(p, a->opt.vector);
+	if (!err)
+		err = shm_region(p, true, false, &r);
+	if (err)
+		return err;
+	l = (struct channel_link) {
+		.name = p->socket, .mem = r.map, .size = r.size,
+		.offset = a->opt.offset, .force = a->opt.force,
+		.self_id = (int)ivshm_client_id(p->c), .ops = &host_link_ops,
+		.ctx = &h, .timeout_ms = a->opt.timeout_ms, .json = a->opt.json,
+	};
+	if (send)
+		err = channel_stream_send(&l, a->peer, STDIN_FILENO);
+	else
+		err = channel_stream_recv(&l, !a->has_peer, a->peer, STDOUT_FILENO);
+	region_close(&r);
+	return err;
+}
+
+static int run_send(struct host_peer *p, const struct peer_args *a)
+{
+	return run_stream(p, a, true);
+}
+
+static int run_recv(struct host_peer *p, const struct peer_args *a)
+{
+	return run_stream(p, a, false);
+}
+
 /* Parse PEER and VECTOR (if the command takes them), connect, run. */
 static int run_connected(const struct cli_run *r, bool peer_arg,
 			 bool vector_arg,
@@ -466,6 +561,7 @@ static int run_connected(const struct cli_run *r, bool peer_arg,
 		if (!cli_parse_max("peer", r->argv[0], IVSHMEM_MAX_PEER_ID, &peer))
 			return EXIT_USAGE;
 		a.peer = (unsigned int)peer;
+		a.has_peer = true;
 	}
 	a.has_vector = vector_arg && r->argc > peer_arg;
 	if (a.has_vector &&
@@ -577,6 +673,16 @@ static int cmd_pong(const struct cli_run *r)
 	return run_connected(r, false, false, run_pong);
 }
 
+static int cmd_send(const struct cli_run *r)
+{
+	return run_connected(r, true, false, run_send);
+}
+
+static int cmd_recv(const struct cli_run *r)
+{
+	return run_connected(r, r->argc > 0, false, run_recv);
+}
+
 static int cmd_region(const struct cli_run *r)
 {
 	return run_connected(r, false, false, run_region);
@@ -624,6 +730,27 @@ static const struct cli_command peer_pong = {
 	.defaults = &mailbox_command_defaults, .run = cmd_pong,
 };
 
+static const struct cli_command_options send_defaults = {
+	.count = 1, .timeout_ms = 10000,
+};
+
+static const struct cli_command peer_send = {
+	.name = "send", .args = "PEER",
+	.help = "stream standard input to recv on PEER, over a channel",
+	.details = CHANNEL_STREAM_DETAILS
+		   "send waits --timeout MS (default 10000) for recv on PEER.\n",
+	.min_args = 1, .max_args = 1, .options = CHANNEL_STREAM_OPTIONS,
+	.defaults = &send_defaults, .run = cmd_send,
+};
+
+static const struct cli_command peer_recv = {
+	.name = "recv", .args = "[PEER]",
+	.help = "write what PEER (or the first peer) streams with send",
+	.details = CHANNEL_STREAM_DETAILS
+		   "recv waits --timeout MS (default forever) for a stream to begin.\n",
+	.max_args = 1, .options = CHANNEL_STREAM_OPTIONS, .run = cmd_recv,
+};
+
 static const struct cli_command peer_shell = {
 	.name = "shell",
 	.help = "stay connected (the peer ID stays): one command a line on stdin",
@@ -641,6 +768,8 @@ static const struct cli_command *const peer_commands[] = {
 	&peer_wait,
 	&peer_ping,
 	&peer_pong,
+	&peer_send,
+	&peer_recv,
 	&command_dump,
 	&command_read,
 	&command_write,

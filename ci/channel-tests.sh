@@ -1,0 +1,289 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Channel streams on the host, without a VM: `ivshmem-host peer SOCKET
+# send/recv` through our ivshmem server (doorbells on the server's
+# eventfds) and `ivshmem-host send/recv FILE` on a backing file (no
+# doorbells: polling). A stream of SIZE bytes (default 1G) of
+# deterministic data (AES-CTR of zeros, by openssl) arrives with the same
+# sha256 as it left (sent from a file in /dev/shm, summed as it is
+# received); a receiver or sender killed mid-stream makes the
+# other side fail (exit 3), never hang and never pass off a truncated
+# stream as complete; a busy stream rings few doorbells. One line per
+# check; every command is bounded by a timeout.
+#
+#   channel-tests.sh BIN_DIR [SIZE]
+set -u
+bin=$1
+size=${2:-1G}
+host=$bin/ivshmem-host
+server=$bin/ivshmem-server
+limit=120			# seconds, for any one transfer
+dir=$(mktemp -d /dev/shm/channel-tests.XXXXXX)
+sock=$dir/sock
+server_pid=
+bg_pids=()
+passed=0 failed=0
+
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}" $server_pid; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${bg_pids[@]}" $server_pid; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $1: $2"; failed=$((failed + 1)); }
+
+# data BYTES: the same BYTES bytes every time.
+data() {
+	openssl enc -aes-128-ctr -pass pass:pcimem -nosalt -pbkdf2 -in /dev/zero 2>/dev/null |
+		head -c "$1"
+}
+
+# trickle: 64 KiB of zeros every 10 ms, forever (a stream to cut short).
+trickle() {
+	while head -c 65536 /dev/zero; do
+		sleep 0.01
+	done
+}
+
+# json_field FILE NAME: the number NAME in the JSON summary in FILE.
+json_field() {
+	sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" "$1" | tail -n 1
+}
+
+# grows FILE BYTES: wait up to 20 s for FILE to hold BYTES bytes.
+grows() {
+	local i
+	for i in $(seq 200); do
+		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# peer_of PATTERN: the ID of the one other peer of the server, once a
+# `peers` shows exactly one.
+peer_of() {
+	local i out
+	for i in $(seq 100); do
+		out=$(timeout 10 "$host" peer "$sock" peers 2>/dev/null)
+		if [ "$(grep -c '^peer ' <<<"$out")" -eq 1 ]; then
+			sed -n 's/^peer \([0-9]*\):.*/\1/p' <<<"$out"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# transfer NAME SEND_CMD... -- RECV_CMD...: $dir/data (or $dir/small
+# with small=1) through the two (recv first), the sha256 received
+# compared with the sent one; summaries in $dir/NAME.send and .recv.
+transfer() {
+	local name=$1 send=() recv=() rc_recv rc_send src=$dir/data
+	shift
+	while [ "$1" != -- ]; do send+=("$1"); shift; done
+	shift
+	recv=("$@")
+	[ "${small:-0}" = 1 ] && src=$dir/small
+	(
+		set -o pipefail
+		timeout "$limit" "${recv[@]}" --json 2>"$dir/$name.recv" |
+			sha256sum >"$dir/$name.out"
+	) &
+	bg_pids+=($!)
+	local recv_pid=$!
+	sleep 0.2
+	[ -n "$peer" ] || peer=$(peer_of)
+	timeout "$limit" "${send[@]}" "$peer" --json <"$src" 2>"$dir/$name.send"
+	rc_send=$?
+	wait "$recv_pid"
+	rc_recv=$?
+	if [ "$rc_send" -eq 0 ] && [ "$rc_recv" -eq 0 ] &&
+	   cmp -s "$src.sha256" "$dir/$name.out"; then
+		ok "$name: $(stat -c %s "$src") bytes arrive with the same sha256 ($(cut -c1-16 "$dir/$name.out"))"
+	else
+		fail "$name: $(stat -c %s "$src") bytes arrive with the same sha256" \
+			"send exit $rc_send, recv exit $rc_recv: $(cat "$dir/$name.send") recv: $(cat "$dir/$name.recv") sha256 $(cat "$src.sha256") vs $(cat "$dir/$name.out")"
+	fi
+	if [ "$(json_field "$dir/$name.recv" bytes)" = "$(json_field "$dir/$name.send" bytes)" ]; then
+		ok "$name: both ends count $(json_field "$dir/$name.recv" bytes) bytes"
+	else
+		fail "$name: both ends count the same bytes" \
+			"$(cat "$dir/$name.send") vs $(cat "$dir/$name.recv")"
+	fi
+}
+
+# killed NAME VICTIM OTHER_RC OTHER_PATTERN SEND_CMD... -- RECV_CMD...:
+# a trickling stream, VICTIM (send or recv) killed with SIGKILL once
+# 256 KiB have arrived; the other must exit OTHER_RC within 20 s, saying
+# OTHER_PATTERN.
+killed() {
+	local name=$1 victim=$2 want=$3 pat=$4 send=() recv=() send_pid recv_pid rc
+	shift 4
+	while [ "$1" != -- ]; do send+=("$1"); shift; done
+	shift
+	recv=("$@")
+	"${recv[@]}" >"$dir/$name.part" 2>"$dir/$name.recv" &
+	recv_pid=$!
+	bg_pids+=("$recv_pid")
+	sleep 0.2
+	[ -n "$peer" ] || peer=$(peer_of)
+	trickle | "${send[@]}" "$peer" 2>"$dir/$name.send" &
+	send_pid=$!
+	bg_pids+=("$send_pid")
+	if ! grows "$dir/$name.part" 262144; then
+		fail "$name" "nothing arrived: $(cat "$dir/$name.send" "$dir/$name.recv")"
+		kill "$send_pid" "$recv_pid" 2>/dev/null
+		return
+	fi
+	local other_pid=$recv_pid log=$dir/$name.recv
+	if [ "$victim" = recv ]; then
+		kill -KILL "$recv_pid"
+		other_pid=$send_pid log=$dir/$name.send
+	else
+		kill -KILL "$send_pid"
+	fi
+	# The other side, bounded: killed after 20 s if it hangs.
+	( sleep 20; kill "$other_pid" 2>/dev/null ) &
+	local guard=$!
+	wait "$other_pid" 2>/dev/null	# (and bash's word on the one killed)
+	rc=$?
+	kill "$guard" 2>/dev/null
+	wait "$guard" 2>/dev/null
+	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" "$log"; then
+		ok "$name: exit $rc, \"$(head -n 1 "$log" | sed 's/^[^:]*: [^:]*: //')\""
+	else
+		fail "$name" "exit $rc (want $want, 143 means it hung): $(cat "$log")"
+	fi
+	kill "$send_pid" "$recv_pid" 2>/dev/null
+	wait "$send_pid" "$recv_pid" 2>/dev/null
+}
+
+if ! command -v openssl >/dev/null; then
+	fail "openssl is installed (the test data)" "not found"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+# The data, made once: $size bytes and 1 MiB, with their sha256.
+data "$size" >"$dir/data"
+sha256sum <"$dir/data" >"$dir/data.sha256"
+data 1M >"$dir/small"
+sha256sum <"$dir/small" >"$dir/small.sha256"
+
+# ---- through the server: doorbells ----
+"$server" -F -S "$sock" -n 2 -l 64M -m /dev/shm >"$dir/server.log" 2>&1 &
+server_pid=$!
+for i in $(seq 50); do
+	timeout 10 "$host" peer "$sock" id >/dev/null 2>&1 && break
+	sleep 0.1
+done
+if [ "$i" -eq 50 ]; then
+	fail "ivshmem-server listens on $sock" "$(cat "$dir/server.log")"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+ok "ivshmem-server -F -n 2 -l 64M listens"
+
+peer=
+transfer "server" "$host" peer "$sock" send -- "$host" peer "$sock" recv
+# Event suppression: a side rings only when the other asked, which it
+# does only before it sleeps; ringing every message would ring as many
+# doorbells as messages. Here the receiver (sha256sum behind it) is the
+# slower: it never sleeps, and the sender sleeps once per half a ring.
+msgs=$(json_field "$dir/server.send" messages)
+rings=$(( $(json_field "$dir/server.send" doorbells) + $(json_field "$dir/server.recv" doorbells) ))
+if [ -n "$msgs" ] && [ "$msgs" -gt 0 ] && [ $((rings * 4)) -lt "$msgs" ]; then
+	ok "server: a busy stream rings few doorbells ($rings for $msgs messages, both ways)"
+else
+	fail "server: a busy stream rings few doorbells" "$rings for '$msgs' messages"
+fi
+
+# An idle receiver sleeps until the doorbell: the sender rings it.
+peer=
+timeout 30 "$host" peer "$sock" recv --json >"$dir/slow.out" 2>"$dir/slow.recv" &
+slow_pid=$!
+bg_pids+=("$slow_pid")
+peer=$(peer_of)
+{ printf first; sleep 1; printf second; } |
+	timeout 30 "$host" peer "$sock" send "$peer" --json 2>"$dir/slow.send"
+rc=$?
+wait "$slow_pid"
+rc_recv=$?
+if [ "$rc" -eq 0 ] && [ "$rc_recv" -eq 0 ] && [ "$(cat "$dir/slow.out")" = firstsecond ] &&
+   [ "$(json_field "$dir/slow.send" doorbells)" -ge 1 ] &&
+   [ "$(json_field "$dir/slow.recv" sleeps)" -ge 1 ]; then
+	ok "server: an idle receiver sleeps and the sender rings it ($(json_field "$dir/slow.send" doorbells) doorbells)"
+else
+	fail "server: an idle receiver sleeps and the sender rings it" \
+		"exit $rc/$rc_recv, got '$(cat "$dir/slow.out")': $(cat "$dir/slow.send" "$dir/slow.recv")"
+fi
+
+peer=
+killed "server: receiver killed mid-stream, the sender fails" recv 3 "went away mid-stream" \
+	"$host" peer "$sock" send -- "$host" peer "$sock" recv
+peer=
+killed "server: sender killed mid-stream, the receiver reports a truncated stream" send 3 \
+	"truncated stream" "$host" peer "$sock" send -- "$host" peer "$sock" recv
+
+# The slots the killed peers left behind are taken over.
+peer=
+small=1 transfer "server, after the kills" "$host" peer "$sock" send -- "$host" peer "$sock" recv
+
+out=$(timeout 10 "$host" peer "$sock" send 9 --timeout 300 </dev/null 2>&1)
+rc=$?
+if [ "$rc" -eq 3 ] && grep -q "has not joined" <<<"$out"; then
+	ok "server: send to a peer that never comes: exit 3 after --timeout"
+else
+	fail "server: send to a peer that never comes: exit 3" "exit $rc: $out"
+fi
+
+# ---- on a backing file: polling ----
+"$host" create "$dir/file" 64M
+# (no server: the peers are slots, recv takes 0)
+peer=0
+transfer "file" "$host" send "$dir/file" -- "$host" recv "$dir/file"
+if [ "$(json_field "$dir/file.send" doorbells)" = 0 ]; then
+	ok "file: no doorbells without a server"
+else
+	fail "file: no doorbells without a server" "$(cat "$dir/file.send")"
+fi
+
+"$host" create "$dir/file-r" 4M
+peer=0
+killed "file: receiver killed mid-stream, the sender fails" recv 3 "heartbeat stopped" \
+	"$host" send "$dir/file-r" -- "$host" recv "$dir/file-r"
+"$host" create "$dir/file-s" 4M
+peer=0
+killed "file: sender killed mid-stream, the receiver reports a truncated stream" send 3 \
+	"truncated stream" "$host" send "$dir/file-s" -- "$host" recv "$dir/file-s"
+
+# Data that is not a channel is left alone without --force.
+"$host" create "$dir/file-data" 1M
+"$host" fill "$dir/file-data" keep >/dev/null
+out=$(timeout 10 "$host" recv "$dir/file-data" --timeout 100 2>&1)
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "not a channel.*--force" <<<"$out" &&
+   timeout 10 "$host" verify "$dir/file-data" keep >/dev/null; then
+	ok "file: recv refuses a region holding other data (exit 2), the data intact"
+else
+	fail "file: recv refuses a region holding other data" "exit $rc: $out"
+fi
+out=$(timeout 10 "$host" recv "$dir/file-data" --force --timeout 100 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "no stream began" <<<"$out"; then
+	ok "file: recv --force formats it, then times out waiting (exit 1)"
+else
+	fail "file: recv --force formats it, then times out waiting" "exit $rc: $out"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
