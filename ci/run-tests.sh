@@ -122,6 +122,8 @@ suite_kernel() {
 
 	VMLINUZ=$vmlinuz EXTRA_APPEND=$append suite "[$series doorbell] " \
 		"$here/doorbell-tests.sh" "$rel"
+	VMLINUZ=$vmlinuz EXTRA_APPEND=$append suite "[$series channel] " \
+		"$here/channel-lab.sh" "$rel"
 
 	testdev_lab "$series" "$append"
 }

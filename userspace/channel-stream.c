@@ -36,6 +36,9 @@ struct beat {
 	struct channel *ch;
 	uint32_t slot;
 	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
 	bool running;
 };
 
@@ -84,30 +87,52 @@ static void sleep_us(unsigned long us)
 static void *beat_main(void *arg)
 {
 	struct beat *b = arg;
+	struct timespec until;
 
-	for (;;) {
+	pthread_mutex_lock(&b->lock);
+	while (!b->stop) {
 		channel_heartbeat(b->ch, b->slot);
-		sleep_us(CHANNEL_STREAM_BEAT_MS * 1000UL);	/* a cancellation point */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += CHANNEL_STREAM_BEAT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!b->stop &&
+		       pthread_cond_timedwait(&b->wake, &b->lock, &until) != ETIMEDOUT)
+			;
 	}
+	pthread_mutex_unlock(&b->lock);
 	return NULL;
 }
 
 static int beat_start(struct beat *b, struct channel *ch, uint32_t slot)
 {
+	pthread_condattr_t attr;
 	int err;
 
 	b->ch = ch;
 	b->slot = slot;
+	b->stop = false;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->wake, &attr);
+	pthread_condattr_destroy(&attr);
 	err = pthread_create(&b->thread, NULL, beat_main, b);
 	b->running = !err;
 	return -err;
 }
 
+/* Stop the thread (at once, not after its sleep) and wait for it. */
 static void beat_stop(struct beat *b)
 {
 	if (!b->running)
 		return;
-	pthread_cancel(b->thread);
+	pthread_mutex_lock(&b->lock);
+	b->stop = true;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
 	pthread_join(b->thread, NULL);
 	b->running = false;
 }
@@ -144,9 +169,10 @@ static bool slot_stale(struct stream *s, uint32_t slot)
 	uint64_t end;
 
 	channel_peer(&s->ch, slot, &p);
-	if (l->ops && l->self_id >= 0)
-		return p.peer_id == (uint32_t)l->self_id ||
-		       !l->ops->present(l->ctx, p.peer_id);
+	if (l->self_id >= 0 && p.peer_id == (uint32_t)l->self_id)
+		return true;
+	if (l->ops && l->ops->present && l->self_id >= 0)
+		return !l->ops->present(l->ctx, p.peer_id);
 	end = monotonic_ns() + CHANNEL_STREAM_DEAD_MS * NS_PER_MS;
 	while (monotonic_ns() < end) {
 		channel_peer(&s->ch, slot, &q);
@@ -284,7 +310,7 @@ static const char *peer_gone(struct stream *s)
 	} else if (now - s->peer_beat_ns > CHANNEL_STREAM_DEAD_MS * NS_PER_MS) {
 		return "its heartbeat stopped";
 	}
-	if (l->ops && l->self_id >= 0) {
+	if (l->ops && l->ops->present && l->self_id >= 0) {
 		present = l->ops->present(l->ctx, s->peer_id);
 		if (present < 0) {
 			s->link_err = present;

@@ -64,7 +64,10 @@ struct channel_link_ops {
 	int (*ring)(void *ctx, uint32_t peer_id);
 	/* Sleep until our doorbell rings or @timeout_ms passes: 0 or -errno. */
 	int (*wait)(void *ctx, int timeout_ms);
-	/* Whether @peer_id is still connected: 1, 0, or -errno. */
+	/*
+	 * Whether @peer_id is still connected: 1, 0, or -errno. NULL where
+	 * the transport cannot know (a guest): heartbeats alone tell.
+	 */
 	int (*present)(void *ctx, uint32_t peer_id);
 	/* Message and exit code for an error of the transport's. */
 	int (*error)(void *ctx, int err);

@@ -9,6 +9,7 @@
 
 #include "pcimem.h"
 
+#include "channel-device.h"
 #include "cli.h"
 #include "commands.h"
 #include "device.h"
@@ -167,6 +168,8 @@ static const struct cli_command *const commands[] = {
 	&doorbell_events,
 	&doorbell_ping,
 	&doorbell_pong,
+	&channel_send_command,
+	&channel_recv_command,
 	NULL,
 };
 

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcimem send DEV PEER and pcimem recv DEV [PEER]: channel streams
+ * (channel-stream.h) on DEV's shared memory. On ivshmem-doorbell the
+ * doorbells are PCIMEM_IOC_RING and the driver's interrupt counts (poll
+ * for EPOLLPRI, then PCIMEM_IOC_EVENTS, which also re-arms it); on
+ * ivshmem-plain, which has none, the two sides poll.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "channel-device.h"
+#include "channel-stream.h"
+#include "cli.h"
+#include "device.h"
+
+struct guest_link {
+	const struct device *d;
+	unsigned int vector;
+};
+
+static int guest_ring(void *ctx, uint32_t peer)
+{
+	struct guest_link *g = ctx;
+	struct pcimem_ring r = { .peer = peer, .vector = g->vector };
+
+	ioctl(g->d->fd, PCIMEM_IOC_RING, &r);
+	return 0;	/* a peer gone is for the heartbeats to tell */
+}
+
+/* Read the counts: that re-arms EPOLLPRI for the next interrupt. */
+static int rearm(const struct guest_link *g)
+{
+	struct pcimem_events ev;
+
+	return ioctl(g->d->fd, PCIMEM_IOC_EVENTS, &ev) ? -errno : 0;
+}
+
+static int guest_wait(void *ctx, int timeout_ms)
+{
+	struct guest_link *g = ctx;
+	struct pollfd p = { .fd = g->d->fd, .events = POLLPRI };
+	int n;
+
+	n = poll(&p, 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -ENODEV;
+	return n ? rearm(g) : 0;
+}
+
+static int guest_error(void *ctx, int err)
+{
+	struct guest_link *g = ctx;
+
+	if (err == -ENODEV) {
+		cli_error(g->d->path, "the device is gone");
+		return EXIT_NODEV;
+	}
+	return cli_fail(g->d->path, -err);
+}
+
+static const struct channel_link_ops guest_ops = {
+	.ring = guest_ring,
+	.wait = guest_wait,
+	.error = guest_error,
+};
+
+static int run_stream(const struct cli_run *r, bool send)
+{
+	const struct device_options *o = r->ctx;
+	struct guest_link g = { .vector = r->opt.vector };
+	struct channel_link l;
+	struct device d;
+	struct region reg;
+	uint64_t peer = 0;
+	bool bells;
+	int err;
+
+	if (r->argc && !cli_parse_max("peer", r->argv[0], 65535, &peer))
+		return EXIT_USAGE;
+	if (o->rw) {
+		cli_error(r->target, "send and recv need the BAR mapped, not --rw");
+		return EXIT_USAGE;
+	}
+	err = device_open(&d, r->target, true, o);
+	if (err)
+		return err;
+	if (d.bar.flags & PCIMEM_BAR_REGS) {
+		cli_error(d.path, "%s holds registers: a channel needs shared memory", d.what);
+		device_close(&d);
+		return EXIT_USAGE;
+	}
+	bells = d.info.peer_id >= 0 && d.info.vectors;
+	if (bells && g.vector >= d.info.vectors) {
+		cli_error(d.path, "vector %u out of range (device has %u)", g.vector,
+			  d.info.vectors);
+		device_close(&d);
+		return EXIT_USAGE;
+	}
+	g.d = &d;
+	err = bells ? rearm(&g) : 0;
+	if (err) {
+		err = guest_error(&g, err);
+		device_close(&d);
+		return err;
+	}
+	err = device_region(&d, true, false, &reg);
+	if (err) {
+		device_close(&d);
+		return err;
+	}
+	l = (struct channel_link) {
+		.name = d.path, .mem = reg.map, .size = reg.size,
+		.offset = r->opt.offset, .force = r->opt.force,
+		.self_id = bells ? d.info.peer_id : -1,
+		.ops = bells ? &guest_ops : NULL, .ctx = &g,
+		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
+	};
+	if (send)
+		err = channel_stream_send(&l, (uint32_t)peer, STDIN_FILENO);
+	else
+		err = channel_stream_recv(&l, !r->argc, (uint32_t)peer, STDOUT_FILENO);
+	region_close(&reg);
+	device_close(&d);
+	return err;
+}
+
+static int run_send(const struct cli_run *r)
+{
+	return run_stream(r, true);
+}
+
+static int run_recv(const struct cli_run *r)
+{
+	return run_stream(r, false);
+}
+
+static const struct cli_command_options send_defaults = {
+	.count = 1, .timeout_ms = 10000,
+};
+
+const struct cli_command channel_send_command = {
+	.name = "send", .args = "PEER",
+	.help = "stream standard input to recv on PEER, over a channel",
+	.details = CHANNEL_STREAM_DETAILS
+		   "send waits --timeout MS (default 10000) for recv on PEER.\n",
+	.target = true, .min_args = 1, .max_args = 1,
+	.options = CHANNEL_STREAM_OPTIONS, .defaults = &send_defaults,
+	.run = run_send,
+};
+
+const struct cli_command channel_recv_command = {
+	.name = "recv", .args = "[PEER]",
+	.help = "write what PEER (or the first peer) streams with send",
+	.details = CHANNEL_STREAM_DETAILS
+		   "recv waits --timeout MS (default forever) for a stream to begin.\n",
+	.target = true, .max_args = 1, .options = CHANNEL_STREAM_OPTIONS,
+	.run = run_recv,
+};
