@@ -502,6 +502,9 @@ static int drain(struct stream *s, struct sender *w)
 	progress(s);
 	while (!channel_drained(&w->tx)) {
 		err = step(s, arm_space, w);
+		/* It may have taken the END and left since we looked. */
+		if (err == STEP_GONE && channel_drained(&w->tx))
+			break;
 		if (err == STEP_GONE)
 			return sender_gone(s, w);
 		if (err)
