@@ -9,7 +9,9 @@
 # sha256 as it left (sent from a file in /dev/shm, summed as it is
 # received); a receiver or sender killed mid-stream makes the
 # other side fail (exit 3), never hang and never pass off a truncated
-# stream as complete; a busy stream rings few doorbells. One line per
+# stream as complete; a busy stream rings few doorbells; and the library
+# installed by `make install-lib` builds programs, shared and static,
+# with pkg-config's flags. One line per
 # check; every command is bounded by a timeout.
 #
 #   channel-tests.sh BIN_DIR [SIZE]
@@ -283,6 +285,65 @@ if [ "$rc" -eq 1 ] && grep -q "no stream began" <<<"$out"; then
 	ok "file: recv --force formats it, then times out waiting (exit 1)"
 else
 	fail "file: recv --force formats it, then times out waiting" "exit $rc: $out"
+fi
+
+# ---- the library, installed: header, static and shared, pkg-config ----
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=$dir/root
+cat >"$dir/lib-user.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <pcimem/channel.h>
+#include <stdio.h>
+#include <string.h>
+
+static unsigned char mem[1 << 16] __attribute__((aligned(64)));
+
+int main(void)
+{
+	struct channel ch;
+	struct channel_ring tx, rx;
+	char got[16] = "";
+
+	if (channel_create(&ch, mem, sizeof(mem), 2, 4096, false, 10) ||
+	    channel_ring_open(&ch, 0, 1, true, &tx) ||
+	    channel_ring_open(&ch, 0, 1, false, &rx) ||
+	    channel_send(&tx, "hello", 5) ||
+	    channel_recv(&rx, got, sizeof(got)) != 5 || strcmp(got, "hello"))
+		return 1;
+	puts("hello through a channel");
+	return 0;
+}
+EOF
+out=$(make -s -C "$top/userspace" BUILD="$(dirname "$bin")" install-lib \
+	DESTDIR="$root" PREFIX=/usr 2>&1)
+rc=$?
+pc() {
+	PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR=$root/usr/lib/pkgconfig \
+		PKG_CONFIG_SYSROOT_DIR=$root pkg-config "$@" pcimem-channel
+}
+if [ "$rc" -eq 0 ] && [ -e "$root/usr/include/pcimem/channel.h" ] &&
+   [ "$(pc --modversion)" = "$(make -s -C "$top/userspace" version)" ]; then
+	ok "make install-lib: <pcimem/channel.h>, the libraries and pcimem-channel.pc $(pc --modversion)"
+else
+	fail "make install-lib installs the header, the libraries and pcimem-channel.pc" "exit $rc: $out"
+fi
+# shellcheck disable=SC2046 # pkg-config's words
+out=$(cc -std=c11 -Wall -Werror -o "$dir/lib-shared" "$dir/lib-user.c" $(pc --cflags --libs) 2>&1 &&
+	readelf -d "$dir/lib-shared" | grep NEEDED &&
+	LD_LIBRARY_PATH=$root/usr/lib "$dir/lib-shared" 2>&1)
+if grep -q "libpcimem-channel.so.0" <<<"$out" && grep -q "hello through a channel" <<<"$out"; then
+	ok "a program built with pkg-config's flags links the shared library (libpcimem-channel.so.0) and runs"
+else
+	fail "a program built with pkg-config's flags links the shared library and runs" "$out"
+fi
+# shellcheck disable=SC2046 # pkg-config's words
+out=$(cc -std=c11 -Wall -Werror -o "$dir/lib-static" "$dir/lib-user.c" $(pc --cflags) \
+	"$root/usr/lib/libpcimem-channel.a" 2>&1 &&
+	! readelf -d "$dir/lib-static" | grep -q libpcimem && "$dir/lib-static" 2>&1)
+if grep -q "hello through a channel" <<<"$out"; then
+	ok "the same program linked with libpcimem-channel.a needs no shared library"
+else
+	fail "the same program linked with libpcimem-channel.a runs" "$out"
 fi
 
 echo "$passed passed, $failed failed"
