@@ -14,6 +14,9 @@
 #                                   deterministic data to PEER
 #   info FILE chjoin NAME           wait for it to end: "rc N sha SHA256"
 #                                   (of what it received or sent)
+#   info FILE chtrickle NAME PEER   start a host send to PEER of 64 KiB of
+#                                   zeros every 50 ms, without end
+#   info FILE chkill NAME           kill it (SIGKILL), mid-stream
 #
 # Environment: as doorbell-agent.sh (DOORBELL_TOOL, DOORBELL_SOCKETS,
 # DOORBELL_STATE, DOORBELL_LIMIT).
@@ -24,7 +27,7 @@ limit=${DOORBELL_LIMIT:-120}
 here=$(dirname "$0")
 
 case "${1:-} ${3:-}" in
-"info chrecv"|"info chsend"|"info chjoin") ;;
+"info chrecv"|"info chsend"|"info chjoin"|"info chtrickle"|"info chkill") ;;
 *) exec "$here/doorbell-agent.sh" "$@" ;;
 esac
 file=$2 verb=$3
@@ -44,8 +47,8 @@ target() {
 # shellcheck source=ci/peer-ids.sh
 . "$here/peer-ids.sh"
 
-# start NAME SCRIPT ARGS...: run bash SCRIPT in its own session, its
-# status in $state/ch-NAME.rc.
+# start NAME SCRIPT ARGS...: run bash SCRIPT in its own session (its ID
+# in $state/ch-NAME.pid), its status in $state/ch-NAME.rc.
 start() {
 	local name=$1
 	shift
@@ -85,6 +88,23 @@ chsend)
 		"$tool" "$(target send)" "$state/ch-$name" "$size" "$peer"
 	echo "started"
 	exit 0 ;;
+chtrickle)
+	name=$1 peer=$2
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	start "$name" 'while head -c 65536 /dev/zero; do sleep 0.05; done |
+		"$0" $1 "$3" --timeout 60000 2>"$2.err"' \
+		"$tool" "$(target send)" "$state/ch-$name" "$peer"
+	echo "started"
+	exit 0 ;;
+chkill)
+	name=$1
+	# Its whole session: timeout(1) puts what it runs in a group of its own.
+	if [ -e "$state/ch-$name.pid" ] && pkill -KILL -s "$(cat "$state/ch-$name.pid")"; then
+		echo "killed $name"
+		exit 0
+	fi
+	echo "channel-agent: $name is not running"
+	exit 1 ;;
 chjoin)
 	name=$1
 	for _ in $(seq $((limit * 10))); do

@@ -35,8 +35,9 @@ servers=()
 cleanup() {
 	local p f
 	for p in "${groups[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+	# The host ends' sessions (timeout(1) makes process groups within).
 	for f in "$dir"/*/ch-*.pid "$dir"/*/bg-*.pid; do
-		[ -e "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null
+		[ -e "$f" ] && pkill -TERM -s "$(cat "$f")" 2>/dev/null
 	done
 	for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${groups[@]}" "${servers[@]}"; do wait "$p" 2>/dev/null; done

@@ -7,7 +7,9 @@
 #   one  an ivshmem-doorbell device at 00:04.0 (1 vector, our server) and
 #        an ivshmem-plain one at 00:05.0: SIZE bytes guest to host and host
 #        to guest on each, the same sha256 at both ends (the host ends
-#        through the host agent, ci/channel-agent.sh);
+#        through the host agent, ci/channel-agent.sh); then a host recv
+#        and a host send killed mid-stream (the guest's send fails, its
+#        recv reports the stream truncated);
 #   a, b two guests on one server: a sends SIZE bytes to b.
 # size=BYTES (default 16 MiB): the data, from /dev/urandom, summed here.
 # shellcheck disable=SC2154 # role, size: kernel parameters; reply: host()
@@ -53,6 +55,60 @@ host_to_guest() {
 	rm -f /tmp/h.data
 }
 
+# bounded_wait PID: its exit status, or 143 after 30 s (then killed).
+bounded_wait() {
+	(sleep 30; kill "$1" 2>/dev/null) &
+	guard=$!
+	wait "$1"
+	st=$?
+	kill "$guard" 2>/dev/null
+	wait "$guard" 2>/dev/null
+	return $st
+}
+
+# The host's recv killed mid-stream: the guest's send fails (the guest
+# hears no leave from the server: the heartbeat stops).
+killed_receiver() {
+	host info $D chrecv kr >/dev/null
+	peer=$(value)
+	peer=${peer#id }
+	(while head -c 65536 /dev/zero; do sleep 0.05; done) |
+		pcimem send "$node" "$peer" --timeout 60000 2>/tmp/kr.err &
+	pid=$!
+	sleep 2
+	host info $D chkill kr >/dev/null
+	bounded_wait $pid
+	rc=$?
+	if [ $rc = 3 ] && grep -q "went away mid-stream" /tmp/kr.err; then
+		echo "ok - the host's recv killed mid-stream: send exits 3, $(sed 's/^[^:]*: [^:]*: //' /tmp/kr.err)"
+	else
+		echo "FAIL - the host's recv killed mid-stream: send exits 3: exit $rc"
+		sed 's/^/    | /' /tmp/kr.err
+	fi
+}
+
+# The host's send killed mid-stream: the guest's recv reports it truncated.
+killed_sender() {
+	pcimem recv "$node" --timeout 60000 >/tmp/ks.data 2>/tmp/ks.err &
+	pid=$!
+	host info $D chtrickle ks "$id" >/dev/null
+	i=0
+	while [ "$(wc -c </tmp/ks.data)" -lt 262144 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	host info $D chkill ks >/dev/null
+	bounded_wait $pid
+	rc=$?
+	if [ $rc = 3 ] && grep -q "truncated stream" /tmp/ks.err; then
+		echo "ok - the host's send killed mid-stream: recv exits 3, $(sed 's/^[^:]*: [^:]*: //' /tmp/ks.err)"
+	else
+		echo "FAIL - the host's send killed mid-stream: recv exits 3: exit $rc"
+		sed 's/^/    | /' /tmp/ks.err
+	fi
+	rm -f /tmp/ks.data
+}
+
 section "channel streams, guest $role"
 check "insmod pcimem.ko pattern= (the memory is shared)" insmod "$KO" pattern=
 head -c "$SIZE" /dev/urandom >/tmp/g.data
@@ -74,6 +130,8 @@ one)
 	host_to_guest $P "$pnode" 0 "plain, host to guest"
 	expect_fail "send to a peer that never comes: exit 3" 3 "has not joined" \
 		pcimem send "$node" 999 --timeout 300 </dev/null
+	killed_receiver
+	killed_sender
 	;;
 b)
 	host info $D set b-id "$id" >/dev/null
