@@ -25,7 +25,9 @@ run: build
 test: build
 	@ci/run-tests.sh
 
-# Latency, rings per second, memory-type throughput, fill time: never in make test.
+# Mapping, bandwidth, doorbells, probe fill and the host tools, every path
+# beside RAM and resource2 (plots: gnuplot-nox, installed by ci/bench.sh
+# itself); build/bench/. Never in make test.
 bench: build
 	@ci/bench.sh
 

@@ -8,7 +8,8 @@
 # Per kernel in CSV: KERNEL-bandwidth-OP.{png,svg} (MiB/s against size, one
 # line per path, for OP read, write and copy) and KERNEL-mapping.{png,svg}
 # (mmap and touch time against window size, one line per path). Exit
-# status: 0, 1 when gnuplot failed, 2 on bad usage.
+# status: 0, 1 when gnuplot failed, 2 on bad usage. An SVG's second line
+# is an SPDX comment.
 set -u
 if [ $# -ne 2 ] || [ ! -r "$1" ] || [ ! -d "$2" ]; then
 	echo "usage: ci/bench-plot.sh CSV OUTDIR" >&2
@@ -35,7 +36,7 @@ plot() {
 		local ext=png
 		case $term in svg*) ext=svg ;; esac
 		gnuplot <<-EOF >"$tmp/gnuplot.log" 2>&1 || { rc=1; cat "$tmp/gnuplot.log" >&2; }
-			set terminal $term
+			set terminal $term noenhanced
 			set output '$out/$rel-$name.$ext'
 			set title "$title"
 			set xlabel '$xlabel'
@@ -46,6 +47,8 @@ plot() {
 			set format x '%g'
 			plot $cmd
 		EOF
+		# A licence line, so that a plot can live in the tree (ci/lint.sh).
+		[ $ext = svg ] && sed -i '1a <!-- SPDX-License-Identifier: GPL-2.0 -->' "$out/$rel-$name.$ext"
 	done
 }
 

@@ -38,11 +38,12 @@ $1 == "bench" && $2 == "rings" { add("ring", $3); ring[$3] = $0 }
 $1 == "bench" && $2 == "faults" { add("flt", $3); flt[$3] = $4 " " $5 " " $6 }
 $1 == "bench" && $2 == "map" { add("map", $3); add("msize", $4); mapm[$3, $4] = mapm[$3, $4] " " $6 }
 $1 == "bench" && $2 == "bw" && $4 == "refused:" { add("bw", $3); refused[$3] = 1 }
-$1 == "bench" && $2 == "bw" && $4 != "refused:" { add("bw", $3); add("bop", $4); add("bsize", $5); bw[$3, $4, $5] = $6 }
+$1 == "bench" && $2 == "bw" && $4 != "refused:" { add("bw", $3); add("bop", $4); add("bsize", $5); bwl[$3, $4, $5] = bwl[$3, $4, $5] " " $6 }
 $1 == "bench" && $2 == "insmod" { add("ins", $3); ins[$3, $4] = ins[$3, $4] " " $5 }
 $1 == "host" && $2 == "size" { hsize = $3; next }
 $1 == "host" { add("hop", $2); add("h" $2, $3); host[$2, $3] = host[$2, $3] " " $4 }
 END {
+	for (k in bwl) bw[k] = median(bwl[k])
 	if (n["lat"]) {
 		print "Doorbell round trips: write a message, ring, wait for the reply ring (us)"
 		printf "  %-28s %9s %9s %9s %8s %12s\n", "first -> second -> first", "p50", "p99", "max", "count", "trips/s"
@@ -102,7 +103,7 @@ END {
 	}
 	for (o = 1; o <= n["bop"]; o++) {
 		op = order["bop", o]
-		print "Bandwidth, " op " (MiB/s, median of 5; ratio to RAM, ratio to the better resource2)"
+		print "Bandwidth, " op " (MiB/s, median of the rounds; ratio to RAM, ratio to the better resource2)"
 		printf "  %-14s", "path"
 		for (j = 1; j <= n["bsize"]; j++) printf " %22s", human(order["bsize", j])
 		print ""

@@ -13,16 +13,22 @@
 # the host's peers. The main guest measures mapping (mmap and touch every
 # page of 16 MiB, 256 MiB, 1 GiB), bandwidth (read, write, copy, 4 KiB to
 # 256 MiB), doorbell round trips and rings, and the pattern fill at probe.
+# Then one more boot (ci/guest/bench-vfio.sh, VFIO=0 skips it): q35 with
+# QEMU's Intel IOMMU, mapping and bandwidth through pcimem, then vfio-pci
+# (its modules from the kernel's Debian package, apt-get download), each
+# beside resource2.
 #
 # Writes build/bench/: bench.csv (every figure, its ratios), REL.txt (the
-# tables), REL.lines (the guest's raw `bench` lines), host.txt, and the
+# tables), REL.lines (the guest's raw `bench` lines), REL+iommu.* (the
+# vfio-pci boot's), host.txt, and the
 # plots (ci/bench-plot.sh, gnuplot: installed here when missing and run as
 # root) REL-bandwidth-{read,write,copy}.{png,svg}, REL-mapping.{png,svg}.
 #
 # Environment: COUNT (round trips, default 10000), RINGS (default 100000),
-# MAPS (rounds of 3 mappings per path and window, default 5), BW_SIZES
-# (default 4K,16K,...,256M, by 4), BW_MIN (bytes each bandwidth pass moves
-# at least, default 64M), HOST_SIZE (the host's file, default 1G), HOST_REPS
+# ROUNDS (of mapping, 3 mappings per path and window, and of bandwidth, one
+# pass per path and size; every path in turn in each round; default 5),
+# BW_SIZES (default 4K,64K,1M,16M,256M), BW_MIN (bytes each bandwidth pass
+# moves at least, default 16M), HOST_SIZE (the host's file, default 1G), HOST_REPS
 # (default 5), ACCEL (tcg or kvm), INITRD=... replaces the guest's initramfs.
 # Exit status: 0, or 1 when a guest or a host measurement failed.
 set -u
@@ -36,9 +42,9 @@ if [ ${#rels[@]} -eq 0 ]; then
 fi
 count=${COUNT:-10000}
 rings=${RINGS:-100000}
-maps=${MAPS:-5}
-bwsizes=${BW_SIZES:-4K,16K,64K,256K,1M,4M,16M,64M,256M}
-bwmin=${BW_MIN:-64M}
+rounds=${ROUNDS:-5}
+bwsizes=${BW_SIZES:-4K,64K,1M,16M,256M}
+bwmin=${BW_MIN:-16M}
 export MEM=${MEM:-1536}		# guest RAM: bandwidth needs 3 x 256 MiB of it
 
 dir=$(mktemp -d /tmp/pcimem-bench.XXXXXX)
@@ -105,7 +111,7 @@ bench_kernel() {
 		setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
 			--log "$logs/bench-$rel-$role.log" --timeout 1200 \
 			--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm" \
-			--append "lab=bench role=$role count=$count rings=$rings maps=$maps bwsizes=$bwsizes bwmin=$bwmin iomem=relaxed" \
+			--append "lab=bench role=$role count=$count rings=$rings rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin iomem=relaxed" \
 			>"$dir/$role.judge" 2>&1 &
 		groups+=("$!")
 		[ $role = peer ] && peer_pid=$! || main_pid=$!
@@ -126,6 +132,62 @@ bench_kernel() {
 		echo "bench: something failed on $rel:"
 		printf '%s\n' "$fails" | sed 's/^/    /'
 		cat "$dir/main.judge" "$dir/peer.judge" | sed 's/^/    /'
+		return 1
+	fi
+}
+
+# vfio_initrd REL FILE: the guest's initramfs plus vfio's modules from
+# the same Debian package (downloaded once into build/bench/kmods,
+# decompressed for busybox insmod) in /lib/modules/REL/vfio.
+vfio_initrd() {
+	local rel=$1 kmods=$build/bench/kmods m f root=$dir/vfio-root
+	local mods="virt/lib/irqbypass drivers/vfio/vfio drivers/vfio/vfio_iommu_type1
+		drivers/vfio/vfio_virqfd drivers/vfio/pci/vfio-pci-core drivers/vfio/pci/vfio-pci"
+	mkdir -p "$kmods"
+	if [ ! -e "$kmods/lib/modules/$rel/kernel/drivers/vfio/pci/vfio-pci.ko" ]; then
+		(cd "$kmods" && apt-get download -q "linux-image-$rel" >/dev/null 2>&1) || {
+			echo "bench: cannot download linux-image-$rel for vfio's modules" >&2; return 1; }
+		dpkg-deb --fsys-tarfile "$kmods"/linux-image-"$rel"_*.deb |
+			tar -x -C "$kmods" --wildcards "./lib/modules/$rel/kernel/drivers/vfio/*" \
+				"./lib/modules/$rel/kernel/virt/lib/*" || return 1
+		find "$kmods/lib/modules/$rel" -name '*.ko.xz' -exec xz -d -f {} + || return 1
+		rm -f "$kmods"/linux-image-"$rel"_*.deb
+	fi
+	rm -rf "$root"
+	mkdir -p "$root/lib/modules/$rel/vfio"
+	for m in $mods; do
+		f=$kmods/lib/modules/$rel/kernel/$m.ko
+		# vfio_virqfd is part of vfio from 6.2 on.
+		[ -e "$f" ] && cp "$f" "$root/lib/modules/$rel/vfio/"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip) >"$dir/vfio.cpio.gz" || return 1
+	cat "$initrd" "$dir/vfio.cpio.gz" >"$2"
+}
+
+# bench_vfio REL: one boot on q35 with QEMU's Intel IOMMU, pcimem then
+# vfio-pci on an ivshmem-plain device of 1 GiB; its lines in REL+iommu.lines.
+bench_vfio() {
+	local rel=$1 kernel initrd start rc shm=/dev/shm/$tag-vfio
+	kernel=$build/kernels/$rel/vmlinuz
+	initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
+	vfio_initrd "$rel" "$dir/vfio-initrd.gz" || return 1
+	"$bin/ivshmem-host" create "$shm" 1G >/dev/null || return 1
+	start=$SECONDS
+	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$dir/vfio-initrd.gz" \
+		--log "$logs/bench-$rel-vfio.log" --timeout 1200 --q35 --iommu --shm "$shm:1G" \
+		--append "lab=bench-vfio rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin intel_iommu=on iomem=relaxed" \
+		>"$dir/vfio.judge" 2>&1 &
+	groups=("$!")
+	wait "$!"
+	rc=$?
+	rm -f "$shm"
+	echo "($((SECONDS - start)) s; console: $logs/bench-$rel-vfio.log)"
+	tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -a '^bench ' >"$out/$rel+iommu.lines"
+	if [ "$rc" -ne 0 ] || tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -aq '^FAIL' ||
+	   [ ! -s "$out/$rel+iommu.lines" ]; then
+		echo "bench: the vfio-pci boot of $rel failed:"
+		tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -a '^FAIL' | sed 's/^/    /'
+		sed 's/^/    /' "$dir/vfio.judge"
 		return 1
 	fi
 }
@@ -169,6 +231,12 @@ for rel in "${rels[@]}"; do
 		[ -s "$out/$rel.lines" ] && "$here/bench-report.sh" "$rel" "$out/$rel.lines" "$csv" |
 			tee "$out/$rel.txt"
 	fi
+	[ "${VFIO:-1}" = 0 ] && continue
+	echo
+	echo "== Linux $rel on q35 with QEMU's Intel IOMMU: pcimem, then vfio-pci"
+	bench_vfio "$rel" || failed=1
+	[ -s "$out/$rel+iommu.lines" ] &&
+		"$here/bench-report.sh" "$rel+iommu" "$out/$rel+iommu.lines" "$csv" | tee "$out/$rel+iommu.txt"
 done
 
 echo

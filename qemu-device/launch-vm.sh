@@ -8,7 +8,7 @@
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
 #                [--edu] [--testdev] [--bochs] [--pcimem-testdev PROPS]...
-#                [--q35] [--append ARGS] [--timeout SECONDS]
+#                [--q35 [--iommu]] [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
@@ -26,7 +26,9 @@
 # file's; memory-backend-file share=on) and names it to the host agent.
 # --q35 boots QEMU's q35 machine instead of the PC and puts each device
 # behind a PCIe root port of its own (ports at 00:04.0, 00:05.0, ...;
-# devices at 01:00.0, 02:00.0, ...), where a bus reset can reach it.
+# devices at 01:00.0, 02:00.0, ...), where a bus reset can reach it;
+# --iommu adds QEMU's emulated Intel IOMMU to it (boot the guest with
+# intel_iommu=on), for vfio-pci in the guest.
 # With --agent, the host agent serves the
 # guest's ttyS1 and drives QEMU's QMP monitor (device_del, device_add).
 # ACCEL=kvm opts in to KVM; TCG is the default. QEMU=... overrides the binary;
@@ -36,7 +38,7 @@
 # no kernel report; 1 when it holds one; 2 on a time-out or no last line.
 set -u
 
-kernel= initrd= log= append= timeout=300 agent= show= q35=
+kernel= initrd= log= append= timeout=300 agent= show= q35= iommu=
 devices=() tdprops=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--bochs) devices+=("bochs") ;;
 	--pcimem-testdev) devices+=("pcimem:${#tdprops[@]}"); tdprops+=("$2"); shift ;;
 	--q35) q35=1 ;;
+	--iommu) iommu=1 ;;
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--agent) agent=$2; shift ;;
@@ -80,6 +83,7 @@ args=(-accel "$accel" -M "$machine" -m "${MEM:-512}" -smp 1 -nodefaults -display
       -append "console=ttyS0 loglevel=5 panic=-1 $append"
       -chardev "file,id=con,path=$log" -serial chardev:con)
 [ "$accel" = kvm ] && args+=(-cpu host)
+[ -n "$iommu" ] && args+=(-device intel-iommu)
 
 slot=4
 slots=()

@@ -9,22 +9,23 @@
 #   bench latency WHO P50_US P99_US MAX_US COUNT WALL_MS
 #   bench rings WHO COUNT WALL_MS RECEIVED
 #   bench insmod TYPE PATTERN WALL_MS
-#   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS
+#   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS, bench bw ... (bench-lib.sh)
 #   bench faults PATH PTE PMD PREFAULT (debugfs, one 16 MiB touch)
-#   bench bw PATH OP SIZE_BYTES MIB_S     (pcimem-bench bw)
 # Kernel parameters: count=N round trips (default 10000), rings=M
-# (default 100000), maps=R rounds of 3 mappings per path and window
-# (default 5), bwsizes=SIZE,... (default 4K,16K,...,256M by 4), bwmin=BYTES
-# each bandwidth pass moves at least (default 64M).
+# (default 100000), rounds=R of mapping and bandwidth (default 5),
+# bwsizes=SIZE,... (default 4K,64K,1M,16M,256M), bwmin=BYTES each
+# bandwidth pass moves at least (default 16M).
 # shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
+# shellcheck source=ci/guest/bench-lib.sh
+. /pcimem/bench-lib.sh
 
 D=00:04.0
 N=${count:-10000}
 M=${rings:-100000}
-R=${maps:-5}
-SIZES=$(echo "${bwsizes:-4K,16K,64K,256K,1M,4M,16M,64M,256M}" | tr , " ")
-BWMIN=${bwmin:-64M}
+R=${rounds:-5}
+SIZES=$(echo "${bwsizes:-4K,64K,1M,16M,256M}" | tr , " ")
+BWMIN=${bwmin:-16M}
 MARK=0x6d61726b
 hostlink_open
 
@@ -107,7 +108,7 @@ main)
 	# The PCI core's resource files beside /dev/pcimemN, interleaved, in
 	# one boot (iomem=relaxed lets sysfs map a BAR that pcimem holds).
 	# pcimem-4k: the same node at an address no 2 MiB entry fits, where
-	# the kernel has huge entries at all.
+	# the kernel has huge entries at all. Memory types: PCIMEM_IOC_SELECT.
 	res=/sys/bus/pci/devices/0000:$D/resource2
 	faults=/sys/kernel/debug/pcimem/$(basename "$node")/faults
 	paths="pcimem resource2 resource2_wc"
@@ -130,39 +131,11 @@ main)
 		echo "$before|$after" | awk -v p="$p" -F'|' '{ split($1, a, " "); split($2, b, " ")
 			print "bench faults", p, b[2] - a[2], b[4] - a[4], b[6] - a[6] }'
 	done
-	for size in 16 256 1024; do
-		section "mmap and touch every page of $size MiB, interleaved, $R x 3 times each"
-		for round in $(seq "$R"); do
-			for p in $paths; do
-				extra=
-				[ "$p" = pcimem-4k ] && extra=4k
-				# shellcheck disable=SC2086 # extra is one word or none
-				out=$(pcimem-bench maptouch "$(file_of $p)" "${size}M" 3 $extra 2>&1)
-				echo "    $p round $round: $out"
-				best=$(echo "$out" | sed -n 's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p')
-				if [ -n "$best" ]; then echo "bench map $p $size $best"; else
-					echo "FAIL - maptouch $p $size MiB: $out"; fi
-			done
-		done
-	done
-
-	section "bandwidth: read, write, copy; sizes $SIZES"
-	for t in ram "mmap:$node:uc" "mmap:$node:wc" "mmap:$node:wb" "rw:$node" \
-		 "file:$res" "file:${res}_wc"; do
-		case $t in
-		ram) name=ram ;;
-		mmap:*) name=pcimem-${t##*:} ;;
-		rw:*) name=pcimem-rw ;;
-		*_wc) name=resource2_wc ;;
-		*) name=resource2 ;;
-		esac
-		# shellcheck disable=SC2086 # the sizes are separate arguments
-		if ! pcimem-bench bw "$name" "$t" "$BWMIN" $SIZES >/tmp/bw.out 2>&1; then
-			echo "FAIL - bandwidth through $name:"
-			sed 's/^/    | /' /tmp/bw.out
-		fi
-		sed 's/^bw /bench bw /' /tmp/bw.out
-	done
+	# shellcheck disable=SC2086 # the paths are separate arguments
+	bench_maps $paths
+	bench_bw ram=ram "pcimem-uc=mmap:$node:uc" "pcimem-wc=mmap:$node:wc" \
+		"pcimem-wb=mmap:$node:wb" "pcimem-rw=rw:$node" "resource2=file:$res" \
+		"resource2_wc=file:${res}_wc"
 
 	section "insmod: the pattern over the 1 GiB BAR, twice per type"
 	check "rmmod pcimem" rmmod pcimem

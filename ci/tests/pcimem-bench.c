@@ -31,12 +31,15 @@
  *
  * bw's TARGET: "ram" (anonymous memory, the ceiling), "mmap:NODE:uc|wc|wb"
  * (an mmap of a pcimem node in that memory type), "rw:NODE" (pread and
- * pwrite of the node) or "file:PATH" (an mmap of PATH, e.g. a sysfs
- * resource2 or resource2_wc). read copies SIZE bytes of the target into
+ * pwrite of the node), "file:PATH" (an mmap of PATH, e.g. a sysfs
+ * resource2 or resource2_wc), "vfio:BDF" or "vfiorw:BDF" (vfio-pci's BAR2
+ * region of the device at BDF, e.g. 0000:00:04.0, bound to vfio-pci:
+ * mmap, or pread and pwrite). maptouch's FILE may be vfio:BDF too. read copies SIZE bytes of the target into
  * anonymous memory, write copies them back, copy moves SIZE bytes of the
  * target to SIZE bytes further on in it (the target needs twice the
- * largest SIZE). Each figure is the median of BW_PASSES passes, a pass
- * repeating the operation until it has moved MIN bytes (and at least once).
+ * largest SIZE). Each figure is the median of $PCIMEM_BENCH_PASSES passes
+ * (1 to 16, default 5), a pass repeating the operation until it has moved
+ * MIN bytes (and at least once).
  *
  * Exit status: 0 success, 1 the ioctl failed, CMD did or data read back
  * wrong, 2 bad usage, 5 other errors.
@@ -57,10 +60,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/vfio.h>
+
 #include "pcimem.h"
 
 #define PASSES	3
-#define BW_PASSES	5
+#define BW_PASSES_MAX	16
 #define SZ_2M	(2ULL << 20)
 
 static double now_s(void)
@@ -249,6 +254,52 @@ static int bench_time(char **argv)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1;
 }
 
+/*
+ * vfio-pci's view of BAR2 of the device at BDF (0000:00:04.0): a type-1
+ * container, the device's group, the device fd and the region's offset in
+ * it. Returns the device fd, or -1 with the reason printed.
+ */
+static int open_vfio(const char *bdf, uint64_t *offset, uint64_t *size)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_BAR2_REGION_INDEX };
+	char link[256], path[300], *g;
+	int container, group, dev;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		fprintf(stderr, "pcimem-bench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	link[n] = 0;
+	g = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/%s", g ? g + 1 : link);
+	container = open("/dev/vfio/vfio", O_RDWR);
+	group = open(path, O_RDWR);
+	if (container < 0 || group < 0) {
+		fprintf(stderr, "pcimem-bench: /dev/vfio/vfio or %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    ioctl(group, VFIO_GROUP_GET_STATUS, &gs) || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE) ||
+	    ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU)) {
+		fprintf(stderr, "pcimem-bench: vfio container and group %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev < 0 || ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+		fprintf(stderr, "pcimem-bench: vfio device %s, region 2: %s\n", bdf, strerror(errno));
+		return -1;
+	}
+	*offset = ri.offset;
+	*size = ri.size;
+	return dev;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -262,9 +313,14 @@ static int cmp_double(const void *a, const void *b)
  */
 static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 {
+	uint64_t base = 0, rsize;
 	double t[64];
-	int i, fd = open_node(file);
+	int i, fd;
 
+	if (!strncmp(file, "vfio:", 5))
+		fd = open_vfio(file + 5, &base, &rsize);
+	else
+		fd = open_node(file);
 	if (fd < 0)
 		return 5;
 	if (reps < 1 || reps > 64)
@@ -291,7 +347,7 @@ static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 		}
 		t0 = now_s();
 		m = mmap(hint, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, 0);
+			 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, (off_t)base);
 
 		if (m == MAP_FAILED) {
 			fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
@@ -315,6 +371,7 @@ struct target {
 	int fd;			/* rw: the node; -1 for mappings */
 	unsigned char *map;	/* the mapping; NULL for rw */
 	uint64_t len;
+	uint64_t base;		/* the region's offset in fd (vfio) */
 };
 
 /* Faults every page of a mapping in, so that bw times the copy alone. */
@@ -339,6 +396,7 @@ static int open_target(const char *spec, uint64_t len, struct target *t)
 	t->fd = -1;
 	t->map = NULL;
 	t->len = len;
+	t->base = 0;
 	if (!strcmp(spec, "ram")) {
 		t->map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -361,6 +419,19 @@ static int open_target(const char *spec, uint64_t len, struct target *t)
 			;
 		if (mt == 3)
 			return 2;
+	} else if (!strncmp(spec, "vfio:", 5) || !strncmp(spec, "vfiorw:", 7)) {
+		uint64_t size;
+
+		t->fd = open_vfio(strchr(spec, ':') + 1, &t->base, &size);
+		if (t->fd < 0)
+			return 5;
+		if (size < len) {
+			fprintf(stderr, "pcimem-bench: %s: region of %" PRIu64 " bytes\n", spec, size);
+			return 5;
+		}
+		if (spec[4] == 'r')
+			return 0;
+		goto map;
 	} else if (!strncmp(spec, "rw:", 3) || !strncmp(spec, "file:", 5)) {
 		snprintf(path, sizeof(path), "%s", strchr(spec, ':') + 1);
 	} else {
@@ -386,7 +457,8 @@ static int open_target(const char *spec, uint64_t len, struct target *t)
 	}
 	if (!strncmp(spec, "rw:", 3))
 		return 0;
-	t->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, t->fd, 0);
+map:
+	t->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, t->fd, (off_t)t->base);
 	if (t->map == MAP_FAILED)
 		goto fail;
 	close(t->fd);
@@ -435,10 +507,11 @@ static int bw_op(struct target *t, int op, unsigned char *buf, uint64_t size)
 		return 0;
 	}
 	if (op == OP_READ)
-		return full_io(t->fd, buf, size, 0, 0);
+		return full_io(t->fd, buf, size, t->base, 0);
 	if (op == OP_WRITE)
-		return full_io(t->fd, buf, size, 0, 1);
-	return full_io(t->fd, buf, size, 0, 0) || full_io(t->fd, buf, size, size, 1);
+		return full_io(t->fd, buf, size, t->base, 1);
+	return full_io(t->fd, buf, size, t->base, 0) ||
+	       full_io(t->fd, buf, size, t->base + size, 1);
 }
 
 static uint64_t pattern_word(uint64_t i)
@@ -450,11 +523,12 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 		    char **sizes, int n)
 {
 	uint64_t min = parse_size(min_s), max = 0, sz[32], i;
+	const char *passes_s = getenv("PCIMEM_BENCH_PASSES");
+	int s, op, p, ret = 0, passes = passes_s ? atoi(passes_s) : 5;
 	unsigned char *buf;
 	struct target t;
-	int s, op, p, ret = 0;
 
-	if (!min || n > 32)
+	if (!min || n > 32 || passes < 1 || passes > BW_PASSES_MAX)
 		return usage();
 	for (s = 0; s < n; s++) {
 		sz[s] = parse_size(sizes[s]);
@@ -482,9 +556,9 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 		uint64_t reps = sz[s] >= min ? 1 : (min + sz[s] - 1) / sz[s];
 
 		for (op = OP_WRITE; op >= OP_READ && !ret; op--) {
-			double t_pass[BW_PASSES];
+			double t_pass[BW_PASSES_MAX];
 
-			for (p = 0; p < BW_PASSES && !ret; p++) {
+			for (p = 0; p < passes && !ret; p++) {
 				double t0 = now_s();
 				uint64_t k;
 
@@ -494,9 +568,9 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 			}
 			if (ret)
 				break;
-			qsort(t_pass, BW_PASSES, sizeof(t_pass[0]), cmp_double);
+			qsort(t_pass, passes, sizeof(t_pass[0]), cmp_double);
 			printf("bw %s %s %" PRIu64 " %.1f\n", name, op_names[op], sz[s],
-			       (double)(reps * sz[s]) / t_pass[BW_PASSES / 2] / (1 << 20));
+			       (double)(reps * sz[s]) / t_pass[passes / 2] / (1 << 20));
 			fflush(stdout);
 		}
 		/* write put buf there, read brought it back: it must be intact. */
@@ -509,9 +583,9 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 		if (ret)
 			break;
 		{
-			double t_pass[BW_PASSES];
+			double t_pass[BW_PASSES_MAX];
 
-			for (p = 0; p < BW_PASSES && !ret; p++) {
+			for (p = 0; p < passes && !ret; p++) {
 				double t0 = now_s();
 				uint64_t k;
 
@@ -521,9 +595,9 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 			}
 			if (ret)
 				break;
-			qsort(t_pass, BW_PASSES, sizeof(t_pass[0]), cmp_double);
+			qsort(t_pass, passes, sizeof(t_pass[0]), cmp_double);
 			printf("bw %s copy %" PRIu64 " %.1f\n", name, sz[s],
-			       (double)(reps * sz[s]) / t_pass[BW_PASSES / 2] / (1 << 20));
+			       (double)(reps * sz[s]) / t_pass[passes / 2] / (1 << 20));
 			fflush(stdout);
 		}
 	}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the bench guests (bench.sh, bench-vfio.sh): mapping and
+# bandwidth, each path measured in turn within every round, so that the
+# load of a shared host falls on all of them alike. The caller sets
+# file_of() (PATH -> what maptouch opens), R (rounds), SIZES and BWMIN.
+# Lines for the host:
+#   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS     (3 mappings)
+#   bench bw PATH OP SIZE_BYTES MIB_S             (one pass each)
+
+# bench_maps PATH...: mmap and touch every page of 16 MiB, 256 MiB, 1 GiB.
+# pcimem-4k is pcimem at an address no 2 MiB entry fits.
+bench_maps() {
+	for size in 16 256 1024; do
+		section "mmap and touch every page of $size MiB, $R rounds: $*"
+		for round in $(seq "$R"); do
+			for p in "$@"; do
+				extra=
+				[ "$p" = pcimem-4k ] && extra=4k
+				# shellcheck disable=SC2086 # extra is one word or none
+				out=$(pcimem-bench maptouch "$(file_of "$p")" "${size}M" 3 $extra 2>&1)
+				echo "    $p round $round: $out"
+				best=$(echo "$out" | sed -n 's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p')
+				if [ -n "$best" ]; then echo "bench map $p $size $best"; else
+					echo "FAIL - maptouch $p $size MiB: $out"; fi
+			done
+		done
+	done
+}
+
+# bench_bw NAME=TARGET...: read, write and copy of every size in SIZES
+# through each pcimem-bench bw TARGET, R rounds, one pass each.
+bench_bw() {
+	section "bandwidth, $R rounds, sizes $SIZES: $*"
+	for size in $SIZES; do
+		for round in $(seq "$R"); do
+			for nt in "$@"; do
+				if ! PCIMEM_BENCH_PASSES=1 pcimem-bench bw "${nt%%=*}" "${nt#*=}" "$BWMIN" \
+					"$size" >/tmp/bw.out 2>&1; then
+					echo "FAIL - bandwidth through ${nt%%=*}, $size, round $round:"
+					sed 's/^/    | /' /tmp/bw.out
+				fi
+				sed 's/^bw /bench bw /' /tmp/bw.out
+			done
+		done
+	done
+}
