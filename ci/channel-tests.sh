@@ -268,6 +268,32 @@ peer=0
 killed "file: sender killed mid-stream, the receiver reports a truncated stream" send 3 \
 	"truncated stream" "$host" send "$dir/file-s" -- "$host" recv "$dir/file-s"
 
+# recv PEER leaves other senders' streams alone: they are not told they
+# were delivered. (No server: PEER is a slot; recv 2 takes slot 0, the
+# first sender slot 1, the second slot 2.)
+"$host" create "$dir/file-p" 4M
+timeout 30 "$host" recv "$dir/file-p" 2 >"$dir/p.out" 2>"$dir/p.recv" &
+p_recv=$!
+bg_pids+=("$p_recv")
+sleep 0.3
+printf other | timeout 30 "$host" send "$dir/file-p" 0 >"$dir/p.other" 2>&1 &
+p_other=$!
+bg_pids+=("$p_other")
+sleep 1
+printf wanted | timeout 30 "$host" send "$dir/file-p" 0 >"$dir/p.send" 2>&1
+rc=$?
+wait "$p_recv"
+rc_recv=$?
+wait "$p_other"
+rc_other=$?
+if [ "$rc" -eq 0 ] && [ "$rc_recv" -eq 0 ] && [ "$(cat "$dir/p.out")" = wanted ] &&
+   [ "$rc_other" -eq 3 ] && grep -q "went away mid-stream" "$dir/p.other"; then
+	ok "file: recv PEER takes PEER's stream only; another sender is told it was not delivered (exit 3)"
+else
+	fail "file: recv PEER takes PEER's stream only" \
+		"send $rc, recv $rc_recv '$(cat "$dir/p.out")', other sender $rc_other: $(cat "$dir/p.other" "$dir/p.recv")"
+fi
+
 # Data that is not a channel is left alone without --force.
 "$host" create "$dir/file-data" 1M
 "$host" fill "$dir/file-data" keep >/dev/null

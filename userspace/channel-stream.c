@@ -630,6 +630,15 @@ static bool begins(struct stream *s, uint32_t slot, const unsigned char *buf,
 	return true;
 }
 
+/* Whether @slot is PEER's now. */
+static bool from_peer(struct stream *s, uint32_t slot, uint32_t peer)
+{
+	struct channel_peer p;
+
+	channel_peer(&s->ch, slot, &p);
+	return slot_id(s, slot, &p) == peer;
+}
+
 static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 		   size_t size, bool any, uint32_t peer, int out_fd)
 {
@@ -643,8 +652,8 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 	for (;;) {
 		got = false;
 		for (i = 0; i < s->ch.max_peers && !got; i++) {
-			if (!v->from[i])
-				continue;
+			if (!v->from[i] || (!s->have_peer && !any && !from_peer(s, i, peer)))
+				continue;	/* not ours to take: left as it is */
 			old = v->rx[i].own;
 			n = channel_recv(&v->rx[i], buf, size);
 			if (n == -EAGAIN)
