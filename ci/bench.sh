@@ -165,22 +165,35 @@ vfio_initrd() {
 }
 
 # bench_vfio REL: one boot on q35 with QEMU's Intel IOMMU, pcimem then
-# vfio-pci on an ivshmem-plain device of 1 GiB; its lines in REL+iommu.lines.
+# vfio-pci on an ivshmem-doorbell device of 1 GiB (a server of its own, 1
+# vector); its lines in REL+iommu.lines.
 bench_vfio() {
-	local rel=$1 kernel initrd start rc shm=/dev/shm/$tag-vfio
+	local rel=$1 kernel initrd start rc sock shm=/dev/shm/$tag-vfio
 	kernel=$build/kernels/$rel/vmlinuz
 	initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
 	vfio_initrd "$rel" "$dir/vfio-initrd.gz" || return 1
-	"$bin/ivshmem-host" create "$shm" 1G >/dev/null || return 1
+	sock=$dir/vfio.sock
+	"$bin/ivshmem-server" -F -S "$sock" -M "$tag-vfio" -l 1G -n 1 >"$dir/server.log" 2>&1 &
+	server_pid=$!
+	for _ in $(seq 50); do
+		timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	rm -rf "$dir/state"
+	export DOORBELL_TOOL=$bin/ivshmem-host DOORBELL_STATE=$dir/state
+	export DOORBELL_SOCKETS="$shm=$sock" DOORBELL_LIMIT=300
 	start=$SECONDS
 	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$dir/vfio-initrd.gz" \
-		--log "$logs/bench-$rel-vfio.log" --timeout 1200 --q35 --iommu --shm "$shm:1G" \
-		--append "lab=bench-vfio rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin intel_iommu=on iomem=relaxed" \
+		--log "$logs/bench-$rel-vfio.log" --timeout 1200 --q35 --iommu \
+		--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm" \
+		--append "lab=bench-vfio count=$count rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin intel_iommu=on iomem=relaxed" \
 		>"$dir/vfio.judge" 2>&1 &
 	groups=("$!")
 	wait "$!"
 	rc=$?
-	rm -f "$shm"
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=
 	echo "($((SECONDS - start)) s; console: $logs/bench-$rel-vfio.log)"
 	tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -a '^bench ' >"$out/$rel+iommu.lines"
 	if [ "$rc" -ne 0 ] || tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -aq '^FAIL' ||

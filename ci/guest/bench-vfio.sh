@@ -7,9 +7,12 @@
 # same Debian kernel package in /lib/modules/RELEASE/vfio. First pcimem
 # holds the device: mapping and bandwidth through it, resource2 and
 # resource2_wc; then vfio-pci: through its BAR2 region (mmap, and pread/
-# pwrite), beside resource2 again. The same `bench map` and `bench bw`
-# lines as bench.sh, for the host to tabulate as a boot of its own.
-# Kernel parameters: rounds=R, bwsizes=SIZE,..., bwmin=BYTES (see bench.sh).
+# pwrite), beside resource2 again. Doorbell round trips from the host
+# (ivshmem-doorbell, 1 vector, host agent doorbell-agent.sh) to a pong
+# woken by pcimem's counts and poll, pcimem's eventfd, and vfio-pci's MSI-X
+# eventfd. The same `bench ...` lines as bench.sh, for the host to tabulate
+# as a boot of its own. Kernel parameters: count=N round trips, rounds=R,
+# bwsizes=SIZE,..., bwmin=BYTES (see bench.sh).
 # shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
 # shellcheck source=ci/guest/bench-lib.sh
@@ -27,6 +30,12 @@ res=/sys/bus/pci/devices/$BDF/resource2
 # pcimem's write-back kernel mapping would then refuse resource2 (x86 PAT).
 check "insmod pcimem.ko pattern= ram_memtype=uc" insmod "$KO" pattern= ram_memtype=uc
 node=$(node_of $D)
+hostlink_open
+id=$(pcimem id "$node")
+N=${count:-10000}
+section "round trips host -> guest -> host, pcimem"
+bench_hostping "host->guest->host" pcimem pong "$node" --count "$N" --timeout 60000
+bench_hostping "host->guest(eventfd)->host" pcimem-bench epong "$node" "$id" "$N"
 for m in irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci; do
 	[ -e "$MODS/$m.ko" ] || continue
 	check "insmod $m.ko" insmod "$MODS/$m.ko"
@@ -52,6 +61,8 @@ echo $BDF >/sys/bus/pci/drivers_probe
 check "vfio-pci holds $BDF" test -e /sys/bus/pci/drivers/vfio-pci/$BDF
 check "its IOMMU group has a vfio node" \
 	test -e "/dev/vfio/$(basename "$(readlink /sys/bus/pci/devices/$BDF/iommu_group)")"
+section "round trips host -> guest -> host, vfio-pci"
+bench_hostping "host->guest(vfio-pci)->host" pcimem-bench epong "vfio:$BDF" "$id" "$N"
 bench_maps vfio-pci resource2
 bench_bw "vfio-pci=vfio:$BDF" "resource2=file:$res"
 # vfio-pci's read()/write() of a BAR go 4 bytes at a time: small sizes only.

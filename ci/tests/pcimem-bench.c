@@ -23,7 +23,9 @@
  *   pcimem-bench epong NODE ID COUNT [OFFSET] the mailbox's pong (see
  *                                             userspace/mailbox.h) as peer
  *                                             ID, woken by an eventfd on
- *                                             vector 0 (PCIMEM_IOC_SET_EVENTFD)
+ *                                             vector 0 (PCIMEM_IOC_SET_EVENTFD;
+ *                                             NODE vfio:BDF: vfio-pci's MSI-X
+ *                                             eventfd, VFIO_DEVICE_SET_IRQS)
  *   pcimem-bench hostmem FILE OP PATTERN      memset, fill or memcmp of the
  *                                             whole of FILE's mapping: the
  *                                             host's ceiling for ivshmem-host
@@ -298,6 +300,42 @@ static int open_vfio(const char *bdf, uint64_t *offset, uint64_t *size)
 	*offset = ri.offset;
 	*size = ri.size;
 	return dev;
+}
+
+/*
+ * vfio-pci's MSI-X vector 0 signals @efd; bus mastering on, so that the
+ * device's MSI-X writes reach the CPU; *regs: BAR0's region offset.
+ */
+static int vfio_msix(int dev, int efd, uint64_t *regs)
+{
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	struct vfio_region_info bar0 = { .argsz = sizeof(bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} irq = {
+		.set = { .argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0,
+			 .count = 1,
+			 .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER },
+		.fd = efd,
+	};
+	uint16_t cmd;
+
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) ||
+	    ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) ||
+	    pread(dev, &cmd, 2, (off_t)(cfg.offset + 4)) != 2) {
+		fprintf(stderr, "pcimem-bench: vfio config or BAR0 region: %s\n", strerror(errno));
+		return -1;
+	}
+	cmd |= 0x4;	/* PCI_COMMAND_MASTER */
+	if (pwrite(dev, &cmd, 2, (off_t)(cfg.offset + 4)) != 2 ||
+	    ioctl(dev, VFIO_DEVICE_SET_IRQS, &irq)) {
+		fprintf(stderr, "pcimem-bench: vfio bus master or MSI-X eventfd: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	*regs = bar0.offset;
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -627,19 +665,26 @@ static int bench_epong(const char *node, const char *id_s, const char *count_s,
 	volatile unsigned char *mb;
 	unsigned char *map;
 	char want[32], got[32];
-	int fd, efd, ret = 0;
+	int fd, efd, ret = 0, vfio = !strncmp(node, "vfio:", 5);
+	uint64_t base = 0, rsize, regs = 0;
 
 	if (offset_s)
 		offset = parse_size(offset_s);
 	if (!count || offset % 8)
 		return usage();
-	fd = open_node(node);
-	if (fd < 0)
-		return 5;
-	map = mmap(NULL, offset + 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	efd = eventfd(0, 0);
+	if (vfio) {
+		fd = open_vfio(node + 5, &base, &rsize);
+		if (fd < 0 || efd < 0 || vfio_msix(fd, efd, &regs))
+			return 5;
+	} else {
+		fd = open_node(node);
+		if (fd < 0)
+			return 5;
+	}
+	map = mmap(NULL, offset + 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)base);
 	ev.fd = efd;
-	if (map == MAP_FAILED || efd < 0 || ioctl(fd, PCIMEM_IOC_SET_EVENTFD, &ev)) {
+	if (map == MAP_FAILED || efd < 0 || (!vfio && ioctl(fd, PCIMEM_IOC_SET_EVENTFD, &ev))) {
 		fprintf(stderr, "pcimem-bench: %s: mmap, eventfd or SET_EVENTFD: %s\n",
 			node, strerror(errno));
 		close(fd);
@@ -679,7 +724,15 @@ static int bench_epong(const char *node, const char *id_s, const char *count_s,
 		*(volatile uint64_t *)(mb + MB_REPLY + MB_SEQ) = i;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		r.peer = sender;
-		if (ioctl(fd, PCIMEM_IOC_RING, &r)) {
+		if (vfio) {
+			/* ivshmem's Doorbell register, BAR0 + 12: peer << 16 | vector. */
+			uint32_t bell = sender << 16;
+
+			if (pwrite(fd, &bell, 4, (off_t)(regs + 12)) != 4) {
+				fprintf(stderr, "epong: doorbell through vfio: %s\n", strerror(errno));
+				ret = 1;
+			}
+		} else if (ioctl(fd, PCIMEM_IOC_RING, &r)) {
 			fprintf(stderr, "epong: ring %u: %s\n", sender, strerror(errno));
 			ret = 1;
 		}
