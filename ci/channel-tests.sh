@@ -248,6 +248,37 @@ else
 	fail "server: send to a peer that never comes: exit 3" "exit $rc: $out"
 fi
 
+# The server going away mid-stream: recv says so, send fails, neither hangs.
+"$server" -F -S "$dir/gone.sock" -n 1 -l 4M -m /dev/shm >"$dir/gone.log" 2>&1 &
+gone_pid=$!
+bg_pids+=("$gone_pid")
+for _ in $(seq 50); do
+	timeout 10 "$host" peer "$dir/gone.sock" id >/dev/null 2>&1 && break
+	sleep 0.1
+done
+timeout 30 "$host" peer "$dir/gone.sock" recv >/dev/null 2>"$dir/gone.recv" &
+g_recv=$!
+bg_pids+=("$g_recv")
+sleep 0.3
+g_peer=$(timeout 10 "$host" peer "$dir/gone.sock" peers | sed -n 's/^peer \([0-9]*\):.*/\1/p')
+trickle | timeout 30 "$host" peer "$dir/gone.sock" send "$g_peer" 2>"$dir/gone.send" &
+g_send=$!
+bg_pids+=("$g_send")
+sleep 1
+kill "$gone_pid"
+wait "$gone_pid" 2>/dev/null
+wait "$g_recv"
+rc_recv=$?
+wait "$g_send" 2>/dev/null
+rc_send=$?
+if [ "$rc_recv" -eq 3 ] && grep -q "the server closed the connection" "$dir/gone.recv" &&
+   [ "$rc_send" -eq 3 ]; then
+	ok "server: the server gone mid-stream: recv says so and exits 3, send exits 3"
+else
+	fail "server: the server gone mid-stream: both exit 3" \
+		"recv $rc_recv: $(cat "$dir/gone.recv"); send $rc_send: $(cat "$dir/gone.send")"
+fi
+
 # ---- on a backing file: polling ----
 "$host" create "$dir/file" 64M
 # (no server: the peers are slots, recv takes 0)
