@@ -61,24 +61,9 @@ main)
 	printf '%s\n' "$out" | sed 's/^/    /'
 	latency "guest->guest->guest" "$out"
 
-	pcimem write "$node" 0x100100 $MARK 64
-	pcimem pong "$node" --count "$N" --timeout 60000 >/tmp/pong.out 2>&1 &
-	pong=$!
-	host info $D clear 0x100100 >/dev/null
-	host info $D timed ping "$id" --count "$N" --latency --timeout 20000
-	wait $pong
-	sed 's/^/    /' /tmp/pong.out
-	latency "host->guest->host" "${reply#RC 0 }"
-
+	bench_hostping "host->guest->host" pcimem pong "$node" --count "$N" --timeout 60000
 	# The same with the guest woken by an eventfd (PCIMEM_IOC_SET_EVENTFD).
-	pcimem write "$node" 0x100100 $MARK 64
-	pcimem-bench epong "$node" "$id" "$N" >/tmp/pong.out 2>&1 &
-	pong=$!
-	host info $D clear 0x100100 >/dev/null
-	host info $D timed ping "$id" --count "$N" --latency --timeout 20000
-	wait $pong
-	sed 's/^/    /' /tmp/pong.out
-	latency "host->guest(eventfd)->host" "${reply#RC 0 }"
+	bench_hostping "host->guest(eventfd)->host" pcimem-bench epong "$node" "$id" "$N"
 
 	if host info $D bg hpong pong --count "$N" --timeout 20000; then
 		out=$(pcimem-bench time pcimem ping "$node" "${reply##* }" --count "$N" \
