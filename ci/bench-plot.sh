@@ -28,7 +28,7 @@ plot() {
 	[ -n "$paths" ] || return 0
 	for p in $paths; do
 		awk -F, -v r="$rel" -v s="$sec" -v o="$op" -v p="$p" \
-			'$1 == r && $2 == s && $4 == o && $3 == p { print $5 / 1048576, $6 }' \
+			'$1 == r && $2 == s && $4 == o && $3 == p { print $5 / 1024, $6 }' \
 			"$csv" >"$tmp/$p.dat"
 		cmd+="${cmd:+, }'$tmp/$p.dat' using 1:2 with linespoints title '$p'"
 	done
@@ -43,8 +43,10 @@ plot() {
 			set ylabel '$ylabel'
 			set logscale xy 2
 			set grid
+			set offsets graph 0.03, graph 0.03, 0, 0
 			set key outside right
-			set format x '%g'
+			set xtics ('4K' 4, '16K' 16, '64K' 64, '256K' 256, '1M' 1024, '4M' 4096, \\
+				'16M' 16384, '64M' 65536, '256M' 262144, '1G' 1048576)
 			plot $cmd
 		EOF
 		# A licence line, so that a plot can live in the tree (ci/lint.sh).
@@ -55,8 +57,8 @@ plot() {
 awk -F, 'NR > 1 && $1 != "host" && !seen[$1]++ { print $1 }' "$csv" >"$tmp/kernels"
 while read -r rel; do
 	for op in read write copy; do
-		plot "bandwidth-$op" "Bandwidth, sequential $op, Linux $rel" "size (MiB)" "MiB/s" bw "$op" "$rel"
+		plot "bandwidth-$op" "Bandwidth, sequential $op, Linux $rel" "size" "MiB/s" bw "$op" "$rel"
 	done
-	plot mapping "mmap + touch every page + munmap, Linux $rel" "window (MiB)" "ms" map mmap+touch "$rel"
+	plot mapping "mmap + touch every page + munmap, Linux $rel" "window" "ms" map mmap+touch "$rel"
 done <"$tmp/kernels"
 exit "$rc"
