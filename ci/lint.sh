@@ -3,7 +3,9 @@
 #
 # The driver's static checks, one line each: checkpatch --strict, and a
 # fresh W=1 build with sparse (C=2) against every guest kernel, which must
-# print no warning at all. Also: every tracked file carries an SPDX line.
+# print no warning at all. User space (the tools, the server, the test
+# programs) also builds with clang -Wall -Wextra -Werror, and cppcheck finds
+# nothing in it. Also: every tracked file carries an SPDX line.
 set -u
 . "$(dirname "$0")/paths.sh"
 
@@ -39,6 +41,41 @@ while read -r _ _ rel; do
 	fi
 	rm -rf "$odir"
 done <"$build/kernels.mk"
+
+# User space with clang: the tools and the server through their own
+# Makefiles, the guest's test programs as ci/build.mk builds them.
+cdir=$build/lint/clang
+rm -rf "$cdir"
+out=$({
+	make -s -C userspace BUILD="$cdir" CC=clang &&
+	make -s -C qemu-device/ivshmem-server BUILD="$cdir" CC=clang &&
+	for f in ci/tests/pcimem-*.c; do
+		clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Idrivers/uapi \
+			-o "$cdir/${f##*/}.bin" "$f" ci/tests/check.c -lpci || exit 1
+	done
+} 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ -z "$out" ]; then
+	ok "user space builds with clang -Wall -Wextra -Werror: no warnings"
+else
+	fail "user space with clang (exit $rc)"
+	sed 's/^/    /' <<<"$out" | head -n 20
+fi
+rm -rf "$cdir"
+
+# cppcheck over every C file of user space; the version strings come from
+# the Makefiles, so they are given here.
+out=$(cppcheck --error-exitcode=1 --enable=warning,portability --std=c11 --quiet \
+	-D_GNU_SOURCE -DPCIMEM_VERSION='"lint"' -DIVSHM_VERSION='"lint"' \
+	-Iuserspace -Idrivers/uapi userspace/*.c qemu-device/*.c \
+	qemu-device/ivshmem-server/*.c ci/tests/*.c 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && [ -z "$out" ]; then
+	ok "cppcheck (warning, portability) finds nothing in user space"
+else
+	fail "cppcheck on user space (exit $rc)"
+	sed 's/^/    /' <<<"$out" | head -n 20
+fi
 
 # debian/changelog and debian/source/format have no comment syntax.
 missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore|debian/changelog|debian/source/format)$|\.md$' |

@@ -310,17 +310,19 @@ static int vfio_msix(int dev, int efd, uint64_t *regs)
 {
 	struct vfio_region_info cfg = { .argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
 	struct vfio_region_info bar0 = { .argsz = sizeof(bar0), .index = VFIO_PCI_BAR0_REGION_INDEX };
-	struct {
+	/* struct vfio_irq_set ends in a flexible array: the eventfd follows it. */
+	union {
 		struct vfio_irq_set set;
-		int32_t fd;
+		unsigned char bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
 	} irq = {
 		.set = { .argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0,
 			 .count = 1,
 			 .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER },
-		.fd = efd,
 	};
+	int32_t fd = efd;
 	uint16_t cmd;
 
+	memcpy(irq.set.data, &fd, sizeof(fd));
 	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &cfg) ||
 	    ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &bar0) ||
 	    pread(dev, &cmd, 2, (off_t)(cfg.offset + 4)) != 2) {
@@ -394,6 +396,7 @@ static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 		}
 		for (o = 0; o < size; o += 4096)
 			sum += m[o];
+		(void)sum;
 		munmap(m, size);
 		t[i] = (now_s() - t0) * 1000;
 	}
@@ -594,7 +597,7 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 		uint64_t reps = sz[s] >= min ? 1 : (min + sz[s] - 1) / sz[s];
 
 		for (op = OP_WRITE; op >= OP_READ && !ret; op--) {
-			double t_pass[BW_PASSES_MAX];
+			double t_pass[BW_PASSES_MAX] = { 0 };
 
 			for (p = 0; p < passes && !ret; p++) {
 				double t0 = now_s();
@@ -621,7 +624,7 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 		if (ret)
 			break;
 		{
-			double t_pass[BW_PASSES_MAX];
+			double t_pass[BW_PASSES_MAX] = { 0 };
 
 			for (p = 0; p < passes && !ret; p++) {
 				double t0 = now_s();

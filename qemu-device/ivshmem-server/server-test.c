@@ -1244,7 +1244,7 @@ static void silent_peer_checks(const char *path, pid_t pid,
 {
 	unsigned int i, n = joiners + 1, worst_i = 0, left;
 	struct watcher *w = calloc(n, sizeof(*w));
-	struct usage before, after;
+	struct usage before = { 0 }, after = { 0 };
 	long ms, worst = 0;
 	int silent = -1, ret;
 	int64_t val;
@@ -1460,7 +1460,7 @@ static void churn_checks(const char *path, pid_t pid, long mem_slack,
 			 const char *what)
 {
 	struct watcher a;
-	struct usage before, after;
+	struct usage before = { 0 }, after = { 0 };
 	long ms, worst = 0;
 	unsigned int i;
 	int silent = -1, ret;
@@ -1726,7 +1726,7 @@ static pid_t spawn(const char *const *args, int *err_fd)
 	pid_t pid;
 
 	argv[0] = server_bin;
-	for (i = 0; args[i] && i < 30; i++)
+	for (i = 0; i < 30 && args[i]; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -2472,7 +2472,7 @@ static pid_t spawn_activated(const char *sock, const char *const *args,
 		return -1;
 	}
 	argv[0] = server_bin;
-	for (i = 0; args[i] && i < 14; i++)
+	for (i = 0; i < 14 && args[i]; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	pid = fork();
