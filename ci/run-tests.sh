@@ -149,6 +149,8 @@ TESTDEV_LAYOUTS=(
 	vendor-id=0x1af4,device-id=0x1110,msi-vectors=0
 	vendor-id=0x1af4,device-id=0x1110,msix-vectors=4,msix-bar=2,msix-table-offset=0x10000,intx=off
 	device-id=0x0001,msix-vectors=4,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on,intx=off
+	bar4-size=16,bar4-kind=mem64-pref,intx=off,msi-vectors=0
+	msi-vectors=0
 )
 
 # testdev_lab SERIES APPEND: pcimem against our device model, in the QEMU

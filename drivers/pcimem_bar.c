@@ -45,8 +45,14 @@ int pcimem_memtype_parse(const char *s, unsigned int *memtype)
  */
 bool pcimem_memtype_allowed(const struct pcimem_bar *bar, unsigned int memtype)
 {
-	/* The MSI code maps the table uncached: one type per range. */
-	if (bar->flags & PCIMEM_BAR_MSIX_HOLE)
+	/*
+	 * The MSI code maps the table uncached: one type per range. A BAR
+	 * off page boundaries shares a page with a neighbour, whose
+	 * ioremap() would meet our type there: uncached, as any other's. (A
+	 * BAR that is only the MSI-X table is not mapped either; never ours.)
+	 */
+	if (bar->flags & PCIMEM_BAR_MSIX_HOLE ||
+	    !(bar->flags & (PCIMEM_BAR_MMAP | PCIMEM_BAR_MSIX)))
 		return memtype == PCIMEM_MT_UC;
 	switch (memtype) {
 	case PCIMEM_MT_UC:
@@ -224,6 +230,8 @@ static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 		/* A BAR smaller than a page shares it with whatever follows. */
 		if (PAGE_ALIGNED(bar->start) && PAGE_ALIGNED(bar->size))
 			bar->flags |= PCIMEM_BAR_MMAP;
+		else
+			bar->def_memtype = PCIMEM_MT_UC;
 	}
 	for (i = 0; i < nparts; i++)
 		if (parts[i].bar == bar->index)

@@ -138,8 +138,12 @@ static inline struct pcimem_dev *to_pcimem_dev(struct device *dev)
 
 /*
  * Registers of a device that masters the bus may start DMA anywhere in
- * memory (edu's DMA engine): writing or mapping them takes CAP_SYS_RAWIO
- * of the opener, whatever the node's permissions say. The opener's: the
+ * memory (edu's DMA engine), and pcimem-testdev's LEVEL holds its INTx pin
+ * up, which no handler can lower (a shared line screams and is disabled):
+ * writing or mapping them takes CAP_SYS_RAWIO of the opener, whatever the
+ * node's permissions say. Bus mastering as the command register has it,
+ * not the PCI core's idea: firmware, or a root with setpci, may have set
+ * it (a device that does not answer counts as mastering). The opener's: the
  * credentials the file was opened with (f_cred), never those of whoever
  * writes to it later, so a set-user-ID program handed the file (as its
  * standard output, say) cannot lend it its privileges. Asked only when it
@@ -149,9 +153,17 @@ static inline struct pcimem_dev *to_pcimem_dev(struct device *dev)
 static inline bool pcimem_bar_may_write(const struct file *file,
 					const struct pcimem_bar *bar)
 {
-	lockdep_assert_held(&bar->pd->lock);
-	return !(bar->flags & PCIMEM_BAR_REGS) || !bar->pd->pdev->is_busmaster ||
-	       file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
+	struct pcimem_dev *pd = bar->pd;
+	u16 cmd;
+
+	lockdep_assert_held(&pd->lock);
+	if (!(bar->flags & PCIMEM_BAR_REGS))
+		return true;
+	if (!(pd->variant && pd->variant->kind == PCIMEM_TESTDEV && pd->pdev->pin) &&
+	    !pci_read_config_word(pd->pdev, PCI_COMMAND, &cmd) && cmd != 0xffff &&
+	    !(cmd & PCI_COMMAND_MASTER))
+		return true;
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_RAWIO);
 }
 
 /* As the PCI core's resource files: no BAR access at all when locked down. */

@@ -67,12 +67,17 @@ static irqreturn_t pcimem_msix_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* The line may be shared: a zero IntrStatus means someone else's. */
+/*
+ * The line may be shared: a zero IntrStatus means someone else's, and so
+ * does all-ones, a device off the bus (or not decoding during a reset):
+ * counting that would hide a stuck line from the nobody-cared cutoff.
+ */
 static irqreturn_t pcimem_ivshmem_intx_irq(int irq, void *data)
 {
 	struct pcimem_vector *v = data;
+	u32 status = ioread32(pcimem_regs(v->pd) + IVSHMEM_INTR_STATUS);
 
-	if (!ioread32(pcimem_regs(v->pd) + IVSHMEM_INTR_STATUS))
+	if (!status || status == ~0U)
 		return IRQ_NONE;
 	pcimem_irq_count(v->pd, 0);
 	return IRQ_HANDLED;
@@ -131,15 +136,28 @@ static irq_handler_t pcimem_testdev_irq_alloc(struct pcimem_dev *pd)
 	return pcimem_testdev_intx_irq;
 }
 
-/* edu wants every interrupt acknowledged, MSI included. */
+/*
+ * edu wants every interrupt acknowledged, MSI included. Any value may be
+ * raised, all-ones too, so all-ones is ours only while the device still
+ * answers its vendor ID (a configuration read takes a raw spinlock: fine
+ * here); not during remove(), which clears pdev before freeing us.
+ */
 static irqreturn_t pcimem_edu_irq(int irq, void *data)
 {
 	struct pcimem_vector *v = data;
 	void __iomem *regs = pcimem_regs(v->pd);
 	u32 status = ioread32(regs + EDU_IRQ_STATUS);
+	struct pci_dev *pdev;
+	u16 vendor;
 
 	if (!status)
 		return IRQ_NONE;
+	if (status == ~0U) {
+		pdev = READ_ONCE(v->pd->pdev);
+		if (!pdev || pci_read_config_word(pdev, PCI_VENDOR_ID, &vendor) ||
+		    vendor == 0xffff)
+			return IRQ_NONE;
+	}
 	iowrite32(status, regs + EDU_IRQ_ACK);
 	pcimem_irq_count(v->pd, 0);
 	return IRQ_HANDLED;

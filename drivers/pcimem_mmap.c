@@ -309,9 +309,13 @@ int pcimem_mmap(struct file *file, struct vm_area_struct *vma)
 	} else if (vma->vm_pgoff >= bar_pages ||
 		   vma_pages(vma) > bar_pages - vma->vm_pgoff) {
 		ret = -EINVAL;
+	} else if (!(file->f_mode & FMODE_WRITE) &&
+		   pcimem_read_clears(pd, bar, (loff_t)vma->vm_pgoff << PAGE_SHIFT,
+				      vma->vm_end - vma->vm_start)) {
+		ret = -EPERM;	/* a load would clear it: read() refuses it too */
 	} else if (pcimem_bar_in_hole(bar, (resource_size_t)vma->vm_pgoff << PAGE_SHIFT,
 				      vma->vm_end - vma->vm_start)) {
-		ret = -EPERM;	/* the MSI-X table is the kernel's, as vfio-pci says */
+		ret = -EPERM;	/* the MSI-X table is the kernel's (no IOMMU to fence it) */
 	} else if (pf->memtype != bar->memtype) {
 		/* One type per range: switch only while nobody maps the BAR. */
 		ret = atomic_read(&bar->vmas) ? -EBUSY :

@@ -8,7 +8,8 @@
 # lab=testdev (QEMU's PC): the layouts of TESTDEV_LAYOUTS in
 # ci/run-tests.sh, in that order from 00:04.0 on; each binds or is refused
 # with its message, the contracts hold for every BAR of the bound ones,
-# INTx, MSI and MSI-X count exactly, a storm, DMA, privileges, a device
+# INTx, MSI and MSI-X count exactly, a storm, DMA, privileges, a shared
+# INTx line with a device off the bus on it, a device
 # that falls off the bus and is hot-unplugged, and last the driver's
 # pattern around MSI-X tables in the main BAR.
 # lab=testdev-reset (q35, each device behind a root port of its own): a
@@ -112,6 +113,9 @@ else
 	check "00:12.0, unknown, gets no interrupts, though it has MSI-X" irq_mode_is 00:12.0 none 0
 	check "00:12.0: its prefetchable BAR2 is write-combining, not known to be RAM" \
 		grep -q '^2 ram 1048576 wc mmap$' "/sys/class/pcimem/$(basename "$(node_of 00:12.0)")/bars"
+	bars 00:13.0 "a 16-byte 64-bit prefetchable BAR4, no interrupts"
+	check "00:13.0: its 16-byte BAR4, sharing a page, is uncached and not mapped" \
+		grep -q '^4 ram 16 uc no-mmap$' "/sys/class/pcimem/$(basename "$(node_of 00:13.0)")/bars"
 	check "00:08.0's 16 GiB BAR2 lies above 4 GiB" above_4g 00:08.0 2
 	check "00:09.0's 64 GiB BAR2 lies above 4 GiB" above_4g 00:09.0 2
 	for slot in 00:04.0 00:09.0; do
@@ -137,6 +141,15 @@ else
 	tdt dma "$(node_of 00:06.0)" nobusmaster
 	tdt privileges "$(node_of 00:05.0)"
 	tdt privileges "$(node_of 00:06.0)"
+	# No pin, no interrupts, no bus mastering (until the test sets it
+	# behind the kernel's back).
+	tdt privileges "$(node_of 00:13.0)"
+
+	section "a shared INTx line, one device on it off the bus"
+	# 00:10.0 and 00:14.0 use pin A of slots 16 and 20: the PC routes
+	# both to PIRQ A ((slot + pin - 1) mod 4), one line.
+	check "00:14.0 (INTx only, the line of 00:10.0) is bound" bound_to_pcimem 00:14.0
+	tdt shared "$(node_of 00:10.0)" 00:10.0 "$(node_of 00:14.0)" 00:14.0
 
 	section "a device that falls off the bus, then goes"
 	tdt fail "$(node_of 00:06.0)" 00:06.0

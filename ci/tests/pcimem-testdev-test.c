@@ -25,9 +25,11 @@
  *	the DMA engine copies between its BAR and a page of ours when the
  *	device masters the bus, and is refused when it does not.
  *   pcimem-testdev-test privileges NODE
- *	an unprivileged opener may read the registers, never read STATUS
- *	(reading clears it) without opening for writing, and may write or map
- *	them writable only when the device does not master the bus.
+ *	an unprivileged opener may read the registers, never read or map
+ *	STATUS (reading clears it) without opening for writing, and may write
+ *	or map them writable only when the device neither masters the bus
+ *	(the command register's bit, even set behind the kernel's back) nor
+ *	has an INTx pin.
  *   pcimem-testdev-test reset NODE SLOT
  *	sysfs reset (FLR where the device has it) while threads read the
  *	registers through read() and through a mapping: none sees the device
@@ -37,6 +39,9 @@
  *	the device falls off the bus (qom-set fail on) while mapped and read
  *	by a thread, then is hot-unplugged: nothing hangs, read() says EIO
  *	while it is off the bus, then ENODEV, a load from the mapping SIGBUS.
+ *   pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT
+ *	two devices on one INTx line: DEAD off the bus (qom-set fail), LIVE
+ *	storming; DEAD's handler counts none of LIVE's interrupts.
  *
  * One line per check; exit status 1 if any failed, 2 on bad usage.
  */
@@ -213,7 +218,7 @@ static void probe_offsets(uint64_t size, uint64_t off[3])
 {
 	off[0] = 0;
 	off[1] = size >= 8 * PAGE ? (size / 2 / PAGE) * PAGE + 40 : size / 2;
-	off[2] = size >= PAGE ? size - PAGE + 64 : size - 32;
+	off[2] = size >= PAGE ? size - PAGE + 64 : size >= 64 ? size - 32 : size - 8;
 }
 
 /* Plain memory: what read() writes, mmap sees, and back. */
@@ -221,6 +226,7 @@ static void check_ram(int fd, const char *what, const struct pcimem_bar_info *bi
 {
 	uint64_t off[3];
 	char tok[24], seen[24];
+	size_t len = bi->size < 64 ? 8 : sizeof(tok);	/* a BAR of 16 bytes */
 	int i;
 
 	probe_offsets(bi->size, off);
@@ -232,9 +238,8 @@ static void check_ram(int fd, const char *what, const struct pcimem_bar_info *bi
 		snprintf(tok, sizeof(tok), "t%d-%08llx", i, (unsigned long long)off[i]);
 		if (pread(fd, seen, sizeof(tok), off[i]) < 0 && errno == EPERM)
 			continue;	/* a page of the MSI-X table, checked elsewhere */
-		check(pwrite(fd, tok, sizeof(tok), off[i]) == sizeof(tok) &&
-		      pread(fd, seen, sizeof(tok), off[i]) == sizeof(tok) &&
-		      !memcmp(tok, seen, sizeof(tok)),
+		check(pwrite(fd, tok, len, off[i]) == (ssize_t)len &&
+		      pread(fd, seen, len, off[i]) == (ssize_t)len && !memcmp(tok, seen, len),
 		      "%s: bytes written at 0x%llx read back", what, (unsigned long long)off[i]);
 		if (!(bi->flags & PCIMEM_BAR_MMAP))
 			continue;
@@ -392,9 +397,17 @@ static int bars_main(const char *node, const char *slot)
 			check(0, "%s: select it: %s", what, strerror(errno));
 			continue;
 		}
-		if (!(bi.flags & PCIMEM_BAR_MMAP))
+		if (!(bi.flags & PCIMEM_BAR_MMAP)) {
 			check_refused_map(fd, PAGE, 0, EPERM, what);
-		else
+			/* Its page is a neighbour's too: uncached, as theirs. */
+			check(bi.memtype == PCIMEM_MT_UC &&
+			      failed_with(select_bar(fd, bar, PCIMEM_MT_WC), EINVAL) &&
+			      failed_with(select_bar(fd, bar, PCIMEM_MT_WB), EINVAL),
+			      "%s: not page-aligned: uncached (%s), write-combining and "
+			      "write-back refused (EINVAL)", what,
+			      bi.memtype < 3 ? mt_names[bi.memtype] : "?");
+			select_bar(fd, bar, PCIMEM_MT_DEFAULT);
+		} else
 			check_refused_map(fd, PAGE, (off_t)bi.size, EINVAL, "a window at the end");
 		if (bi.flags & PCIMEM_BAR_IO)
 			check_io(fd, what, &bi);
@@ -738,12 +751,11 @@ static int dma_main(const char *node, int busmaster)
 
 /* ---- privileges ----------------------------------------------------- */
 
-static int busmaster_of(const char *node)
+/* The node's device's configuration space, open for reading and writing. */
+static int config_of(const char *node)
 {
 	char path[128], link[256];
-	uint16_t cmd = 0;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/class/pcimem/%s/device", strrchr(node, '/') + 1);
 	n = readlink(path, link, sizeof(link) - 1);
@@ -751,7 +763,14 @@ static int busmaster_of(const char *node)
 		return -1;
 	link[n] = 0;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", strrchr(link, '/') + 1);
-	fd = open(path, O_RDONLY);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static int busmaster_of(const char *node)
+{
+	uint16_t cmd = 0;
+	int fd = config_of(node);
+
 	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
 		cmd = 0xffff;
 	if (fd >= 0)
@@ -759,11 +778,39 @@ static int busmaster_of(const char *node)
 	return cmd == 0xffff ? -1 : !!(cmd & 0x4);
 }
 
+/* Has the device an INTx pin (configuration byte 0x3d)? */
+static int pin_of(const char *node)
+{
+	uint8_t pin = 0;
+	int fd = config_of(node);
+
+	if (fd < 0 || pread(fd, &pin, 1, 0x3d) != 1)
+		pin = 0;
+	if (fd >= 0)
+		close(fd);
+	return pin != 0;
+}
+
+/* Set or clear the bus-master bit behind the kernel's back. */
+static int set_master_bit(const char *node, int on)
+{
+	uint16_t cmd;
+	int fd = config_of(node), ret = -1;
+
+	if (fd >= 0 && pread(fd, &cmd, 2, 4) == 2) {
+		cmd = on ? cmd | 0x4 : cmd & ~0x4;
+		ret = pwrite(fd, &cmd, 2, 4) == 2 ? 0 : -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 /*
  * In a child that gave up root: exit 0 when every rule held, else the
  * number of the first that did not.
  */
-static int unprivileged(const char *node, int bm)
+static int unprivileged(const char *node, int guarded)
 {
 	int ro, rw;
 	uint32_t v;
@@ -781,39 +828,84 @@ static int unprivileged(const char *node, int bm)
 	if (!failed_with(pread(ro, &v, 4, TD_STATUS), EPERM))
 		return 13;
 	v = 0x600d;
-	if (bm) {
+	if (guarded) {
 		if (!failed_with(pwrite(rw, &v, 4, TD_SCRATCH), EPERM))
 			return 14;
 		m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
 		if (m != MAP_FAILED || errno != EPERM)
 			return 15;
-		m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
-		if (m == MAP_FAILED)
-			return 16;
 	} else if (pwrite(rw, &v, 4, TD_SCRATCH) != 4) {
 		return 17;
 	}
+	/* A load of STATUS through a mapping would clear it, as read() would. */
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+	if (m != MAP_FAILED || errno != EPERM)
+		return 16;
 	return 0;
 }
 
+/*
+ * Root too: a read-only opener may not map the page of STATUS, which a
+ * load would clear (read() refuses it the same way).
+ */
+static void ro_map_refused(const char *node)
+{
+	int ro = open_regs(node, O_RDONLY);
+	void *m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
+	int err = errno;
+
+	check(m == MAP_FAILED && err == EPERM,
+	      "%s: a read-only opener (root) may not map the registers, STATUS among them "
+	      "(EPERM; got %s)", node, m == MAP_FAILED ? strerror(err) : "a mapping");
+	if (m != MAP_FAILED)
+		munmap(m, PAGE);
+	close(ro);
+}
+
+/* Fork a child that gives up root and follows the rules; its status. */
+static int run_unprivileged(const char *node, int guarded)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unprivileged(node, guarded));
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Writing the registers takes CAP_SYS_RAWIO while the device masters the
+ * bus (DMA anywhere) or has an INTx pin (LEVEL holds it up: a shared line
+ * screams). The bus-master bit counts as the device has it, also when set
+ * behind the kernel's back.
+ */
 static int privileges_main(const char *node)
 {
-	int bm = busmaster_of(node), status = 0;
-	pid_t pid;
+	int bm = busmaster_of(node), pin = pin_of(node), guarded = bm || pin, rule;
 
-	check(bm >= 0, "%s: the device %s the bus", node, bm ? "masters" : "does not master");
+	check(bm >= 0, "%s: the device %s the bus, %s an INTx pin", node,
+	      bm ? "masters" : "does not master", pin ? "has" : "has no");
+	ro_map_refused(node);
 	if (bm < 0 || chmod(node, 0666))
 		return 1;
-	pid = fork();
-	if (pid == 0)
-		_exit(unprivileged(node, bm));
-	waitpid(pid, &status, 0);
+	rule = run_unprivileged(node, guarded);
+	check(rule == 0,
+	      "%s: an unprivileged opener reads the registers, neither reads STATUS nor maps it "
+	      "read-only, and %s (rule %d broke; 10-11: the set-up)", node,
+	      guarded ? "neither writes them nor maps them writable (EPERM): DMA or a pin" :
+	      "writes them: the device can neither DMA nor hold a pin", rule);
+	if (!guarded) {
+		check(set_master_bit(node, 1) == 0 && busmaster_of(node) == 1,
+		      "%s: bus mastering set in the command register behind the kernel's back", node);
+		rule = run_unprivileged(node, 1);
+		check(rule == 0,
+		      "%s: then an unprivileged opener neither writes the registers nor maps them "
+		      "writable (EPERM) (rule %d broke)", node, rule);
+		check(set_master_bit(node, 0) == 0 && busmaster_of(node) == 0,
+		      "%s: bus mastering cleared again", node);
+	}
 	chmod(node, 0600);
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "%s: an unprivileged opener reads the registers, not STATUS read-only, and %s "
-	      "(rule %d broke; 10-11: the set-up)", node,
-	      bm ? "neither writes them nor maps them writable (EPERM): DMA" :
-	      "writes them: the device cannot DMA", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return check_failures() ? 1 : 0;
 }
 
@@ -1009,6 +1101,64 @@ static int fail_main(const char *node, const char *slot)
 	return check_failures() ? 1 : 0;
 }
 
+/* ---- a shared INTx line ------------------------------------------- */
+
+static int irq_of(const char *slot)
+{
+	char path[96];
+	FILE *f;
+	int irq = -1;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:%s/irq", slot);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &irq) != 1)
+		irq = -1;
+	fclose(f);
+	return irq;
+}
+
+/*
+ * Two devices on one INTx line: DEAD falls off the bus (every read
+ * all-ones), LIVE storms. Each of LIVE's interrupts runs DEAD's handler
+ * too, which must take all-ones for "not mine": DEAD counts nothing, LIVE
+ * counts its storm.
+ */
+static int shared_main(const char *dead_node, const char *dead, const char *live_node,
+		       const char *live)
+{
+	int dfd = open_node(dead_node, O_RDWR), lfd = open_node(live_node, O_RDWR);
+	struct pcimem_info di, li;
+	struct pcimem_events d0, d1, l0, l1;
+	int irq = irq_of(dead);
+
+	check(ioctl(dfd, PCIMEM_IOC_INFO, &di) == 0 && ioctl(lfd, PCIMEM_IOC_INFO, &li) == 0 &&
+	      di.irq_mode == PCIMEM_IRQ_INTX && li.irq_mode == PCIMEM_IRQ_INTX,
+	      "%s and %s both use INTx", dead, live);
+	check(irq > 0 && irq == irq_of(live), "%s and %s share interrupt line %d (%s: %d)",
+	      dead, live, irq, live, irq_of(live));
+	check(host("qom-set %s fail on", dead) == 0, "%s: the host has it fall off the bus", dead);
+	get_events(dfd, &d0);
+	get_events(lfd, &l0);
+	check(host("qom-set %s storm-us 100", live) == 0,
+	      "%s: the host starts a storm on its pin, one every 100 us", live);
+	sleep_us(500000);
+	check(host("qom-set %s storm-us 0", live) == 0, "%s: the host stops the storm", live);
+	sleep_us(100000);
+	get_events(dfd, &d1);
+	get_events(lfd, &l1);
+	check(l1.count[0] > l0.count[0] + 10, "%s: its storm is counted (%llu interrupts)", live,
+	      (unsigned long long)(l1.count[0] - l0.count[0]));
+	check(d1.count[0] == d0.count[0],
+	      "%s, off the bus, counted none of the line's interrupts (%llu): all-ones is not ours",
+	      dead, (unsigned long long)(d1.count[0] - d0.count[0]));
+	check(host("qom-set %s fail off", dead) == 0, "%s: the host has it answer again", dead);
+	close(dfd);
+	close(lfd);
+	return check_failures() ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "bars"))
@@ -1028,6 +1178,8 @@ int main(int argc, char **argv)
 		return reset_main(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "fail"))
 		return fail_main(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "shared"))
+		return shared_main(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: pcimem-testdev-test bars NODE SLOT\n"
 		"       pcimem-testdev-test pattern NODE PATTERN\n"
 		"       pcimem-testdev-test irq NODE\n"
@@ -1035,6 +1187,7 @@ int main(int argc, char **argv)
 		"       pcimem-testdev-test dma NODE busmaster|nobusmaster\n"
 		"       pcimem-testdev-test privileges NODE\n"
 		"       pcimem-testdev-test reset NODE SLOT\n"
-		"       pcimem-testdev-test fail NODE SLOT\n");
+		"       pcimem-testdev-test fail NODE SLOT\n"
+		"       pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT\n");
 	return 2;
 }
