@@ -681,10 +681,20 @@ static void td_cleanup(TestdevState *s)
     for (n = 0; n < TD_BARS; n++) {
         TestdevBar *b = &s->bar[n];
 
-        if (b->memdev && b->content_mr) {
+        /*
+         * Every subregion added holds a reference on its owner, this
+         * device: unless each comes out of its container again, the device
+         * is never finalized and device_del never completes.
+         */
+        if (b->content_mr && b->content_mr->container == &b->container) {
             memory_region_del_subregion(&b->container, b->content_mr);
+        }
+        if (b->memdev && b->content_mr) {
             host_memory_backend_set_mapped(b->memdev, false);
-            b->content_mr = NULL;
+        }
+        b->content_mr = NULL;
+        if (b->fault.container == &b->container) {
+            memory_region_del_subregion(&b->container, &b->fault);
         }
         if (b->content == BAR_PORTS) {
             g_free(b->ptr);
