@@ -151,6 +151,7 @@ TESTDEV_LAYOUTS=(
 	device-id=0x0001,msix-vectors=4,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on,intx=off
 	bar4-size=16,bar4-kind=mem64-pref,intx=off,msi-vectors=0
 	msi-vectors=0
+	msix-vectors=4,msix-bar=2,msix-table-offset=0x10000,msix-pba-offset=0x30000,intx=off
 )
 
 # testdev_lab SERIES APPEND: pcimem against our device model, in the QEMU

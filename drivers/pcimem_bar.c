@@ -152,7 +152,8 @@ static int pcimem_msix_parts(struct pci_dev *pdev, struct pcimem_msix_part parts
 /*
  * Widen the BAR's hole to the pages of [offset, offset + len). A part that
  * does not fit in the BAR (a device that contradicts itself) takes all of
- * it. The caller has zeroed the hole and set the size.
+ * it. Pages between the table's and the PBA's are the BAR's as any other:
+ * the gap. The caller has zeroed the hole and the gap and set the size.
  */
 static void pcimem_hole_add(struct pcimem_bar *bar, resource_size_t offset,
 			    resource_size_t len)
@@ -166,6 +167,13 @@ static void pcimem_hole_add(struct pcimem_bar *bar, resource_size_t offset,
 		e = min_t(resource_size_t, ALIGN(offset + len, PAGE_SIZE), bar->size);
 	}
 	if (bar->hole_end) {
+		if (s > bar->hole_end) {
+			bar->gap_start = bar->hole_end;
+			bar->gap_end = s;
+		} else if (e < bar->hole_start) {
+			bar->gap_start = e;
+			bar->gap_end = bar->hole_start;
+		}
 		s = min(s, bar->hole_start);
 		e = max(e, bar->hole_end);
 	}
@@ -199,6 +207,8 @@ static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 	bar->known_ram = false;
 	bar->hole_start = 0;
 	bar->hole_end = 0;
+	bar->gap_start = 0;
+	bar->gap_end = 0;
 	if (!bar->size)
 		return;
 
@@ -245,11 +255,13 @@ static void pcimem_bar_classify(struct pcimem_dev *pd, struct pcimem_bar *bar,
 	bar->memtype = bar->def_memtype;
 }
 
-/* Does [pos, pos + n) of the BAR meet its MSI-X hole? */
+/* Does [pos, pos + n) of the BAR meet its MSI-X hole (not its gap)? */
 bool pcimem_bar_in_hole(const struct pcimem_bar *bar, resource_size_t pos,
 			resource_size_t n)
 {
-	return bar->hole_end && pos < bar->hole_end && pos + n > bar->hole_start;
+	if (!bar->hole_end || pos >= bar->hole_end || pos + n <= bar->hole_start)
+		return false;
+	return !(bar->gap_end && pos >= bar->gap_start && pos + n <= bar->gap_end);
 }
 
 int pcimem_bars_map(struct pcimem_dev *pd, unsigned int ram_memtype)

@@ -40,9 +40,12 @@ struct pcimem_bar {
 	/*
 	 * The pages holding the MSI-X table or its pending bits, when the BAR
 	 * holds other things as well (PCIMEM_BAR_MSIX_HOLE): [hole_start,
-	 * hole_end), page aligned, never mapped, read or written by us.
+	 * hole_end), page aligned, never mapped, read or written by us, but
+	 * for the pages between the table's and the PBA's, [gap_start,
+	 * gap_end) (0 and 0: none), which are the BAR's as any other.
 	 */
 	resource_size_t hole_start, hole_end;
+	resource_size_t gap_start, gap_end;
 	atomic_t vmas;			/* user mappings of this BAR */
 };
 

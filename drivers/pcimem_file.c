@@ -93,9 +93,12 @@ static ssize_t pcimem_io_len(struct pcimem_file *pf, loff_t pos, size_t count)
 	n = min_t(u64, min_t(size_t, count, PCIMEM_IO_CHUNK), bar->size - pos);
 	/* The MSI-X table's pages: refused at them, short before them. */
 	if (pcimem_bar_in_hole(bar, pos, n)) {
-		if (pos >= bar->hole_start)
+		if (bar->gap_end && pos >= bar->gap_start && pos < bar->gap_end)
+			n = bar->gap_end - pos;		/* in the gap, up to the PBA */
+		else if (pos < bar->hole_start)
+			n = bar->hole_start - pos;
+		else
 			return -EPERM;
-		n = bar->hole_start - pos;
 	}
 	return round_down(n, bar->width);
 }

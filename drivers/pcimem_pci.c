@@ -278,6 +278,8 @@ static int pcimem_fill(struct pcimem_bar *bar, const char *pat)
 
 	if (bar->hole_end) {
 		pcimem_fill_range(bar, buf, chunk, plen, 0, bar->hole_start);
+		if (bar->gap_end)
+			pcimem_fill_range(bar, buf, chunk, plen, bar->gap_start, bar->gap_end);
 		pcimem_fill_range(bar, buf, chunk, plen, bar->hole_end, bar->size);
 	} else {
 		pcimem_fill_range(bar, buf, chunk, plen, 0, bar->size);

@@ -116,6 +116,8 @@ else
 	bars 00:13.0 "a 16-byte 64-bit prefetchable BAR4, no interrupts"
 	check "00:13.0: its 16-byte BAR4, sharing a page, is uncached and not mapped" \
 		grep -q '^4 ram 16 uc no-mmap$' "/sys/class/pcimem/$(basename "$(node_of 00:13.0)")/bars"
+	check "00:15.0 (the MSI-X table and its PBA apart in BAR2) is bound" bound_to_pcimem 00:15.0
+	tdt gap "$(node_of 00:15.0)" 2 0x10000 0x30000
 	check "00:08.0's 16 GiB BAR2 lies above 4 GiB" above_4g 00:08.0 2
 	check "00:09.0's 64 GiB BAR2 lies above 4 GiB" above_4g 00:09.0 2
 	for slot in 00:04.0 00:09.0; do

@@ -42,6 +42,9 @@
  *   pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT
  *	two devices on one INTx line: DEAD off the bus (qom-set fail), LIVE
  *	storming; DEAD's handler counts none of LIVE's interrupts.
+ *   pcimem-testdev-test gap NODE BAR TABLE PBA
+ *	the MSI-X table and its PBA apart in BAR: their pages are refused,
+ *	the pages between them read, written and mapped.
  *
  * One line per check; exit status 1 if any failed, 2 on bad usage.
  */
@@ -1101,6 +1104,44 @@ static int fail_main(const char *node, const char *slot)
 	return check_failures() ? 1 : 0;
 }
 
+/* ---- the pages between the MSI-X table and its PBA ------------------ */
+
+/*
+ * The table's page and the PBA's are refused, the pages between them are
+ * the BAR's: read, written and mapped as any other.
+ */
+static int gap_main(const char *node, unsigned int bar, uint64_t table, uint64_t pba)
+{
+	int fd = open_node(node, O_RDWR);
+	uint64_t mid = ((table + pba) / 2) & ~(PAGE - 1);
+	char tok[8] = "gap-page", seen[8];
+	void *m;
+
+	if (select_bar(fd, bar, PCIMEM_MT_DEFAULT)) {
+		check(0, "%s: select BAR%u: %s", node, bar, strerror(errno));
+		return 1;
+	}
+	check(failed_with(pread(fd, seen, 8, (off_t)table), EPERM) &&
+	      failed_with(pread(fd, seen, 8, (off_t)pba), EPERM),
+	      "%s BAR%u: read() of the table's page (0x%llx) and the PBA's (0x%llx) is refused",
+	      node, bar, (unsigned long long)table, (unsigned long long)pba);
+	check(pwrite(fd, tok, 8, (off_t)mid) == 8 && pread(fd, seen, 8, (off_t)mid) == 8 &&
+	      !memcmp(tok, seen, 8),
+	      "%s BAR%u: the page at 0x%llx, between them, is written and read back", node, bar,
+	      (unsigned long long)mid);
+	check(pread(fd, seen, 8, (off_t)(pba - 4)) == 4,
+	      "%s BAR%u: a read up to the PBA's page is short (4 of 8)", node, bar);
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)mid);
+	check(m != MAP_FAILED && !memcmp(m, tok, 8),
+	      "%s BAR%u: the page at 0x%llx, between them, maps and shows what write() stored",
+	      node, bar, (unsigned long long)mid);
+	if (m != MAP_FAILED)
+		munmap(m, PAGE);
+	check_refused_map(fd, PAGE, (off_t)pba, EPERM, "the PBA's page");
+	close(fd);
+	return check_failures() ? 1 : 0;
+}
+
 /* ---- a shared INTx line ------------------------------------------- */
 
 static int irq_of(const char *slot)
@@ -1178,6 +1219,9 @@ int main(int argc, char **argv)
 		return reset_main(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "fail"))
 		return fail_main(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "gap"))
+		return gap_main(argv[2], (unsigned int)strtoul(argv[3], NULL, 0),
+				strtoull(argv[4], NULL, 0), strtoull(argv[5], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "shared"))
 		return shared_main(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: pcimem-testdev-test bars NODE SLOT\n"
@@ -1188,6 +1232,7 @@ int main(int argc, char **argv)
 		"       pcimem-testdev-test privileges NODE\n"
 		"       pcimem-testdev-test reset NODE SLOT\n"
 		"       pcimem-testdev-test fail NODE SLOT\n"
-		"       pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT\n");
+		"       pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT\n"
+		"       pcimem-testdev-test gap NODE BAR TABLE PBA\n");
 	return 2;
 }
