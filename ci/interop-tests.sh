@@ -11,6 +11,7 @@
 #    a broadcast, a third client after one left;
 # 2. our host peers (ivshmem-host peer) through QEMU's server: ping/pong,
 #    ring/wait, peers, the memory commands, the default mailbox in 1 MiB;
+#    and a channel stream (peer send | peer recv) through QEMU's server;
 # 3. a QEMU client and our host peer together, on our server and on QEMU's.
 #
 # QEMU's client is interactive: it reads commands ("int PEER VECTOR", "int
@@ -428,6 +429,29 @@ if serve qemu2 qemu 4M; then
 		"the server closed the connection"
 else
 	fail "QEMU's server listens" "$(cat "$dir/qemu2.log")"
+fi
+
+# Channel streams (ivshmem-host peer send and recv) through QEMU's server:
+# its doorbells and its IDs carry them as well as ours do.
+if serve qemu5 qemu 4M; then
+	head -c 3M /dev/urandom >"$dir/stream"
+	timeout "$limit" "$host" peer "$dir/qemu5.sock" recv >"$dir/stream.out" \
+		2>"$dir/stream.recv" &
+	pids+=($!)
+	n=$!
+	if host_peer_id "$dir/qemu5.sock"; then
+		t "QEMU's server: send streams 3 MiB to recv (peer $hid)" 0 "" \
+			sh -c "'$host' peer '$dir/qemu5.sock' send '$hid' <'$dir/stream'"
+	else
+		fail "QEMU's server: recv joins" "$(cat "$dir/stream.recv")"
+	fi
+	wait "$n"
+	rc=$?
+	check "QEMU's server: recv exits 0 (exit $rc) with the stream byte for byte" \
+		"$(yes test "$rc" -eq 0 -a "$(sha256sum <"$dir/stream")" = \
+			"$(sha256sum <"$dir/stream.out")")" "$(cat "$dir/stream.recv")"
+else
+	fail "QEMU's server listens" "$(cat "$dir/qemu5.log")"
 fi
 
 # 3. A QEMU client and our host peer, on each server.
