@@ -168,7 +168,7 @@ testdev_lab() {
 	QEMU=$qemu guest "$1" testdev "$2" "${args[@]}"
 	QEMU=$qemu guest "$1" testdev-reset "$2" --q35 \
 		--pcimem-testdev msix-vectors=4,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on,intx=off \
-		--pcimem-testdev flr=off,intx=off
+		--pcimem-testdev flr=off,intx=off --pcimem-testdev-pair flr=off,intx=off
 }
 
 # kernels.mk holds lines "KERNEL_6_1 := 6.1.0-56-amd64".

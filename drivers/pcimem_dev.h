@@ -10,6 +10,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/security.h>
@@ -102,6 +103,12 @@ struct pcimem_dev {
 	struct device dev;		/* class device, /dev/pcimemN */
 	struct cdev cdev;
 	struct rw_semaphore lock;
+	/*
+	 * @lock's lockdep class, one per device: a bus reset takes the lock
+	 * of every function on the bus (reset_prepare), and with one class
+	 * for all lockdep would take two functions' locks for recursion.
+	 */
+	struct lock_class_key lock_key;
 	struct pci_dev *pdev;		/* NULL once the device is gone */
 	const struct pcimem_variant *variant;
 	struct pcimem_bar bars[PCI_STD_NUM_BARS];

@@ -108,6 +108,8 @@ static void pcimem_dev_release(struct device *dev)
 	if (pd->minor >= 0)
 		ida_free(&pcimem_ida, pd->minor);
 	iput(pd->inode);
+	/* No one can take pd->lock any more: its class may go. */
+	lockdep_unregister_key(&pd->lock_key);
 	kfree(pd);
 }
 
@@ -301,7 +303,8 @@ static struct pcimem_dev *pcimem_alloc(struct pci_dev *pdev)
 		kfree(pd);
 		return ERR_CAST(err);
 	}
-	init_rwsem(&pd->lock);
+	lockdep_register_key(&pd->lock_key);
+	__init_rwsem(&pd->lock, "&pd->lock", &pd->lock_key);
 	init_waitqueue_head(&pd->irq_wait);
 	spin_lock_init(&pd->trigger_lock);
 	pd->minor = -1;

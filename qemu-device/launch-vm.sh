@@ -8,7 +8,8 @@
 #   launch-vm.sh --kernel BZIMAGE --initrd CPIO --log FILE
 #                [--shm FILE:SIZE]... [--doorbell SOCKET:VECTORS:FILE]...
 #                [--edu] [--testdev] [--bochs] [--pcimem-testdev PROPS]...
-#                [--q35 [--iommu]] [--append ARGS] [--timeout SECONDS]
+#                [--q35 [--iommu] [--pcimem-testdev-pair PROPS]...]
+#                [--append ARGS] [--timeout SECONDS]
 #                [--agent IVSHMEM_HOST] [--show]
 #
 # Devices sit at PCI slots 00:04.0, 00:05.0, ... in the order given:
@@ -27,6 +28,9 @@
 # --q35 boots QEMU's q35 machine instead of the PC and puts each device
 # behind a PCIe root port of its own (ports at 00:04.0, 00:05.0, ...;
 # devices at 01:00.0, 02:00.0, ...), where a bus reset can reach it;
+# --pcimem-testdev-pair (q35 only) puts two pcimem-testdev with PROPS behind
+# one root port, as functions 0 and 1 of one device (NN:00.0, NN:00.1;
+# QOM properties only, no barN-file), for a bus reset that holds both;
 # --iommu adds QEMU's emulated Intel IOMMU to it (boot the guest with
 # intel_iommu=on), for vfio-pci in the guest.
 # With --agent, the host agent serves the
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--testdev) devices+=("testdev") ;;
 	--bochs) devices+=("bochs") ;;
 	--pcimem-testdev) devices+=("pcimem:${#tdprops[@]}"); tdprops+=("$2"); shift ;;
+	--pcimem-testdev-pair) devices+=("pcimem:${#tdprops[@]}:pair"); tdprops+=("$2"); shift ;;
 	--q35) q35=1 ;;
 	--iommu) iommu=1 ;;
 	--append) append=$2; shift ;;
@@ -97,6 +102,13 @@ for i in "${!devices[@]}"; do
 		pci=$(printf '%02x:00.0' $port)
 	fi
 	IFS=: read -r kind a b c <<<"${devices[$i]}"
+	if [ "$kind:$b" = pcimem:pair ]; then
+		[ -n "$q35" ] || { echo "launch-vm: --pcimem-testdev-pair needs --q35" >&2; exit 2; }
+		fn1="pcimem-testdev,${tdprops[$a]:+${tdprops[$a]},}bus=rp$port,addr=0x0.1,id=dev${port}f1"
+		args+=(-device "$fn1")
+		slots+=("${pci%.0}.1@$fn1")
+		addr+=",multifunction=on"
+	fi
 	case $kind in
 	shm)	object="memory-backend-file,id=shm$i,size=$b,share=on,mem-path=$a"
 		args+=(-object "$object")

@@ -14,7 +14,9 @@
 # pattern around MSI-X tables in the main BAR.
 # lab=testdev-reset (q35, each device behind a root port of its own): a
 # device with FLR at 01:00.0 and one without at 02:00.0, each reset through
-# sysfs while threads read it.
+# sysfs while threads read it; then two functions behind one port (03:00.0,
+# 03:00.1) reset together by the port's reset_subordinate (6.12, 6.1.y), which
+# holds both devices' locks at once: lockdep must not call it recursion.
 . /pcimem/lib.sh
 
 hostlink_open
@@ -83,6 +85,24 @@ if [ "${lab:-}" = testdev-reset ]; then
 		check "$slot is bound to pcimem ($node)" test -c "$node"
 		tdt reset "$node" $slot
 	done
+	port=/sys/bus/pci/devices/0000:00:06.0
+	for slot in 03:00.0 03:00.1; do
+		check "$slot, a function behind port 00:06.0, is bound to pcimem ($(node_of $slot))" \
+			test -c "$(node_of $slot)"
+	done
+	if [ -e $port/reset_subordinate ]; then
+		check "1 into 00:06.0's reset_subordinate resets 03:00.0 and 03:00.1 in one bus reset" \
+			sh -c "echo 1 >$port/reset_subordinate"
+		check "that reset, holding both functions' locks, draws no recursive-locking report (each pd->lock a class of its own)" \
+			sh -c "! dmesg | grep -q 'possible recursive locking'"
+		for slot in 03:00.0 03:00.1; do
+			check "$slot answers after the bus reset (pcimem info: its lock was let go)" \
+				timeout 10 pcimem info "$(node_of $slot)"
+		done
+	else
+		check "not applicable here: Linux $(uname -r) has no reset_subordinate, so no bus reset from user space holds both functions' locks" \
+			test ! -e $port/reset_subordinate
+	fi
 	check "rmmod pcimem" rmmod pcimem
 else
 	section "the layouts: bound or refused, never a crash"
