@@ -341,23 +341,37 @@ static void sort_devices(struct pci_access *pacc)
 	free(v);
 }
 
+/*
+ * scan_filtered: libpci's view of the bus and the filter F asks for, or
+ * NULL (said why) when F does not parse.
+ */
+static struct pci_access *scan_filtered(const struct discover_filter *f, struct pci_filter *pf)
+{
+	struct pci_access *pacc = new_pacc();
+	const char *why, *which = "";
+
+	why = make_filter(pacc, f, pf, &which);
+	if (why) {
+		pci_cleanup(pacc);
+		cli_error(NULL, "bad device selection '%s': %s", which, why);
+		return NULL;
+	}
+	pci_scan_bus(pacc);
+	return pacc;
+}
+
 int discover_list(FILE *out, const struct discover_filter *f, bool json)
 {
 	bool loaded = discover_module_loaded();
-	const char *why, *which = "", *name;
+	const char *name;
 	struct pci_access *pacc;
 	struct pci_filter pf;
 	struct pci_dev *d;
 	int found = 0;
 
-	pacc = new_pacc();
-	why = make_filter(pacc, f, &pf, &which);
-	if (why) {
-		pci_cleanup(pacc);
-		cli_error(NULL, "bad device selection '%s': %s", which, why);
+	pacc = scan_filtered(f, &pf);
+	if (!pacc)
 		return EXIT_USAGE;
-	}
-	pci_scan_bus(pacc);
 	if (!loaded)
 		discover_no_module();
 	if (json)
@@ -383,20 +397,15 @@ int discover_list(FILE *out, const struct discover_filter *f, bool json)
 int discover_select(const struct discover_filter *f, char *node, size_t len)
 {
 	char address[ADDRESS_LEN], first[ADDRESS_LEN] = "", found_node[NAME_LEN];
-	const char *why, *which = "", *name;
+	const char *name;
 	struct pci_access *pacc;
 	struct pci_filter pf;
 	struct pci_dev *d;
 	int found = 0;
 
-	pacc = new_pacc();
-	why = make_filter(pacc, f, &pf, &which);
-	if (why) {
-		pci_cleanup(pacc);
-		cli_error(NULL, "bad device selection '%s': %s", which, why);
+	pacc = scan_filtered(f, &pf);
+	if (!pacc)
 		return EXIT_USAGE;
-	}
-	pci_scan_bus(pacc);
 	for (d = pacc->devices; d; d = d->next) {
 		if (!is_ours(d, &name) || !pci_filter_match(&pf, d))
 			continue;
