@@ -10,11 +10,20 @@
 # Debian's two and the sanitizer kernels built by ci/debug-kernel.sh from
 # linux-source-6.1 (debug) and linux-source-6.12 (debug-6.12). TIMEOUT bounds each
 # guest; UNBIND_CYCLES, HOTPLUG_CYCLES (DEBUG_...) the removal cycles.
+# LABS="testdev channel" (for working on one part; make test leaves it
+# unset) runs only the named labs: host, test, tools, robust, reset,
+# doorbell, channel, testdev, testdev-reset.
 set -u
 . "$(dirname "$0")/paths.sh"
 mkdir -p "$logs"
 
 passed=0 failed=0
+
+# wanted LAB: whether LABS (unset: every lab) names LAB.
+wanted() {
+	case " ${LABS:-$1} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 # count PREFIX: echo each check line of stdin with PREFIX, tally it.
 count() {
 	local line
@@ -42,6 +51,12 @@ result() {
 suite() {
 	local prefix=$1 out rc before=$failed
 	shift
+	case $prefix in
+	*" doorbell] ") wanted doorbell || return 0 ;;
+	*" channel] ") wanted channel || return 0 ;;
+	"["*) ;;
+	*) wanted host || return 0 ;;
+	esac
 	out=$(mktemp)
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -72,6 +87,7 @@ suite "packages: " "$here/package-tests.sh"
 # and count its lines and the judge's verdict on its console.
 guest() {
 	local series=$1 lab=$2 append=$3 log=$logs/$2-$1.log judged start=$SECONDS
+	wanted "$lab" || return 0
 	shift 3
 	[ $# -eq 0 ] && set -- --shm "$shm-a:16M" --shm "$shm-b:4M" --edu --testdev --bochs
 	"$top/qemu-device/launch-vm.sh" --kernel "$vmlinuz" --initrd "$initrd" --log "$log" \
@@ -165,6 +181,7 @@ TESTDEV_LAYOUTS=(
 # layouts on the PC, then function resets on q35.
 testdev_lab() {
 	local qemu layout args=()
+	wanted testdev || wanted testdev-reset || return 0
 	qemu=$("$here/qemu-build.sh" "$build" 2>"$logs/qemu-build-$1.log")
 	result "[$1] QEMU with pcimem-testdev is built (log: $logs/qemu-build-$1.log)" $?
 	[ -x "$qemu" ] || return
