@@ -367,7 +367,7 @@ void pcimem_bar_read(struct pcimem_bar *bar, void *buf, loff_t pos, size_t n)
 	void __iomem *p = bar->kmap + pos;
 	size_t i;
 
-	lockdep_assert_held(&bar->pd->lock);
+	lockdep_assert_held_read(&bar->pd->lock);
 	if (bar->flags & PCIMEM_BAR_IO) {
 		for (i = 0; i < n; i++)
 			((u8 *)buf)[i] = ioread8(p + i);
@@ -379,12 +379,14 @@ void pcimem_bar_read(struct pcimem_bar *bar, void *buf, loff_t pos, size_t n)
 	}
 }
 
+/* As pcimem_bar_read(), the other way. */
+
 void pcimem_bar_write(struct pcimem_bar *bar, const void *buf, loff_t pos, size_t n)
 {
 	void __iomem *p = bar->kmap + pos;
 	size_t i;
 
-	lockdep_assert_held(&bar->pd->lock);
+	lockdep_assert_held_read(&bar->pd->lock);
 	if (bar->flags & PCIMEM_BAR_IO) {
 		for (i = 0; i < n; i++)
 			iowrite8(((const u8 *)buf)[i], p + i);

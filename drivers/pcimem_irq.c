@@ -360,8 +360,10 @@ void pcimem_release_eventfds(struct pcimem_dev *pd, const struct pcimem_file *pf
  */
 int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
 {
-	u32 vectors = pd->pdev->msix_cap ? pci_msix_vec_count(pd->pdev) : 0x10000;
+	u32 vectors;
 
+	lockdep_assert_held(&pd->lock);
+	vectors = pd->pdev->msix_cap ? pci_msix_vec_count(pd->pdev) : 0x10000;
 	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM || !pd->vectors)
 		return -EOPNOTSUPP;
 	if (peer > 0xffff || vector >= vectors)
@@ -387,6 +389,7 @@ bool pcimem_read_clears(struct pcimem_dev *pd, const struct pcimem_bar *bar,
 /* Called with pd->lock held and the device present. */
 s32 pcimem_peer_id(struct pcimem_dev *pd)
 {
+	lockdep_assert_held(&pd->lock);
 	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM)
 		return -1;
 	return ioread32(pcimem_regs(pd) + IVSHMEM_IV_POSITION);
