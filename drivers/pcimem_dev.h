@@ -25,19 +25,21 @@
 
 struct pcimem_dev;
 
-/* One BAR of a bound device. */
+/*
+ * One BAR of a bound device. Fields are grouped by how they may change;
+ * pd->lock guards nothing that is fixed, so a reader of a fixed field
+ * needs only the device present.
+ */
 struct pcimem_bar {
+	/* Fixed at probe, by pcimem_bars_map(), before the node exists. */
 	struct pcimem_dev *pd;
-	void __iomem *kmap;		/* kernel mapping; NULL if absent or MSI-X */
 	resource_size_t start;
 	resource_size_t size;
 	unsigned int index;
 	unsigned int flags;		/* PCIMEM_BAR_* */
 	unsigned int width;		/* access width in bytes (1: any) */
-	unsigned int memtype;		/* PCIMEM_MT_* of kmap and user mappings */
 	unsigned int def_memtype;	/* what a new open file asks for */
 	bool known_ram;			/* plain RAM by the variant: may be cached */
-	unsigned long cachebits;	/* x86: the kernel mapping's cache bits (4 KiB form) */
 	/*
 	 * The pages holding the MSI-X table or its pending bits, when the BAR
 	 * holds other things as well (PCIMEM_BAR_MSIX_HOLE): [hole_start,
@@ -47,6 +49,18 @@ struct pcimem_bar {
 	 */
 	resource_size_t hole_start, hole_end;
 	resource_size_t gap_start, gap_end;
+
+	/*
+	 * Changed with pd->lock held for writing (pcimem_bar_set_memtype()),
+	 * or once pd->pdev is NULL (remove() unmaps), read with it held.
+	 * BAR0's never changes while interrupt handlers, which read it
+	 * without the lock, are installed.
+	 */
+	void __iomem *kmap;		/* kernel mapping; NULL if absent or MSI-X */
+	unsigned int memtype;		/* PCIMEM_MT_* of kmap and user mappings */
+	unsigned long cachebits;	/* x86: the kernel mapping's cache bits (4 KiB form) */
+
+	/* Atomic: counted by mmap() and VMA open/close, read under the lock. */
 	atomic_t vmas;			/* user mappings of this BAR */
 };
 
@@ -98,10 +112,27 @@ struct pcimem_variant {
  * outlives the PCI device for as long as a file is open on its node, so
  * every operation takes @lock for reading and checks @pdev, which remove()
  * clears under @lock held for writing before it tears anything down.
+ * Fields are grouped by how they may change.
  */
 struct pcimem_dev {
+	/* Fixed at probe, before the node exists (bars[]: see pcimem_bar). */
 	struct device dev;		/* class device, /dev/pcimemN */
 	struct cdev cdev;
+	const struct pcimem_variant *variant;
+	struct pcimem_bar bars[PCI_STD_NUM_BARS];
+	unsigned int main_bar;
+	int minor;
+	struct inode *inode;		/* every user mapping hangs off its i_mapping */
+	unsigned int irq_mode;		/* PCIMEM_IRQ_* */
+	unsigned int vectors;		/* interrupt vectors counted */
+	struct dentry *debugfs;		/* set after the node, cleared in remove() */
+
+	/*
+	 * The device lock, and what changes with it held for writing:
+	 * @pdev, cleared by remove() (interrupt handlers read it with
+	 * READ_ONCE()), and the BARs' mappings (see pcimem_bar). A reset
+	 * holds it for writing from reset_prepare to reset_done.
+	 */
 	struct rw_semaphore lock;
 	/*
 	 * @lock's lockdep class, one per device: a bus reset takes the lock
@@ -110,27 +141,21 @@ struct pcimem_dev {
 	 */
 	struct lock_class_key lock_key;
 	struct pci_dev *pdev;		/* NULL once the device is gone */
-	const struct pcimem_variant *variant;
-	struct pcimem_bar bars[PCI_STD_NUM_BARS];
-	unsigned int main_bar;
-	int minor;
 
-	/* every user mapping of the device hangs off this inode's i_mapping */
-	struct inode *inode;
-
-	/* interrupts, counted per vector since probe */
-	unsigned int irq_mode;		/* PCIMEM_IRQ_* */
-	unsigned int vectors;
-	atomic64_t irq_total;		/* sum of irq_count[], for poll */
-	atomic64_t irq_count[PCIMEM_MAX_VECTORS];
-	wait_queue_head_t irq_wait;
-	spinlock_t trigger_lock;	/* vec[].trigger, taken in hard IRQ context */
+	/*
+	 * Under @trigger_lock, taken in hard IRQ context: vec[].trigger and
+	 * vec[].trigger_owner (the rest of vec[] is fixed at probe).
+	 */
+	spinlock_t trigger_lock;
 	struct pcimem_vector vec[PCIMEM_MAX_VECTORS];
 
+	/* Atomic, no lock: interrupts counted per vector since probe, faults. */
+	atomic64_t irq_total;		/* sum of irq_count[], for poll */
+	atomic64_t irq_count[PCIMEM_MAX_VECTORS];
+	wait_queue_head_t irq_wait;	/* woken by every count; its own lock */
 	/* user faults answered, by the size of the entry mapped (debugfs) */
 	atomic64_t faults[PCIMEM_FAULT_KINDS];
 	atomic64_t prefaulted;		/* pages mapped ahead of a 4 KiB fault */
-	struct dentry *debugfs;
 };
 
 /* State of one open file: which BAR it reaches, mapped how. */
