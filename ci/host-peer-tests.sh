@@ -9,6 +9,8 @@
 #
 #   host-peer-tests.sh BIN_DIR
 set -u
+# shellcheck source=test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 bin=$1
 host=$bin/ivshmem-host
 server=$bin/ivshmem-server
@@ -16,57 +18,14 @@ limit=20			# seconds, for any one command
 dir=$(mktemp -d /tmp/host-peer-tests.XXXXXX)
 sock=$dir/sock
 server_pid=
-bg_pids=()
-passed=0 failed=0
 
 cleanup() {
-	local p
-	for p in "${bg_pids[@]}" $server_pid; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${bg_pids[@]}" $server_pid; do
-		wait "$p" 2>/dev/null
-	done
+	stop_bg "$server_pid"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1: $2"; failed=$((failed + 1)); }
-
-# t NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC and prints PATTERN.
-t() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$(timeout "$limit" "$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" <<<"$out"; then
-		ok "$name"
-	else
-		fail "$name" "exit $rc (want $want): $out"
-	fi
-}
-
-# bg NAME CMD...: start CMD in the background, output in $dir/NAME.
-bg() {
-	local name=$1
-	shift
-	timeout "$limit" "$@" >"$dir/$name" 2>&1 &
-	bg_pids+=($!)
-	last_pid=$!
-}
-
-# finish NAME PID WANT_RC PATTERN: the background CMD ended so.
-finish() {
-	local name=$1 pid=$2 want=$3 pat=$4 rc
-	wait "$pid"
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" "$dir/$name"; then
-		ok "$name"
-	else
-		fail "$name" "exit $rc (want $want): $(cat "$dir/$name")"
-	fi
-}
+# ok, fail, t, bg (pid in $last_pid), finish: test-lib.sh.
 
 # peers_up N: wait until N other peers are connected, the same in two
 # looks 0.1 s apart (a client that just exited may linger a moment);
@@ -222,5 +181,4 @@ if peers_up 1; then
 fi
 finish "wait notices the server is gone, exit 3" "$wait_pid" 3 "the server closed the connection"
 t "no server: exit 3" 3 "no ivshmem server listening" "$host" peer "$sock" id
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

@@ -2,26 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Checks of the host tool ivshmem-host on a file in /dev/shm: what it does
-# and how it fails. One line per check.
+# and how it fails. One line per check, then `N passed, N failed`.
 #
 #   host-tests.sh BIN_DIR
 set -u
+# shellcheck source=test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 tool=$1/ivshmem-host
 f=/dev/shm/pcimem-host-test-$$
 trap 'rm -f "$f"' EXIT
-
-# t NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC and prints PATTERN.
-t() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" <<<"$out"; then
-		echo "ok - $name"
-	else
-		echo "FAIL - $name: exit $rc (want $want): $out"
-	fi
-}
+# t NAME WANT_RC PATTERN CMD...: test-lib.sh (commands not bounded here).
 
 t "create a 1 MiB backing file" 0 "" "$tool" create "$f" 1M
 t "its size is 1 MiB" 0 "1048576" stat -c %s "$f"
@@ -83,3 +73,4 @@ t "create --force on a file another process has open is refused" 5 "in use by pr
 	"$tool" create --force "$f" 1M
 kill "$holder"; wait "$holder" 2>/dev/null
 t "once nobody has it open, create --force works" 0 "" "$tool" create --force "$f" 1M
+report

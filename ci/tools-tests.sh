@@ -8,29 +8,16 @@
 #
 #   tools-tests.sh BIN_DIR
 set -u
+# shellcheck source=test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 bin=$1
 pcimem=$bin/pcimem
 host=$bin/ivshmem-host
 dir=$(mktemp -d /tmp/tools-tests.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-passed=0 failed=0
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1: $2"; failed=$((failed + 1)); }
-
-# t NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC and its output (stdout
-# and stderr) matches the extended regular expression PATTERN.
-t() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -Eq -- "$pat" <<<"$out"; then
-		ok "$name"
-	else
-		fail "$name" "exit $rc (want $want): $(head -c 400 <<<"$out")"
-	fi
-}
+# ok, fail, t: test-lib.sh; here t's PATTERN is an extended regular
+# expression, and its commands are not bounded.
+t_grep=-Eq
 
 # json NAME PYEXPR CMD...: CMD exits 0 and prints one JSON document d for
 # which the Python expression PYEXPR holds.
@@ -274,5 +261,4 @@ json "bars --json: six BARs, kinds, null memtype for absent and I/O" \
 json "events --json: counts per vector" "d == {'node': '/dev/pcimem0', 'vectors': [{'vector': 0, 'count': 5}, {'vector': 1, 'count': 7}]}" \
 	echo "${docs[2]}"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report
