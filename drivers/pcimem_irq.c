@@ -25,22 +25,6 @@
 #define pcimem_eventfd_signal(ctx)	eventfd_signal(ctx)
 #endif
 
-/* ivshmem BAR0 registers */
-#define IVSHMEM_INTR_MASK	0x00
-#define IVSHMEM_INTR_STATUS	0x04	/* reading clears it */
-#define IVSHMEM_IV_POSITION	0x08
-#define IVSHMEM_DOORBELL	0x0c
-
-/* pcimem-testdev BAR0 registers */
-#define TESTDEV_STATUS		0x14	/* reading clears it, and lowers INTx */
-#define TESTDEV_STATUS_INTX	0x01
-
-/* edu BAR0 registers */
-#define EDU_STATUS		0x20
-#define EDU_STATUS_IRQ		0x80	/* raise an interrupt when factorial is done */
-#define EDU_IRQ_STATUS		0x24
-#define EDU_IRQ_ACK		0x64
-
 static void __iomem *pcimem_regs(struct pcimem_dev *pd)
 {
 	return pd->bars[0].kmap;
@@ -363,12 +347,14 @@ int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
 	u32 vectors;
 
 	lockdep_assert_held(&pd->lock);
-	vectors = pd->pdev->msix_cap ? pci_msix_vec_count(pd->pdev) : 0x10000;
+	vectors = pd->pdev->msix_cap ? pci_msix_vec_count(pd->pdev) :
+		  IVSHMEM_DOORBELL_VECTOR + 1;
 	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM || !pd->vectors)
 		return -EOPNOTSUPP;
 	if (peer > 0xffff || vector >= vectors)
 		return -EINVAL;
-	iowrite32(peer << 16 | vector, pcimem_regs(pd) + IVSHMEM_DOORBELL);
+	iowrite32(peer << IVSHMEM_DOORBELL_PEER_SHIFT | vector,
+		  pcimem_regs(pd) + IVSHMEM_DOORBELL);
 	return 0;
 }
 

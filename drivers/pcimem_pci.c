@@ -22,16 +22,6 @@
 #define PCIMEM_MINORS		(MINORMASK + 1)
 #define PCIMEM_FILL_CHUNK	SZ_16K
 
-#define EDU_IDENT		0x00
-#define EDU_IDENT_MAGIC		0xed	/* low byte; major and minor above it */
-
-/* pcimem-testdev (qemu-device/testdev/pcimem-testdev.rst) */
-#define TESTDEV_IDENT		0x00
-#define TESTDEV_IDENT_MAGIC	0x7e57	/* high half; major, minor below it */
-#define TESTDEV_IDENT_MAJOR	1	/* the register map we know */
-#define TESTDEV_REGS_SIZE	0x48	/* IDENT up to DMA_RES */
-#define TESTDEV_STATUS		0x14	/* read to clear */
-
 static char *pattern = "abcd";
 module_param(pattern, charp, 0444);
 MODULE_PARM_DESC(pattern,
@@ -70,9 +60,10 @@ MODULE_PARM_DESC(ram_memtype,
  * can name it: the PCI core accepts only driver_data values in our table.
  */
 static const struct pcimem_variant pcimem_variants[] = {
-	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2, .regs_size = 0x10,
-			     .read_clears = 0x04 },
-	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0, .regs_size = 0xa0,
+	[PCIMEM_IVSHMEM] = { .kind = PCIMEM_IVSHMEM, .main_bar = 2,
+			     .regs_size = IVSHMEM_REGS_SIZE,
+			     .read_clears = IVSHMEM_INTR_STATUS },
+	[PCIMEM_EDU] = { .kind = PCIMEM_EDU, .main_bar = 0, .regs_size = EDU_REGS_SIZE,
 			 .read_clears = -1 },
 	[PCIMEM_TESTDEV] = { .kind = PCIMEM_TESTDEV, .main_bar = PCIMEM_MAIN_BAR_PICK,
 			     .regs_size = TESTDEV_REGS_SIZE, .read_clears = TESTDEV_STATUS,
@@ -210,15 +201,16 @@ static int pcimem_pick_main_bar(struct pcimem_dev *pd)
 static int pcimem_check_testdev(struct pcimem_dev *pd)
 {
 	u32 ident = ioread32(pd->bars[0].kmap + TESTDEV_IDENT);
+	u32 major = (ident >> TESTDEV_IDENT_MAJOR_SHIFT) & 0xff;
 
-	if (ident >> 16 != TESTDEV_IDENT_MAGIC || ((ident >> 8) & 0xff) != TESTDEV_IDENT_MAJOR) {
+	if (ident >> TESTDEV_IDENT_MAGIC_SHIFT != TESTDEV_IDENT_MAGIC ||
+	    major != TESTDEV_IDENT_MAJOR) {
 		dev_err(&pd->pdev->dev,
 			"not a pcimem-testdev of register map %u: identification reads 0x%08x, expected 0x%04x%02x..\n",
 			TESTDEV_IDENT_MAJOR, ident, TESTDEV_IDENT_MAGIC, TESTDEV_IDENT_MAJOR);
 		return -ENODEV;
 	}
-	dev_dbg(&pd->pdev->dev, "pcimem-testdev version %u.%u\n", (ident >> 8) & 0xff,
-		ident & 0xff);
+	dev_dbg(&pd->pdev->dev, "pcimem-testdev version %u.%u\n", major, ident & 0xff);
 	return 0;
 }
 
@@ -227,7 +219,7 @@ static int pcimem_check_edu(struct pcimem_dev *pd)
 {
 	u32 ident = ioread32(pd->bars[0].kmap + EDU_IDENT);
 
-	if ((ident & 0xff) != EDU_IDENT_MAGIC) {
+	if ((ident & EDU_IDENT_MAGIC_MASK) != EDU_IDENT_MAGIC) {
 		dev_err(&pd->pdev->dev,
 			"not an edu device: identification register reads 0x%08x, expected 0x......%02x\n",
 			ident, EDU_IDENT_MAGIC);
