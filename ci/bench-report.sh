@@ -35,7 +35,11 @@ function row(sec, path, op, size, val, unit, rr, ra) {
 function add(list, key) { if (!((list, key) in seen)) { seen[list, key] = 1; order[list, ++n[list]] = key } }
 $1 == "bench" && $2 == "latency" { add("lat", $3); lat[$3] = $0 }
 $1 == "bench" && $2 == "rings" { add("ring", $3); ring[$3] = $0 }
-$1 == "bench" && $2 == "faults" { add("flt", $3); flt[$3] = $4 " " $5 " " $6 }
+$1 == "bench" && $2 == "faults" { add("flt", $3 " " $4); flt[$3 " " $4] = $5 " " $6 " " $7 }
+$1 == "bench" && $2 == "mapsplit" { add("split", $3); splitsize = $4
+	for (k = 0; k < 5; k++) split_l[$3, k] = split_l[$3, k] " " $(5 + k) }
+$1 == "bench" && $2 == "kfill" { w = $3; sub(/-.*/, "", w); what = $3; sub(/^[^-]*-/, "", what)
+	add("kf", w); if ($5 > 0) kf[w, what] = kf[w, what] " " $4 / 1048576 / ($5 / 1e9) }
 $1 == "bench" && $2 == "map" { add("map", $3); add("msize", $4); mapm[$3, $4] = mapm[$3, $4] " " $6 }
 $1 == "bench" && $2 == "bw" && $4 == "refused:" { add("bw", $3); refused[$3] = 1 }
 $1 == "bench" && $2 == "bw" && $4 != "refused:" { add("bw", $3); add("bop", $4); add("bsize", $5); bwl[$3, $4, $5] = bwl[$3, $4, $5] " " $6 }
@@ -89,15 +93,52 @@ END {
 			print ""
 		}
 		if (n["flt"]) {
-			printf "  entries one 16 MiB touch took (debugfs faults):"
+			print "  faults one touch of every page took (debugfs: pte and pmd faults, pages prefaulted):"
 			for (i = 1; i <= n["flt"]; i++) {
-				p = order["flt", i]; split(flt[p], f, " ")
-				printf " %s: %d pte, %d pmd, %d prefault;", p, f[1], f[2], f[3]
-				row("faults", p, "pte", 16777216, f[1], "faults", "", "")
-				row("faults", p, "pmd", 16777216, f[2], "faults", "", "")
-				row("faults", p, "prefault", 16777216, f[3], "pages", "", "")
+				k = order["flt", i]; split(k, pk, " "); split(flt[k], f, " ")
+				printf "    %-12s %5s MiB: %6d pte, %4d pmd, %7d prefault\n", pk[1], pk[2], f[1], f[2], f[3]
+				row("faults", pk[1], "pte", pk[2] * 1048576, f[1], "faults", "", "")
+				row("faults", pk[1], "pmd", pk[2] * 1048576, f[2], "faults", "", "")
+				row("faults", pk[1], "prefault", pk[2] * 1048576, f[3], "pages", "", "")
 			}
-			print ""
+		}
+		print ""
+	}
+	if (n["split"]) {
+		print "Mapping in parts, " splitsize " MiB (median ms; in brackets: ratio to resource2'\''s mmap + first touch)"
+		printf "  %-14s %16s %16s %16s %16s %16s %16s\n", "path", "mmap", "first touch", \
+			"mmap+first", "second touch", "munmap", "mmap+1 B/2 MiB"
+		ra = median(split_l["resource2", 0]) + median(split_l["resource2", 1])
+		for (i = 1; i <= n["split"]; i++) {
+			p = order["split", i]
+			for (k = 0; k < 5; k++) sv[k] = median(split_l[p, k])
+			sa = sv[0] + sv[1]
+			printf "  %-14s", p
+			printf " %16s", sprintf("%.2f", sv[0])
+			printf " %16s", sprintf("%.2f", sv[1])
+			printf " %16s", sprintf("%.2f (%.2f)", sa, ra > 0 ? sa / ra : 0)
+			printf " %16s", sprintf("%.2f (%.2f)", sv[2], ra > 0 ? sv[2] / ra : 0)
+			printf " %16s", sprintf("%.2f", sv[3])
+			printf " %16s\n", sprintf("%.2f (%.2f)", sv[4], ra > 0 ? sv[4] / ra : 0)
+			nm[0] = "mmap"; nm[1] = "first"; nm[2] = "second"; nm[3] = "munmap"; nm[4] = "sparse"
+			for (k = 0; k < 5; k++)
+				row("mapsplit", p, nm[k], splitsize * 1048576, sv[k], "ms", "", ra > 0 ? sprintf("%.2f", sv[k] / ra) : "")
+			row("mapsplit", p, "mmap+first", splitsize * 1048576, sa, "ms", "", ra > 0 ? sprintf("%.2f", sa / ra) : "")
+		}
+		print "  (second touch: the same pages again, no fault: the touching alone; mmap+1 B/2 MiB:"
+		print "   a fresh mapping read once per 2 MiB, the faults with little touching)"
+		print ""
+	}
+	if (n["kf"]) {
+		print "The module'\''s own figures (debugfs; median MiB/s): the pattern fill at probe against"
+		print "a kernel memset of as much RAM"
+		for (i = 1; i <= n["kf"]; i++) {
+			t = order["kf", i]; pf = median(kf[t, "probe_fill"]); rm = median(kf[t, "ram_memset"])
+			r = rm > 0 && pf != "" ? sprintf("%.2f", pf / rm) : "-"
+			printf "  %-4s probe_fill %8s MiB/s, ram_memset %8s MiB/s: %s\n", t, \
+				pf == "" ? "-" : sprintf("%.0f", pf), rm == "" ? "-" : sprintf("%.0f", rm), r
+			if (pf != "") row("kfill", "ram_memtype=" t, "probe_fill", "", sprintf("%.0f", pf), "MiB/s", "", r)
+			if (rm != "") row("kfill", "ram_memtype=" t, "ram_memset", "", sprintf("%.0f", rm), "MiB/s", "", "")
 		}
 		print ""
 	}

@@ -68,35 +68,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# The plots' one dependency, for make bench only (make test never needs it).
-if ! command -v gnuplot >/dev/null; then
-	if [ "$(id -u)" = 0 ]; then
-		echo "bench: installing gnuplot-nox for the plots"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >"$dir/apt.log" 2>&1 ||
-			echo "bench: apt-get install gnuplot-nox failed; no plots ($(tail -1 "$dir/apt.log"))"
-	else
-		echo "bench: no gnuplot and not root; no plots (apt-get install gnuplot-nox)"
-	fi
-fi
-
 host_line() {
 	echo "machine: $(nproc) host CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))," \
 		"QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" \
 		"(${ACCEL:-tcg}), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# bench_kernel REL: one boot of two guests; the main guest's lines in REL.lines.
-bench_kernel() {
-	local rel=$1 kernel initrd sock shm main_pid peer_pid main_rc peer_rc start
-	kernel=$build/kernels/$rel/vmlinuz
-	initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
-	if [ ! -e "$kernel" ] || [ ! -e "$initrd" ]; then
-		echo "bench: no kernel $rel or initramfs; run make build" >&2
-		return 1
-	fi
-	sock=$dir/$rel.sock
-	shm=/dev/shm/$tag-$rel
-	"$bin/ivshmem-server" -F -S "$sock" -M "$tag-$rel" -l 1G -n 1 >"$dir/server.log" 2>&1 &
+# start_server NAME: an ivshmem server (1 GiB, 1 vector) on $dir/NAME.sock
+# whose memory is /dev/shm/$tag-NAME ($sock, $shm), up and answering, and
+# the doorbell agent's environment for it.
+start_server() {
+	sock=$dir/$1.sock
+	shm=/dev/shm/$tag-$1
+	"$bin/ivshmem-server" -F -S "$sock" -M "$tag-$1" -l 1G -n 1 >"$dir/server-$1.log" 2>&1 &
 	server_pid=$!
 	for _ in $(seq 50); do
 		timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && break
@@ -105,35 +89,76 @@ bench_kernel() {
 	rm -rf "$dir/state"
 	export DOORBELL_TOOL=$bin/ivshmem-host DOORBELL_STATE=$dir/state
 	export DOORBELL_SOCKETS="$shm=$sock" DOORBELL_LIMIT=300
-	groups=()
-	local role
-	for role in peer main; do
-		setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
-			--log "$logs/bench-$rel-$role.log" --timeout 1200 \
-			--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm" \
-			--append "lab=bench role=$role count=$count rings=$rings rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin iomem=relaxed" \
-			>"$dir/$role.judge" 2>&1 &
-		groups+=("$!")
-		[ $role = peer ] && peer_pid=$! || main_pid=$!
-	done
-	start=$SECONDS
-	wait "$main_pid"
-	main_rc=$?
-	wait "$peer_pid"
-	peer_rc=$?
+}
+
+stop_server() {
+	[ -n "$server_pid" ] || return 0
 	kill "$server_pid" 2>/dev/null
 	wait "$server_pid" 2>/dev/null
 	server_pid=
-	echo "($((SECONDS - start)) s; consoles: $logs/bench-$rel-main.log, $logs/bench-$rel-peer.log)"
-	tr -d '\r' <"$logs/bench-$rel-main.log" | grep -a '^bench ' >"$out/$rel.lines"
-	local fails
-	fails=$(cat "$logs/bench-$rel-main.log" "$logs/bench-$rel-peer.log" | tr -d '\r' | grep -a '^FAIL')
-	if [ -n "$fails" ] || [ "$main_rc" -ne 0 ] || [ "$peer_rc" -ne 0 ] || [ ! -s "$out/$rel.lines" ]; then
-		echo "bench: something failed on $rel:"
-		printf '%s\n' "$fails" | sed 's/^/    /'
-		cat "$dir/main.judge" "$dir/peer.judge" | sed 's/^/    /'
+}
+
+# boot NAME KERNEL INITRD APPEND [LAUNCH-OPTION...]: one guest in the
+# background (a process group of its own), console $logs/bench-NAME.log;
+# its pid in boot_pid.
+boot() {
+	local name=$1 kernel=$2 initrd=$3 append=$4
+	shift 4
+	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
+		--log "$logs/bench-$name.log" --timeout 1200 --append "$append" "$@" \
+		>"$dir/$name.judge" 2>&1 &
+	boot_pid=$!
+	groups+=("$boot_pid")
+}
+
+# finish LINES NAME:PID...: wait for the guests; the first one's `bench`
+# lines into LINES; 1 when a guest failed, printed a FAIL or gave no line.
+finish() {
+	local lines=$1 np name rc=0 start=$SECONDS consoles=
+	shift
+	for np in "$@"; do
+		wait "${np#*:}" || rc=1
+		consoles+=" $logs/bench-${np%%:*}.log"
+	done
+	echo "($((SECONDS - start)) s more; consoles:$consoles)"
+	name=${1%%:*}
+	tr -d '\r' <"$logs/bench-$name.log" | grep -a '^bench ' >"$lines"
+	for np in "$@"; do
+		name=${np%%:*}
+		if tr -d '\r' <"$logs/bench-$name.log" | grep -aq '^FAIL' || [ $rc -ne 0 ]; then
+			echo "bench: the guest $name failed:"
+			tr -d '\r' <"$logs/bench-$name.log" | grep -a '^FAIL' | sed 's/^/    /'
+			sed 's/^/    /' "$dir/$name.judge"
+			rc=1
+		fi
+	done
+	[ -s "$lines" ] || { echo "bench: no bench lines from ${1%%:*}"; rc=1; }
+	return $rc
+}
+
+kernel_of() { echo "$build/kernels/$1/vmlinuz"; }
+initrd_of() { echo "${INITRD:-$build/guest/$1/initramfs.cpio.gz}"; }
+
+# bench_kernel REL: one boot of two guests; the main guest's lines in REL.lines.
+bench_kernel() {
+	local rel=$1 kernel initrd peer append rc
+	kernel=$(kernel_of "$rel")
+	initrd=$(initrd_of "$rel")
+	if [ ! -e "$kernel" ] || [ ! -e "$initrd" ]; then
+		echo "bench: no kernel $rel or initramfs; run make build" >&2
 		return 1
 	fi
+	start_server "$rel"
+	append="count=$count rings=$rings rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin iomem=relaxed"
+	boot "$rel-peer" "$kernel" "$initrd" "lab=bench role=peer $append" \
+		--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm"
+	peer=$boot_pid
+	boot "$rel-main" "$kernel" "$initrd" "lab=bench role=main $append" \
+		--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm"
+	finish "$out/$rel.lines" "$rel-main:$boot_pid" "$rel-peer:$peer"
+	rc=$?
+	stop_server
+	return $rc
 }
 
 # vfio_initrd REL FILE: the guest's initramfs plus vfio's modules from
@@ -161,46 +186,66 @@ vfio_initrd() {
 		[ -e "$f" ] && cp "$f" "$root/lib/modules/$rel/vfio/"
 	done
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip) >"$dir/vfio.cpio.gz" || return 1
-	cat "$initrd" "$dir/vfio.cpio.gz" >"$2"
+	cat "$(initrd_of "$rel")" "$dir/vfio.cpio.gz" >"$2"
 }
 
 # bench_vfio REL: one boot on q35 with QEMU's Intel IOMMU, pcimem then
 # vfio-pci on an ivshmem-doorbell device of 1 GiB (a server of its own, 1
 # vector); its lines in REL+iommu.lines.
 bench_vfio() {
-	local rel=$1 kernel initrd start rc sock shm=/dev/shm/$tag-vfio
-	kernel=$build/kernels/$rel/vmlinuz
-	initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
+	local rel=$1 rc
 	vfio_initrd "$rel" "$dir/vfio-initrd.gz" || return 1
-	sock=$dir/vfio.sock
-	"$bin/ivshmem-server" -F -S "$sock" -M "$tag-vfio" -l 1G -n 1 >"$dir/server.log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 50); do
-		timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	rm -rf "$dir/state"
-	export DOORBELL_TOOL=$bin/ivshmem-host DOORBELL_STATE=$dir/state
-	export DOORBELL_SOCKETS="$shm=$sock" DOORBELL_LIMIT=300
-	start=$SECONDS
-	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$dir/vfio-initrd.gz" \
-		--log "$logs/bench-$rel-vfio.log" --timeout 1200 --q35 --iommu \
-		--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm" \
-		--append "lab=bench-vfio count=$count rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin intel_iommu=on iomem=relaxed" \
-		>"$dir/vfio.judge" 2>&1 &
-	groups=("$!")
-	wait "$!"
+	start_server vfio
+	boot "$rel-vfio" "$(kernel_of "$rel")" "$dir/vfio-initrd.gz" \
+		"lab=bench-vfio count=$count rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin intel_iommu=on iomem=relaxed" \
+		--q35 --iommu --agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm"
+	finish "$out/$rel+iommu.lines" "$rel-vfio:$boot_pid"
 	rc=$?
-	kill "$server_pid" 2>/dev/null
-	wait "$server_pid" 2>/dev/null
-	server_pid=
-	echo "($((SECONDS - start)) s; console: $logs/bench-$rel-vfio.log)"
-	tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -a '^bench ' >"$out/$rel+iommu.lines"
-	if [ "$rc" -ne 0 ] || tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -aq '^FAIL' ||
-	   [ ! -s "$out/$rel+iommu.lines" ]; then
-		echo "bench: the vfio-pci boot of $rel failed:"
-		tr -d '\r' <"$logs/bench-$rel-vfio.log" | grep -a '^FAIL' | sed 's/^/    /'
-		sed 's/^/    /' "$dir/vfio.judge"
+	stop_server
+	return $rc
+}
+
+# bench_profile REL: PROFILE=1's boot (ci/guest/bench-profile.sh): one
+# guest with a 1 GiB ivshmem-plain device; during each phase it announces,
+# perf record -g of QEMU for PDUR - 4 seconds: REL-profile-PHASE.txt (perf
+# report, flat, by symbol) and .data.
+bench_profile() {
+	local rel=$1 f=/dev/shm/$tag-profile pdur=${PDUR:-12} log qpid phase seen=" " rc
+	"$bin/ivshmem-host" create "$f" 1G >/dev/null || return 1
+	log=$logs/bench-$rel-profile.log
+	rm -f "$log"
+	boot "$rel-profile" "$(kernel_of "$rel")" "$(initrd_of "$rel")" \
+		"lab=bench-profile pdur=$pdur ${PHASES:+phases=$PHASES} iomem=relaxed" --shm "$f:1G"
+	while kill -0 "$boot_pid" 2>/dev/null; do
+		phase=$(tr -d '\r' <"$log" 2>/dev/null | sed -n 's/^bench-profile start //p' | tail -1)
+		case $seen in *" $phase "*|" ") sleep 0.2; continue ;; esac
+		[ -n "$phase" ] || { sleep 0.2; continue; }
+		seen+="$phase "
+		# launch-vm.sh leads the guest's session (setsid); QEMU is in it.
+		qpid=$(pgrep -s "$boot_pid" qemu-system | head -1)
+		[ -n "$qpid" ] || continue
+		sleep 1
+		echo "bench: perf record of QEMU ($qpid) during $phase"
+		perf record -q -g -p "$qpid" -o "$out/$rel-profile-$phase.data" -- \
+			sleep $((pdur - 4)) >/dev/null 2>&1
+		{
+			echo "perf record -g of QEMU during $phase; by DSO:"
+			perf report -q -i "$out/$rel-profile-$phase.data" --stdio --no-children \
+				--sort dso -g none --percent-limit 1 2>/dev/null | sed '/^$/d'
+			echo "by symbol ([JIT]: the guest's code as TCG translated it):"
+			perf report -q -i "$out/$rel-profile-$phase.data" --stdio --no-children \
+				--sort dso,sym -g none --percent-limit 0.7 2>/dev/null | sed '/^$/d' | head -30
+		} >"$out/$rel-profile-$phase.txt"
+		sed -n 1,12p "$out/$rel-profile-$phase.txt"
+	done
+	wait "$boot_pid"
+	rc=$?
+	rm -f "$f"
+	tr -d '\r' <"$log" | grep -a '^\(maptouch\|bw\) ' >"$out/$rel-profile.figures"
+	if [ $rc -ne 0 ] || tr -d '\r' <"$log" | grep -aq '^FAIL'; then
+		echo "bench: the profile guest failed (console: $log):"
+		tr -d '\r' <"$log" | grep -a '^FAIL' | sed 's/^/    /'
+		sed 's/^/    /' "$dir/$rel-profile.judge"
 		return 1
 	fi
 }
@@ -230,6 +275,26 @@ bench_host() {
 	done
 	rm -f "$f"
 }
+
+if [ "${PROFILE:-0}" = 1 ]; then
+	command -v perf >/dev/null || { echo "bench: PROFILE=1 needs perf"; exit 1; }
+	for rel in "${rels[@]}"; do
+		echo "== Linux $rel: QEMU profiled during the phases of ci/guest/bench-profile.sh"
+		bench_profile "$rel" || failed=1
+	done
+	exit "$failed"
+fi
+
+# The plots' one dependency, for make bench only (make test never needs it).
+if ! command -v gnuplot >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "bench: installing gnuplot-nox for the plots"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >"$dir/apt.log" 2>&1 ||
+			echo "bench: apt-get install gnuplot-nox failed; no plots ($(tail -1 "$dir/apt.log"))"
+	else
+		echo "bench: no gnuplot and not root; no plots (apt-get install gnuplot-nox)"
+	fi
+fi
 
 csv=$out/bench.csv
 echo "kernel,section,path,op,size_bytes,value,unit,ratio_ram,ratio_anchor" >"$csv"

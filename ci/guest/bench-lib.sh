@@ -4,15 +4,19 @@
 # Shared by the bench guests (bench.sh, bench-vfio.sh): mapping and
 # bandwidth, each path measured in turn within every round, so that the
 # load of a shared host falls on all of them alike. The caller sets
-# file_of() (PATH -> what maptouch opens), R (rounds), SIZES and BWMIN.
-# Lines for the host:
+# file_of() (PATH -> what maptouch opens), R (rounds), SIZES and BWMIN;
+# MAPSIZES (MiB, default 16 256 1024) and SPLITSIZE (MiB, default 256) the
+# windows. Lines for the host:
 #   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS     (3 mappings)
+#   bench mapsplit PATH SIZE_MIB MMAP_MS FIRST_MS SECOND_MS MUNMAP_MS SPARSE_MS
+#   bench faults PATH SIZE_MIB PTE PMD PREFAULT   (debugfs, one maptouch)
 #   bench bw PATH OP SIZE_BYTES MIB_S             (one pass each)
+#   bench kfill WHAT BYTES NS                     (debugfs probe_fill, ram_memset)
 
 # bench_maps PATH...: mmap and touch every page of 16 MiB, 256 MiB, 1 GiB.
 # pcimem-4k is pcimem at an address no 2 MiB entry fits.
 bench_maps() {
-	for size in 16 256 1024; do
+	for size in ${MAPSIZES:-16 256 1024}; do
 		section "mmap and touch every page of $size MiB, $R rounds: $*"
 		for round in $(seq "$R"); do
 			for p in "$@"; do
@@ -26,6 +30,59 @@ bench_maps() {
 					echo "FAIL - maptouch $p $size MiB: $out"; fi
 			done
 		done
+	done
+}
+
+# bench_mapsplit PATH...: the parts of a mapping's cost (pcimem-bench
+# mapsplit: mmap, first touch of every page, a second touch, munmap, and
+# mmap + one byte per 2 MiB) of a SPLITSIZE MiB window, 3 mappings per path
+# and round, every path in turn.
+bench_mapsplit() {
+	size=${SPLITSIZE:-256}
+	section "mapping in parts, $size MiB, $R rounds: $*"
+	for round in $(seq "$R"); do
+		for p in "$@"; do
+			extra=
+			[ "$p" = pcimem-4k ] && extra=4k
+			# shellcheck disable=SC2086 # extra is one word or none
+			out=$(pcimem-bench mapsplit "$(file_of "$p")" "${size}M" 3 $extra 2>&1)
+			echo "    $p round $round: $out"
+			line=$(echo "$out" | sed -n 's/^mapsplit: mmap \([0-9.]*\) ms, first \([0-9.]*\) ms, second \([0-9.]*\) ms, munmap \([0-9.]*\) ms, sparse \([0-9.]*\) ms$/\1 \2 \3 \4 \5/p')
+			if [ -n "$line" ]; then echo "bench mapsplit $p $size $line"; else
+				echo "FAIL - mapsplit $p $size MiB: $out"; fi
+		done
+	done
+}
+
+# bench_faults FAULTS PATH SIZE_MIB: the debugfs fault counts (file FAULTS)
+# one maptouch of SIZE_MIB of the node took, for a pcimem PATH.
+bench_faults() {
+	extra=
+	[ "$2" = pcimem-4k ] && extra=4k
+	before=$(tr '\n' ' ' <"$1")
+	# shellcheck disable=SC2086 # extra is one word or none
+	if ! out=$(pcimem-bench maptouch "$(file_of "$2")" "${3}M" 1 $extra 2>&1); then
+		echo "FAIL - maptouch $2 $3 MiB for the fault counts: $out"
+		return
+	fi
+	after=$(tr '\n' ' ' <"$1")
+	echo "$before|$after" | awk -v p="$2" -v s="$3" -F'|' '{ split($1, a, " "); split($2, b, " ")
+		if (a[1] == "pte" && b[3] == "pmd" && b[5] == "prefault")
+			print "bench faults", p, s, b[2] - a[2], b[4] - a[4], b[6] - a[6]
+		else print "FAIL - fault counts of " p ": " $0 }'
+}
+
+# bench_kfill DEBUGFS: the module's own figures, where it has them:
+# probe_fill (the pattern fill of the last probe) and ram_memset (a kernel
+# memset of as much RAM, run as the file is read), each "bytes=N ns=N".
+bench_kfill() {
+	for f in probe_fill ram_memset; do
+		[ -r "$1/$f" ] || continue
+		if line=$(cat "$1/$f" 2>&1) && echo "$line" | grep -qx 'bytes=[0-9]* ns=[0-9]*'; then
+			echo "$line" | sed "s/^bytes=\([0-9]*\) ns=\([0-9]*\)$/bench kfill $f \1 \2/"
+		else
+			echo "FAIL - $1/$f reads \"$line\", not bytes=N ns=N"
+		fi
 	done
 }
 

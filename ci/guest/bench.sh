@@ -9,8 +9,7 @@
 #   bench latency WHO P50_US P99_US MAX_US COUNT WALL_MS
 #   bench rings WHO COUNT WALL_MS RECEIVED
 #   bench insmod TYPE PATTERN WALL_MS
-#   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS, bench bw ... (bench-lib.sh)
-#   bench faults PATH PTE PMD PREFAULT (debugfs, one 16 MiB touch)
+#   bench map, mapsplit, faults, bw, kfill ... (bench-lib.sh)
 # Kernel parameters: count=N round trips (default 10000), rings=M
 # (default 100000), rounds=R of mapping and bandwidth (default 5),
 # bwsizes=SIZE,... (default 4K,64K,1M,16M,256M), bwmin=BYTES each
@@ -107,20 +106,19 @@ main)
 	}
 	for p in $paths; do
 		case $p in pcimem*) ;; *) continue ;; esac
-		before=$(tr '\n' ' ' <"$faults")
-		extra=
-		[ "$p" = pcimem-4k ] && extra=4k
-		# shellcheck disable=SC2086 # extra is one word or none
-		pcimem-bench maptouch "$node" 16M 1 $extra >/dev/null
-		after=$(tr '\n' ' ' <"$faults")
-		echo "$before|$after" | awk -v p="$p" -F'|' '{ split($1, a, " "); split($2, b, " ")
-			print "bench faults", p, b[2] - a[2], b[4] - a[4], b[6] - a[6] }'
+		bench_faults "$faults" "$p" 16
+		bench_faults "$faults" "$p" 256
 	done
 	# shellcheck disable=SC2086 # the paths are separate arguments
 	bench_maps $paths
+	# shellcheck disable=SC2086 # the paths are separate arguments
+	bench_mapsplit $paths
+	# pcimem-rw-model: read()/write()'s copies replayed in user space
+	# (bounce4: 4-byte moves on the BAR side, as memcpy_fromio); -16: the
+	# same with memcpy's 16-byte moves.
 	bench_bw ram=ram "pcimem-uc=mmap:$node:uc" "pcimem-wc=mmap:$node:wc" \
 		"pcimem-wb=mmap:$node:wb" "pcimem-rw=rw:$node" "resource2=file:$res" \
-		"resource2_wc=file:${res}_wc"
+		"resource2_wc=file:${res}_wc" "rw-model=bounce4:$node" "rw-model-16=bounce16:$node"
 
 	section "insmod: the pattern over the 1 GiB BAR, twice per type"
 	check "rmmod pcimem" rmmod pcimem
@@ -128,10 +126,11 @@ main)
 		for pat in none abcd; do
 			arg="pattern=$pat"
 			[ $pat = none ] && arg="pattern="
-			if out=$(pcimem-bench time insmod "$KO" "$arg" ram_memtype=$mt 2>&1) &&
-			   rmmod pcimem; then
+			if out=$(pcimem-bench time insmod "$KO" "$arg" ram_memtype=$mt 2>&1); then
 				echo "bench insmod $mt $pat $(echo "$out" | sed -n 's/^time: \([0-9.]*\) ms/\1/p')"
-			else
+				[ $pat = abcd ] && bench_kfill "$(dirname "$faults")" | sed "s/kfill /kfill $mt-/"
+			fi
+			if ! rmmod pcimem; then
 				echo "FAIL - insmod $arg ram_memtype=$mt, then rmmod"
 				printf '%s\n' "$out" | sed 's/^/    | /'
 			fi

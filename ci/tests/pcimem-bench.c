@@ -17,6 +17,11 @@
  *                                             the mapping 4 KiB off a 2 MiB
  *                                             boundary, so that no 2 MiB
  *                                             entry can map it
+ *   pcimem-bench mapsplit FILE SIZE REPS [4k] the parts of that cost: mmap,
+ *                                             first touch of every page,
+ *                                             a second touch, munmap, and
+ *                                             mmap + one byte per 2 MiB
+ *                                             (SIZE a multiple of 2 MiB)
  *   pcimem-bench bw NAME TARGET MIN SIZE...   sequential read, write and copy
  *                                             of each SIZE through TARGET:
  *                                             "bw NAME OP SIZE MIB_S" lines
@@ -36,12 +41,16 @@
  * pwrite of the node), "file:PATH" (an mmap of PATH, e.g. a sysfs
  * resource2 or resource2_wc), "vfio:BDF" or "vfiorw:BDF" (vfio-pci's BAR2
  * region of the device at BDF, e.g. 0000:00:04.0, bound to vfio-pci:
- * mmap, or pread and pwrite). maptouch's FILE may be vfio:BDF too. read copies SIZE bytes of the target into
+ * mmap, or pread and pwrite), "bounce4:NODE" and "bounce16:NODE" (the
+ * driver's read()/write() copies replayed in user space over an mmap of
+ * the node, the BAR side moved 4 or 16 bytes at a time: see bounce_io()).
+ * maptouch's FILE may be vfio:BDF too. read copies SIZE bytes of the target into
  * anonymous memory, write copies them back, copy moves SIZE bytes of the
  * target to SIZE bytes further on in it (the target needs twice the
  * largest SIZE). Each figure is the median of $PCIMEM_BENCH_PASSES passes
  * (1 to 16, default 5), a pass repeating the operation until it has moved
- * MIN bytes (and at least once).
+ * MIN bytes (and at least once). $PCIMEM_BENCH_OPS (e.g. "read") runs only
+ * the operations it names, and then checks no data (for profiling).
  *
  * Exit status: 0 success, 1 the ioctl failed, CMD did or data read back
  * wrong, 2 bad usage, 5 other errors.
@@ -86,7 +95,8 @@ static int usage(void)
 		"       pcimem-bench rings NODE PEER VECTOR COUNT\n"
 		"       pcimem-bench time CMD [ARGS...]\n"
 		"       pcimem-bench maptouch FILE SIZE REPS [4k]\n"
-		"       pcimem-bench bw NAME ram|mmap:NODE:TYPE|rw:NODE|file:PATH MIN SIZE...\n"
+		"       pcimem-bench mapsplit FILE SIZE REPS [4k]\n"
+		"       pcimem-bench bw NAME ram|mmap:NODE:TYPE|rw:NODE|file:PATH|bounce4:NODE MIN SIZE...\n"
 		"       pcimem-bench epong NODE ID COUNT [OFFSET]\n"
 		"       pcimem-bench hostmem FILE memset|fill|memcmp PATTERN\n");
 	return 2;
@@ -348,6 +358,26 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
+ * A free range of @size bytes whose start lies 4 KiB past a 2 MiB
+ * boundary, so that no 2 MiB entry can map a window there; MAP_FAILED
+ * with the reason printed.
+ */
+static unsigned char *window_4k(uint64_t size)
+{
+	unsigned char *hint = mmap(NULL, size + 2 * SZ_2M, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (hint == MAP_FAILED) {
+		fprintf(stderr, "pcimem-bench: reserve %" PRIu64 " bytes: %s\n",
+			size, strerror(errno));
+		return MAP_FAILED;
+	}
+	munmap(hint, size + 2 * SZ_2M);
+	return (unsigned char *)(((uintptr_t)hint + SZ_2M - 1) &
+				 ~(uintptr_t)(SZ_2M - 1)) + 4096;
+}
+
+/*
  * The cost of mapping: mmap, a read of one byte of every page (the first
  * touch faults the mapping in, however the driver does it), munmap.
  */
@@ -372,18 +402,11 @@ static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 		uint64_t o;
 
 		if (off4k) {
-			/* A free range, then the window 4 KiB past a 2 MiB boundary in it. */
-			hint = mmap(NULL, size + 2 * SZ_2M, PROT_NONE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			hint = window_4k(size);
 			if (hint == MAP_FAILED) {
-				fprintf(stderr, "pcimem-bench: reserve %" PRIu64 " bytes: %s\n",
-					size, strerror(errno));
 				close(fd);
 				return 5;
 			}
-			munmap(hint, size + 2 * SZ_2M);
-			hint = (unsigned char *)(((uintptr_t)hint + SZ_2M - 1) &
-						 ~(uintptr_t)(SZ_2M - 1)) + 4096;
 		}
 		t0 = now_s();
 		m = mmap(hint, size, PROT_READ | PROT_WRITE,
@@ -406,6 +429,80 @@ static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 	return 0;
 }
 
+/*
+ * The parts of a mapping's cost, each the median of @reps fresh mappings:
+ * mmap alone; the first read of one byte of every page (the faults and
+ * the touching); a second such pass over the same mapping (no faults: the
+ * touching alone, under TCG QEMU's soft TLB refilled page by page);
+ * munmap; and, on another fresh mapping, mmap and a read of one byte per
+ * 2 MiB (the faults with little touching). Prints "mapsplit: mmap MS,
+ * first MS, second MS, munmap MS, sparse MS".
+ */
+static int bench_mapsplit(const char *file, uint64_t size, int reps, int off4k)
+{
+	double t[5][64], t0;
+	uint64_t base = 0, rsize, o;
+	int i, k, fd;
+
+	if (reps < 1 || reps > 64)
+		return usage();
+	if (!strncmp(file, "vfio:", 5))
+		fd = open_vfio(file + 5, &base, &rsize);
+	else
+		fd = open_node(file);
+	if (fd < 0)
+		return 5;
+	for (i = 0; i < reps; i++) {
+		volatile unsigned char sum = 0;
+		unsigned char *m;
+		int pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			unsigned char *hint = off4k ? window_4k(size) : NULL;
+
+			if (hint == MAP_FAILED) {
+				close(fd);
+				return 5;
+			}
+			t0 = now_s();
+			m = mmap(hint, size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, (off_t)base);
+			if (m == MAP_FAILED) {
+				fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
+				close(fd);
+				return 5;
+			}
+			if (pass) {
+				for (o = 0; o < size; o += SZ_2M)
+					sum += m[o];
+				t[4][i] = (now_s() - t0) * 1000;
+				munmap(m, size);
+				continue;
+			}
+			t[0][i] = (now_s() - t0) * 1000;
+			t0 = now_s();
+			for (o = 0; o < size; o += 4096)
+				sum += m[o];
+			t[1][i] = (now_s() - t0) * 1000;
+			t0 = now_s();
+			for (o = 0; o < size; o += 4096)
+				sum += m[o];
+			t[2][i] = (now_s() - t0) * 1000;
+			t0 = now_s();
+			munmap(m, size);
+			t[3][i] = (now_s() - t0) * 1000;
+		}
+		(void)sum;
+	}
+	close(fd);
+	for (k = 0; k < 5; k++)
+		qsort(t[k], reps, sizeof(t[k][0]), cmp_double);
+	printf("mapsplit: mmap %.2f ms, first %.2f ms, second %.2f ms, munmap %.2f ms, "
+	       "sparse %.2f ms\n", t[0][reps / 2], t[1][reps / 2], t[2][reps / 2],
+	       t[3][reps / 2], t[4][reps / 2]);
+	return 0;
+}
+
 /* ---- bw: sequential read, write and copy through one target ---- */
 
 struct target {
@@ -413,7 +510,60 @@ struct target {
 	unsigned char *map;	/* the mapping; NULL for rw */
 	uint64_t len;
 	uint64_t base;		/* the region's offset in fd (vfio) */
+	int bounce;		/* 0, or the width of the BAR side's moves */
 };
+
+/*
+ * The driver's read()/write() loop, replayed in user space over a mapping:
+ * 16 KiB chunks through a bounce buffer, the BAR side moved as x86's
+ * memcpy_fromio/memcpy_toio move it (rep movsl: 4 bytes a move; width 4)
+ * or as memcpy does (width 16), the user side as x86's copy_user moves it
+ * without ERMS (rep movsq), and a read's chunk scanned for all-ones as
+ * pcimem_fell_off() does. It leaves out the system call, the lock and the
+ * presence check, so that the copies' share of read()/write() shows.
+ */
+#define BOUNCE_CHUNK	(16 << 10)
+
+static void movs(void *to, const void *from, size_t n, int width)
+{
+	size_t cnt;
+
+	if (width == 16) {
+		memcpy(to, from, n);
+		return;
+	}
+	cnt = n / (size_t)width;
+#if defined(__x86_64__)
+	if (width == 4)
+		__asm__ __volatile__("rep movsl" : "+D"(to), "+S"(from), "+c"(cnt) : : "memory");
+	else
+		__asm__ __volatile__("rep movsq" : "+D"(to), "+S"(from), "+c"(cnt) : : "memory");
+#else
+	memcpy(to, from, n);
+#endif
+}
+
+static int bounce_io(struct target *t, unsigned char *buf, uint64_t size, uint64_t off, int wr)
+{
+	static unsigned char bounce[BOUNCE_CHUNK] __attribute__((aligned(64)));
+	volatile int ones = 1;
+	uint64_t done, n, i;
+
+	for (done = 0; done < size; done += n) {
+		n = size - done < BOUNCE_CHUNK ? size - done : BOUNCE_CHUNK;
+		if (wr) {
+			movs(bounce, buf + done, n, 8);
+			movs(t->map + off + done, bounce, n, t->bounce);
+			continue;
+		}
+		movs(bounce, t->map + off + done, n, t->bounce);
+		for (i = 0; i < n && ones; i++)
+			ones = bounce[i] == 0xff;
+		ones = 1;
+		movs(buf + done, bounce, n, 8);
+	}
+	return 0;
+}
 
 /* Faults every page of a mapping in, so that bw times the copy alone. */
 static void touch(unsigned char *m, uint64_t len)
@@ -438,6 +588,16 @@ static int open_target(const char *spec, uint64_t len, struct target *t)
 	t->map = NULL;
 	t->len = len;
 	t->base = 0;
+	t->bounce = 0;
+	if (!strncmp(spec, "bounce4:", 8) || !strncmp(spec, "bounce16:", 9)) {
+		/* The driver's loop over an mmap of the node (uc): bounce_io(). */
+		snprintf(path, sizeof(path), "%s", strchr(spec, ':') + 1);
+		t->bounce = spec[6] == '4' ? 4 : 16;
+		t->fd = open_node(path);
+		if (t->fd < 0)
+			return 5;
+		goto map;
+	}
 	if (!strcmp(spec, "ram")) {
 		t->map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -535,6 +695,13 @@ static const char *const op_names[] = { "read", "write", "copy" };
 /* One operation of @size bytes between @t and @buf: 0 or -1. */
 static int bw_op(struct target *t, int op, unsigned char *buf, uint64_t size)
 {
+	if (t->bounce) {
+		if (op == OP_READ)
+			return bounce_io(t, buf, size, 0, 0);
+		if (op == OP_WRITE)
+			return bounce_io(t, buf, size, 0, 1);
+		return bounce_io(t, buf, size, 0, 0) || bounce_io(t, buf, size, size, 1);
+	}
 	if (t->map) {
 		if (op == OP_READ)
 			memcpy(buf, t->map, size);
@@ -565,6 +732,7 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 {
 	uint64_t min = parse_size(min_s), max = 0, sz[32], i;
 	const char *passes_s = getenv("PCIMEM_BENCH_PASSES");
+	const char *ops = getenv("PCIMEM_BENCH_OPS");
 	int s, op, p, ret = 0, passes = passes_s ? atoi(passes_s) : 5;
 	unsigned char *buf;
 	struct target t;
@@ -599,6 +767,9 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 		for (op = OP_WRITE; op >= OP_READ && !ret; op--) {
 			double t_pass[BW_PASSES_MAX] = { 0 };
 
+			/* read checks what write left: a read alone checks nothing. */
+			if (ops && !strstr(ops, op_names[op]))
+				continue;
 			for (p = 0; p < passes && !ret; p++) {
 				double t0 = now_s();
 				uint64_t k;
@@ -615,7 +786,7 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 			fflush(stdout);
 		}
 		/* write put buf there, read brought it back: it must be intact. */
-		for (i = 0; !ret && i < sz[s] / 8; i++)
+		for (i = 0; !ret && !ops && i < sz[s] / 8; i++)
 			if (((uint64_t *)buf)[i] != pattern_word(i)) {
 				fprintf(stderr, "pcimem-bench: %s: word %" PRIu64
 					" of %" PRIu64 " bytes read back wrong\n", name, i, sz[s]);
@@ -623,7 +794,7 @@ static int bench_bw(const char *name, const char *spec, const char *min_s,
 			}
 		if (ret)
 			break;
-		{
+		if (!ops || strstr(ops, "copy")) {
 			double t_pass[BW_PASSES_MAX] = { 0 };
 
 			for (p = 0; p < passes && !ret; p++) {
@@ -829,6 +1000,13 @@ int main(int argc, char **argv)
 		if (!size)
 			return usage();
 		return bench_maptouch(argv[2], size, atoi(argv[4]), 1);
+	}
+	if ((argc == 5 || (argc == 6 && !strcmp(argv[5], "4k"))) &&
+	    !strcmp(argv[1], "mapsplit")) {
+		size = parse_size(argv[3]);
+		if (!size || size % SZ_2M)
+			return usage();
+		return bench_mapsplit(argv[2], size, atoi(argv[4]), argc == 6);
 	}
 	if (argc >= 6 && !strcmp(argv[1], "bw"))
 		return bench_bw(argv[2], argv[3], argv[4], argv + 5, argc - 5);
