@@ -133,6 +133,9 @@ suite_kernel() {
 	# pcimem's command line on these devices (restores what it changes):
 	# user space, so on Debian's kernels only (see "user" below).
 	[ "$user" = yes ] && guest "$series" tools "$append"
+	# Every benchmark program once on tiny sizes, host side by its agent.
+	[ "$user" = yes ] && guest "$series" bench-smoke "$append iomem=relaxed" \
+		--shm "$shm-a:16M" --agent "$here/bench-smoke-agent.sh"
 
 	"$bin/ivshmem-host" create --force "$shm-a" 16M >/dev/null
 	guest "$series" robust "$append unbind_cycles=$4 remove_cycles=5 hotplug_cycles=$5"
