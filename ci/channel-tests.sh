@@ -16,6 +16,8 @@
 #
 #   channel-tests.sh BIN_DIR [SIZE]
 set -u
+# shellcheck source=test-lib.sh
+. "$(dirname "$0")/test-lib.sh"
 bin=$1
 size=${2:-1G}
 host=$bin/ivshmem-host
@@ -24,23 +26,13 @@ limit=120			# seconds, for any one transfer
 dir=$(mktemp -d /dev/shm/channel-tests.XXXXXX)
 sock=$dir/sock
 server_pid=
-bg_pids=()
-passed=0 failed=0
 
+# ok, fail, bg_pids and stop_bg: test-lib.sh.
 cleanup() {
-	local p
-	for p in "${bg_pids[@]}" $server_pid; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${bg_pids[@]}" $server_pid; do
-		wait "$p" 2>/dev/null
-	done
+	stop_bg "$server_pid"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1: $2"; failed=$((failed + 1)); }
 
 # data BYTES: the same BYTES bytes every time.
 data() {
@@ -171,7 +163,7 @@ killed() {
 
 if ! command -v openssl >/dev/null; then
 	fail "openssl is installed (the test data)" "not found"
-	echo "$passed passed, $failed failed"
+	report
 	exit 1
 fi
 
@@ -190,7 +182,7 @@ for i in $(seq 50); do
 done
 if [ "$i" -eq 50 ]; then
 	fail "ivshmem-server listens on $sock" "$(cat "$dir/server.log")"
-	echo "$passed passed, $failed failed"
+	report
 	exit 1
 fi
 ok "ivshmem-server -F -n 2 -l 64M listens"
@@ -403,5 +395,4 @@ else
 	fail "the same program linked with libpcimem-channel.a runs" "$out"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report

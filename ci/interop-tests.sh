@@ -26,74 +26,28 @@
 # temporary folder are gone when the script exits.
 set -u
 . "$(dirname "$0")/paths.sh"
+# shellcheck source=test-lib.sh
+. "$here/test-lib.sh"
 bin=${1:?usage: interop-tests.sh BIN_DIR}
 host=$bin/ivshmem-host
 ours=$bin/ivshmem-server
 limit=20			# seconds, for any one command
 vectors=4
 dir=$(mktemp -d /tmp/interop-tests.XXXXXX)
-pids=()				# servers, clients, background peers
 declare -A client_fd client_pid server_pid
-passed=0 failed=0
 
+# ok, fail, check, t, bg (pid in $last_pid), finish: test-lib.sh; servers,
+# clients and background peers all go into its bg_pids, for stop_bg.
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	# shellcheck disable=SC2119 # stop_bg's PIDs are optional
+	stop_bg
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-fail() {
-	echo "FAIL - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | tail -n 15 | sed 's/^/    | /'
-	failed=$((failed + 1))
-}
-# check NAME STATUS [DETAILS]: ok when STATUS is 0.
-check() { if [ "$2" -eq 0 ]; then ok "$1"; else fail "$1" "${3:-}"; fi; }
 # yes CMD...: 0 or 1, as CMD succeeds, for check.
 yes() { "$@" && echo 0 || echo 1; }
-
-# t NAME WANT_RC PATTERN CMD...: CMD exits WANT_RC and prints PATTERN.
-t() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$(timeout "$limit" "$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" <<<"$out"; then
-		ok "$name"
-	else
-		fail "$name" "exit $rc (want $want): $out"
-	fi
-}
-
-# bg NAME CMD...: CMD in the background, output in $dir/NAME, pid in $last.
-bg() {
-	local name=$1
-	shift
-	timeout "$limit" "$@" >"$dir/$name" 2>&1 &
-	pids+=($!)
-	last=$!
-}
-
-# finish NAME PID WANT_RC PATTERN...: the background CMD ended so, and its
-# output holds every PATTERN.
-finish() {
-	local name=$1 pid=$2 want=$3 rc pat
-	shift 3
-	wait "$pid"
-	rc=$?
-	for pat in "$@"; do
-		grep -q -- "$pat" "$dir/$name" || rc="$rc, no '$pat'"
-	done
-	if [ "$rc" = "$want" ]; then
-		ok "$name"
-	else
-		fail "$name" "exit $rc (want $want): $(cat "$dir/$name")"
-	fi
-}
 
 # lines FILE PATTERN: how many lines of FILE match PATTERN, once the
 # prompts QEMU's client prints without a newline ("cmd> ") are removed.
@@ -118,7 +72,7 @@ serve() {
 	local sock=$dir/$1.sock prog=$ours
 	[ "$2" = qemu ] && prog=$ref/ivshmem-server
 	"$prog" -F -S "$sock" -m /dev/shm -l "$3" -n "$vectors" >"$dir/$1.log" 2>&1 &
-	pids+=($!)
+	bg_pids+=($!)
 	server_pid[$1]=$!
 	for _ in $(seq 50); do
 		timeout "$limit" "$host" peer "$sock" id >/dev/null 2>&1 && return 0
@@ -139,7 +93,7 @@ client() {
 	client_fd[$1]=$fd
 	timeout 120 stdbuf -oL "$ref/ivshmem-client" -v -S "$2" <"$dir/$1.in" \
 		>"$dir/$1.out" 2>&1 &
-	pids+=($!)
+	bg_pids+=($!)
 	client_pid[$1]=$!
 	id=
 	await "$dir/$1.out" '^our_id=' || return 1
@@ -295,7 +249,7 @@ host_peers() {
 		"$(timeout "$limit" "$host" peer "$sock" peers 2>&1)"
 
 	bg "$L: pong answers 1000 messages" "$host" peer "$sock" pong --count 1000
-	n=$last
+	n=$last_pid
 	if host_peer_id "$sock"; then
 		t "$L: peers lists pong as peer $hid with $vectors vectors" 0 \
 			"^peer $hid: $vectors vectors$" "$host" peer "$sock" peers
@@ -309,7 +263,7 @@ host_peers() {
 		"$host" peer "$sock" expect 0x100010 "ping 1000"
 
 	bg "$L: pong on vector 3 at 2 MiB" "$host" peer "$sock" pong --count 50 --vector 3 --offset 2M
-	n=$last
+	n=$last_pid
 	host_peer_id "$sock" &&
 		t "$L: ping on vector 3 at 2 MiB" 0 "^ping: 50 round trips ok$" \
 			"$host" peer "$sock" ping "$hid" --count 50 --vector 3 --offset 2M
@@ -317,7 +271,7 @@ host_peers() {
 
 	bg "$L: wait counts 2 rings on vector 1 and 1 on vector 2" \
 		"$host" peer "$sock" wait --count 3 --timeout 10000
-	n=$last
+	n=$last_pid
 	if host_peer_id "$sock"; then
 		t "$L: ring vector 1 twice" 0 "" "$host" peer "$sock" ring "$hid" 1 --count 2
 		t "$L: ring vector 2 once" 0 "" "$host" peer "$sock" ring "$hid" 2
@@ -326,7 +280,7 @@ host_peers() {
 		"vector 1: +2 (total 2)" "vector 2: +1 (total 1)"
 
 	bg "$L: pong answers 1 message then leaves" "$host" peer "$sock" pong --count 1
-	n=$last
+	n=$last_pid
 	host_peer_id "$sock" &&
 		t "$L: ping notices its partner left, exit 3" 3 "the peer left\|no such peer" \
 			"$host" peer "$sock" ping "$hid" --count 3
@@ -353,7 +307,7 @@ mixed() {
 
 	bg "$L: our host peer's wait sees a ring on every vector" \
 		"$host" peer "$sock" wait --count "$vectors" --timeout 10000
-	n=$last
+	n=$last_pid
 	host_peer_id "$sock" "$q"
 	h=$hid
 	check "$L: the QEMU client is told our host peer ($h) joined, with $vectors vectors" \
@@ -382,7 +336,7 @@ mixed() {
 if ! ref=$("$here/qemu-reference.sh" "$build" 2>"$dir/reference.log"); then
 	fail "QEMU's ivshmem-server and ivshmem-client are built (ci/qemu-reference.sh)" \
 		"$(tail -n 15 "$dir/reference.log")"
-	echo "$passed passed, $failed failed"
+	report
 	exit 1
 fi
 ok "QEMU's ivshmem-server and ivshmem-client are built ($(basename "$ref"))"
@@ -408,7 +362,7 @@ if serve qemu2 qemu 4M; then
 	if serve qemu3 qemu 1M; then
 		bg "QEMU's server 1 MiB: pong with the default mailbox" \
 			"$host" peer "$dir/qemu3.sock" pong --count 10
-		n=$last
+		n=$last_pid
 		host_peer_id "$dir/qemu3.sock" &&
 			t "QEMU's server 1 MiB: ping with the default mailbox, 10 round trips" 0 \
 				"^ping: 10 round trips ok$" "$host" peer "$dir/qemu3.sock" ping "$hid" --count 10
@@ -421,7 +375,7 @@ if serve qemu2 qemu 4M; then
 	fi
 	bg "QEMU's server: wait notices the server is gone, exit 3" \
 		"$host" peer "$dir/qemu2.sock" wait
-	n=$last
+	n=$last_pid
 	if host_peer_id "$dir/qemu2.sock"; then
 		kill "${server_pid[qemu2]}" 2>/dev/null
 	fi
@@ -437,7 +391,7 @@ if serve qemu5 qemu 4M; then
 	head -c 3M /dev/urandom >"$dir/stream"
 	timeout "$limit" "$host" peer "$dir/qemu5.sock" recv >"$dir/stream.out" \
 		2>"$dir/stream.recv" &
-	pids+=($!)
+	bg_pids+=($!)
 	n=$!
 	if host_peer_id "$dir/qemu5.sock"; then
 		t "QEMU's server: send streams 3 MiB to recv (peer $hid)" 0 "" \
@@ -466,5 +420,4 @@ else
 	fail "QEMU's server listens" "$(cat "$dir/qemu4.log")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report
