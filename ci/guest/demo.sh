@@ -4,6 +4,7 @@
 # The guest half of `make run`: shows, step by step, the driver binding,
 # user space reading the pattern the kernel wrote, and bytes crossing
 # between guest and host through one shared BAR.
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 A=00:04.0

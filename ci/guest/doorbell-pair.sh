@@ -14,9 +14,11 @@
 # The host posts a-gone once a's QEMU has exited.
 #
 # Kernel parameters: rounds=N (messages a -> b, default 200; c -> b: N/2).
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 D=00:04.0
+role=${role-}	# a kernel parameter; when missing, an unknown role below
 N=${rounds:-200}
 NC=$((N / 2))
 REPLY_SEQ=0x100100	# mailbox at 1 MiB: the reply slot's sequence number

@@ -17,6 +17,7 @@
 # eventfd into one interrupt, so only paced rings can be counted exactly.
 # Kernel parameters: rounds=N (round trips per vector, default 30),
 # rings=K (guest rings per host vector, default 20).
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 D=00:04.0
@@ -38,9 +39,9 @@ count() {
 # host_to_guest NODE VECTORS: host rings paced by ping/pong on every vector.
 host_to_guest() {
 	node=$1 last=$(($2 - 1))
-	for v in $(seq 0 $last); do
-		before=$(count "$node" $v)
-		if ! host info $D bg pong$v pong --count "$N" --vector $v --timeout 20000 >/dev/null; then
+	for v in $(seq 0 "$last"); do
+		before=$(count "$node" "$v")
+		if ! host info $D bg "pong$v" pong --count "$N" --vector "$v" --timeout 20000 >/dev/null; then
 			echo "FAIL - vector $v: a host peer answering pings joins"
 			echo "    | host: $reply"
 			continue
@@ -50,9 +51,9 @@ host_to_guest() {
 			sh -c "pcimem ping $node $hid --count $N --vector $v --timeout 20000 |
 				grep -qx 'ping: $N round trips ok'"
 		host_is "vector $v: the host peer answered all $N (host pong)" \
-			"pong: $N messages answered" info $D join pong$v
+			"pong: $N messages answered" info $D join "pong$v"
 		check "vector $v: the guest counted exactly $N interrupts, one per host ring" \
-			test "$(count "$node" $v)" -eq $((before + N))
+			test "$(count "$node" "$v")" -eq $((before + N))
 	done
 }
 
@@ -66,14 +67,14 @@ guest_to_host() {
 	fi
 	hid=${reply##* }
 	bad=0
-	for v in $(seq 0 $last); do
-		for i in $(seq "$K"); do
-			pcimem ring "$node" "$hid" $v || bad=$((bad + 1))
+	for v in $(seq 0 "$last"); do
+		for _ in $(seq "$K"); do
+			pcimem ring "$node" "$hid" "$v" || bad=$((bad + 1))
 		done
 	done
 	check "the driver took $((vectors * K)) rings of host peer $hid" test $bad -eq 0
 	host info $D join waitall >/dev/null
-	for v in $(seq 0 $last); do
+	for v in $(seq 0 "$last"); do
 		case ";${reply#RC 0 };" in
 		*";vector $v: +$K (total $K);"*)
 			echo "ok - vector $v: the host peer counted exactly $K guest rings" ;;

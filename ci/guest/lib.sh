@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # Helpers for the guest scripts: one line per check, and a line to the host
 # agent on the second serial port (ttyS1) to check or change the backing
 # file of a device while the guest runs.
 
-KO=/lib/modules/$(uname -r)/extra/pcimem.ko
 DRV=/sys/bus/pci/drivers/pcimem
+# shellcheck disable=SC2034 # KO is for the scripts that source this file
+KO=/lib/modules/$(uname -r)/extra/pcimem.ko
 
 say() { echo "pcimem-guest: $*"; }
 section() { echo; echo "=== $* ==="; }
@@ -78,7 +80,7 @@ bound_to_pcimem() {
 
 # node_of ADDR: /dev/pcimemN of the device, from its sysfs class link.
 node_of() {
-	for d in /sys/bus/pci/devices/0000:$1/pcimem/pcimem*; do
+	for d in /sys/bus/pci/devices/0000:"$1"/pcimem/pcimem*; do
 		[ -e "$d" ] && echo "/dev/${d##*/}"
 	done
 }
@@ -86,12 +88,12 @@ node_of() {
 # override_bind SLOT: bind a device pcimem does not know through
 # driver_override; override_unbind SLOT: unbind it and clear the override.
 override_bind() {
-	echo pcimem >/sys/bus/pci/devices/0000:$1/driver_override
-	echo 0000:$1 >/sys/bus/pci/drivers_probe
+	echo pcimem >"/sys/bus/pci/devices/0000:$1/driver_override"
+	echo "0000:$1" >/sys/bus/pci/drivers_probe
 }
 override_unbind() {
-	echo 0000:$1 >$DRV/unbind
-	echo >/sys/bus/pci/devices/0000:$1/driver_override
+	echo "0000:$1" >"$DRV/unbind"
+	echo >"/sys/bus/pci/devices/0000:$1/driver_override"
 }
 
 # kmemleak_check: on a kernel with kmemleak (the sanitizer kernel), scan

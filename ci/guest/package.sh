@@ -9,6 +9,7 @@
 # image holds drivers/pcimem-modprobe.conf, the production example, as
 # /etc/modprobe.d/pcimem.conf (pattern=): the host's data survives the
 # probe. The second device is 4 GiB: its last page, both ways.
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 rel=$(uname -r)

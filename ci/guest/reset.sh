@@ -5,6 +5,7 @@
 # an edu device at 01:00.0 and a 16 MiB ivshmem-plain at 02:00.0, each
 # behind a PCIe root port of its own, so that a bus reset reaches it
 # (neither has FLR). One line per check; the host counts.
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 E=01:00.0

@@ -7,6 +7,7 @@
 # point and module parameter; and access control (permissions, /dev/mem,
 # lockdown, last since it cannot be undone). Same devices as tests.sh.
 # Cycle counts come from the kernel command line (unbind_cycles=...).
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 A=00:04.0
@@ -21,12 +22,12 @@ section "nothing the host wrote changes unless asked"
 check "insmod pcimem.ko pattern= (empty)" insmod "$KO" pattern=
 before=$(host_sha $A)
 check "the host hashes the 16 MiB file" test ${#before} -eq 64
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	echo 0000:$A >$DRV/unbind && echo 0000:$A >$DRV/bind
 done
 check "3 unbind/bind cycles leave the file byte for byte identical" \
 	test "$(host_sha $A)" = "$before"
-for i in 1 2; do
+for _ in 1 2; do
 	rmmod pcimem && insmod "$KO" pattern=
 done
 check "2 rmmod/insmod cycles leave it identical" test "$(host_sha $A)" = "$before"

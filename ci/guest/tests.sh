@@ -5,6 +5,7 @@
 # 00:04.0 (16 MiB, an empty file) and 00:05.0 (4 MiB, which the host filled
 # with "hostdata" before boot), an edu device at 00:06.0 and a pci-testdev
 # at 00:07.0. Every check prints one line; the host counts.
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 A=00:04.0
@@ -33,11 +34,11 @@ check "no /dev/pcimem node after rmmod" test -z "$(ls /dev/pcimem* 2>/dev/null)"
 section "the driver writes its pattern through the kernel mapping"
 check "insmod pcimem.ko (pattern abcd)" insmod "$KO"
 for dev in $A $B; do
-	node=$(node_of $dev)
+	node=$(node_of "$dev")
 	check "$dev has a node ($node)" test -c "$node"
 	check "$dev: abcd everywhere (mmap)" pcimem verify "$node" abcd
 	check "$dev: abcd everywhere (read)" pcimem --rw verify "$node" abcd
-	check "$dev: abcd everywhere (host file)" host verify $dev abcd
+	check "$dev: abcd everywhere (host file)" host verify "$dev" abcd
 done
 pcimem dump "$(node_of $A)" 0 64
 
@@ -139,9 +140,9 @@ section "unbind and bind"
 i=0
 while [ $i -lt 10 ]; do
 	echo 0000:$A >$DRV/unbind || break
-	[ -z "$(driver_of $A)" ] && [ ! -e /dev/pcimem0 ] || break
+	{ [ -z "$(driver_of $A)" ] && [ ! -e /dev/pcimem0 ]; } || break
 	echo 0000:$A >$DRV/bind || break
-	bound_to_pcimem $A && [ "$(node_of $A)" = /dev/pcimem0 ] || break
+	{ bound_to_pcimem $A && [ "$(node_of $A)" = /dev/pcimem0 ]; } || break
 	i=$((i + 1))
 done
 check "10 unbind/bind cycles: the node goes and comes back ($i done)" test $i -eq 10
@@ -163,9 +164,9 @@ section "rmmod and insmod"
 i=0
 while [ $i -lt 5 ]; do
 	rmmod pcimem || break
-	[ ! -e /dev/pcimem0 ] && [ ! -e /dev/pcimem1 ] || break
+	{ [ ! -e /dev/pcimem0 ] && [ ! -e /dev/pcimem1 ]; } || break
 	insmod "$KO" || break
-	bound_to_pcimem $A && bound_to_pcimem $B || break
+	{ bound_to_pcimem $A && bound_to_pcimem $B; } || break
 	i=$((i + 1))
 done
 check "5 rmmod/insmod cycles ($i done)" test $i -eq 5

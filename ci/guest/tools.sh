@@ -7,6 +7,7 @@
 # module, then device selection (-s, -d), --json on the driver's answers,
 # numbers with suffixes, verify --all and write errors on standard output.
 # One line per check; the host counts.
+# shellcheck source=lib.sh # /pcimem/ is ci/guest/ in the initramfs
 . /pcimem/lib.sh
 
 A=00:04.0
