@@ -60,6 +60,26 @@ await() {
 	done
 }
 
+# What the verbs below await.
+# not_listed ID: the server no longer lists peer ID.
+not_listed() { ! grep -qw "$1" <<<"$(ids)"; }
+# newcomer: the bg peer $name has ended, or an ID not in $before is listed
+# (it lands in $new).
+newcomer() {
+	local id
+	[ -e "$state/bg-$name.rc" ] && return 0	# it ended already
+	for id in $(ids); do
+		case $before in *" $id "*) ;; *) new=$id; return 0 ;; esac
+	done
+	return 1
+}
+# ended NAME: the bg peer NAME has exited (its status is written).
+ended() { [ -s "$state/bg-$1.rc" ]; }
+# posted KEY: someone posted KEY.
+posted() { [ -e "$state/key-$1" ]; }
+# zero OFFSET: the 64-bit word at OFFSET of the backing file reads 0.
+zero() { [ "$("$tool" read "$file" "$1" 64 2>/dev/null)" = 0x0000000000000000 ]; }
+
 case $verb in
 peer|timed)
 	need_sock
@@ -79,8 +99,7 @@ ids)
 gone)
 	need_sock
 	id=$1
-	not_listed() { ! grep -qw "$id" <<<"$(ids)"; }
-	if await 20 not_listed; then
+	if await 20 not_listed "$id"; then
 		echo "ids: $(ids)"
 		exit 0
 	fi
@@ -93,17 +112,10 @@ bg)
 	before=" $(ids) "
 	rm -f "$state/bg-$name".*
 	# Detached from the agent's output pipe; the exit status lands in a file.
+	# shellcheck disable=SC2016 # the inner bash expands $$, $1, $2 and $?
 	setsid bash -c 'echo $$ >"$2.pid"; timeout "$1" "${@:3}" >"$2.out" 2>&1; echo $? >"$2.rc"' \
 		bg "$limit" "$state/bg-$name" "$tool" peer "$sock" "$@" </dev/null >/dev/null 2>&1 &
 	new=
-	newcomer() {
-		local id
-		[ -e "$state/bg-$name.rc" ] && return 0	# it ended already
-		for id in $(ids); do
-			case $before in *" $id "*) ;; *) new=$id; return 0 ;; esac
-		done
-		return 1
-	}
 	if await 20 newcomer && [ -n "$new" ]; then
 		echo "id $new"
 		exit 0
@@ -112,8 +124,7 @@ bg)
 	exit 1 ;;
 join)
 	name=$1
-	ended() { [ -s "$state/bg-$name.rc" ]; }
-	if ! await "$limit" ended; then
+	if ! await "$limit" ended "$name"; then
 		echo "doorbell-agent: $name did not end within ${limit}s"
 		exit 1
 	fi
@@ -125,7 +136,6 @@ set)
 	echo "set $1 ${2:-}"
 	exit 0 ;;
 get)
-	posted() { [ -e "$state/key-$1" ]; }
 	if await "$limit" posted "$1"; then
 		cat "$state/key-$1"
 		exit 0
@@ -133,7 +143,6 @@ get)
 	echo "doorbell-agent: nobody posted $1 within ${limit}s"
 	exit 1 ;;
 clear)
-	zero() { [ "$("$tool" read "$file" "$1" 64 2>/dev/null)" = 0x0000000000000000 ]; }
 	if await 20 zero "$1"; then
 		echo "cleared $1"
 		exit 0

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Sourced by doorbell-tests.sh and doorbell-agent.sh (bash).
 

@@ -42,7 +42,7 @@
 # no kernel report; 1 when it holds one; 2 on a time-out or no last line.
 set -u
 
-kernel= initrd= log= append= timeout=300 agent= show= q35= iommu=
+kernel='' initrd='' log='' append='' timeout=300 agent='' show='' q35='' iommu=''
 devices=() tdprops=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -66,7 +66,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$log" ] ||
+{ [ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$log" ]; } ||
 	{ echo "launch-vm: --kernel, --initrd and --log are required" >&2; exit 2; }
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -152,7 +152,7 @@ done
 if [ -n "$agent" ]; then
 	mkfifo "$work/ctl.in" "$work/ctl.out" "$work/qmp.in" "$work/qmp.out"
 	args+=(-chardev "pipe,id=ctl,path=$work/ctl" -serial chardev:ctl
-	       -chardev "pipe,id=qmp,path=$work/qmp" -mon chardev=qmp,mode=control)
+	       -chardev "pipe,id=qmp,path=$work/qmp" -mon "chardev=qmp,mode=control")
 	"$here/host-agent.sh" "$work/ctl" "$agent" "$log.agent" "$work/qmp" "${slots[@]}" &
 	pids+=($!)
 fi
