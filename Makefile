@@ -46,13 +46,18 @@ deb: setup
 	@ci/build-deb.sh $(BUILD)/deb
 
 # make install / uninstall, for those who do not use the packages.
-# DESTDIR stages, PREFIX (default /usr/local) places the programs and
-# manual pages; udev, systemd and DKMS only read their own folders, so
-# those default to /etc/... and /usr/src whatever PREFIX is. TOOLS_BIN
-# names a folder of programs already built (debian/rules passes one).
+# DESTDIR stages, PREFIX (default /usr/local) places the programs, manual
+# pages and the library (LIBDIR: libpcimem-channel.a and .so, and
+# pkgconfig/pcimem-channel.pc; INCLUDEDIR: its headers in pcimem/); udev,
+# systemd and DKMS only read their own folders, so those default to
+# /etc/... and /usr/src whatever PREFIX is. TOOLS_BIN names a folder of
+# programs already built (debian/rules passes one), the library beside
+# it in TOOLS_BIN/../lib.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR ?= $(PREFIX)/share/doc/pcimem
@@ -62,6 +67,9 @@ SYSTEMDDIR ?= $(SYSCONFDIR)/systemd/system
 DKMSSRCDIR ?= /usr/src
 VERSION := $(shell sed -n 's/^VERSION[[:space:]]*:=[[:space:]]*//p' userspace/Makefile)
 TOOLS_BIN ?= $(BUILD)/bin
+# userspace/Makefile's install-lib and uninstall-lib, on TOOLS_BIN's build.
+LIB_MAKE = $(MAKE) --no-print-directory -C userspace BUILD=$(abspath $(TOOLS_BIN)/..) \
+	DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)
 MODULE_FILES := Kbuild pcimem_dev.h $(notdir $(wildcard drivers/*.c)) uapi/pcimem.h
 INSTALLED := $(BINDIR)/pcimem $(BINDIR)/ivshmem-host $(SBINDIR)/ivshmem-server \
 	$(MANDIR)/man1/pcimem.1 $(MANDIR)/man1/ivshmem-host.1 \
@@ -74,7 +82,8 @@ INSTALLED := $(BINDIR)/pcimem $(BINDIR)/ivshmem-host $(SBINDIR)/ivshmem-server \
 
 tools-built:
 ifeq ($(origin TOOLS_BIN),file)
-	@$(MAKE) --no-print-directory -C userspace BUILD=$(BUILD) $(BUILD)/bin/pcimem $(BUILD)/bin/ivshmem-host
+	@$(MAKE) --no-print-directory -C userspace BUILD=$(BUILD) $(BUILD)/bin/pcimem
+	@$(MAKE) --no-print-directory -C qemu-device BUILD=$(BUILD) $(BUILD)/bin/ivshmem-host
 	@$(MAKE) --no-print-directory -C qemu-device/ivshmem-server BUILD=$(BUILD) $(BUILD)/bin/ivshmem-server
 endif
 
@@ -98,9 +107,11 @@ install: tools-built
 		install -D -m 0644 drivers/$$f $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION)/$$f || exit 1; done
 	sed 's/#MODULE_VERSION#/$(VERSION)/' drivers/dkms.conf \
 		| install -D -m 0644 /dev/stdin $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION)/dkms.conf
+	@$(LIB_MAKE) install-lib
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@$(LIB_MAKE) uninstall-lib
 	-rmdir $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION)/uapi $(DESTDIR)$(DKMSSRCDIR)/pcimem-$(VERSION) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 

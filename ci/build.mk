@@ -22,7 +22,7 @@ all: tools $(foreach r,$(RELEASES),$(BUILD)/guest/$(r)/initramfs.cpio.gz)
 
 tools:
 	@$(MAKE) --no-print-directory -C userspace BUILD=$(BUILD)
-	@$(MAKE) --no-print-directory -C qemu-device/ivshmem-server BUILD=$(BUILD)
+	@$(MAKE) --no-print-directory -C qemu-device BUILD=$(BUILD)
 
 $(BIN)/pcimem: tools
 

@@ -9,7 +9,10 @@
 # alone and binds (one boot, lab=package); the tools and the server
 # install and run, the udev rule does what it says (udevadm test, in a
 # mount namespace of its own so the host's /dev is untouched), the server
-# starts under systemd's socket activation; purge leaves nothing behind.
+# starts under systemd's socket activation; the library (make install's,
+# and libpcimem-channel0 with libpcimem-channel-dev) is found by
+# pkg-config and a small program builds against it, shared and static,
+# and runs; purge leaves nothing behind.
 # One line per check. Needs root (dpkg, dkms). It installs and purges the
 # packages on this machine: pcimem packages installed before are purged.
 # What stays, by Debian's custom: the system group pcimem, and the signing
@@ -39,7 +42,7 @@ finish() {
 	exit
 }
 
-packages=(pcimem-dkms pcimem-tools ivshmem-server)
+packages=(pcimem-dkms pcimem-tools ivshmem-server libpcimem-channel0 libpcimem-channel-dev)
 version=$(sed -n '1s/^pcimem (\([^)]*\)).*/\1/p' "$top/debian/changelog")
 # purge_all: what an earlier, interrupted run may have left.
 purge_all() {
@@ -64,10 +67,11 @@ deb() {
 	[ "$1" = pcimem-dkms ] && arch=all
 	echo "$debs/${1}_${version}_$arch.deb"
 }
-check "make deb: pcimem-dkms, pcimem-tools and ivshmem-server $version built (log: $logs/package-build.log)" \
-	test -f "$(deb pcimem-dkms)" -a -f "$(deb pcimem-tools)" -a -f "$(deb ivshmem-server)"
+check "make deb: pcimem-dkms, pcimem-tools, ivshmem-server, libpcimem-channel0 and -dev $version built (log: $logs/package-build.log)" \
+	test -f "$(deb pcimem-dkms)" -a -f "$(deb pcimem-tools)" -a -f "$(deb ivshmem-server)" \
+	-a -f "$(deb libpcimem-channel0)" -a -f "$(deb libpcimem-channel-dev)"
 if [ -f "$debs/lintian.log" ] && ! grep -E '^[EWIPX]: ' "$debs/lintian.log" >/dev/null; then
-	ok "lintian --pedantic: no tag but the two explained in debian/*.lintian-overrides"
+	ok "lintian --pedantic: no tag but those explained in debian/*.lintian-overrides"
 else
 	fail "lintian --pedantic reports tags"
 	grep -E '^[EWIPX]: ' "$debs/lintian.log" 2>/dev/null | head -n 10 | sed 's/^/    | /'
@@ -104,6 +108,70 @@ for p in pcimem:userspace/pcimem.1 ivshmem-host:qemu-device/ivshmem-host.1 \
 		sh -c "[ -z '$missing' ] || { echo '$missing'; false; }"
 done
 
+# A program of a library user: a message through a channel, and a size in
+# the tools' number grammar, from the library's installed headers.
+cat >"$out/lib-user.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+#include <pcimem/channel.h>
+#include <pcimem/number.h>
+#include <pcimem/region.h>
+#include <stdio.h>
+#include <string.h>
+
+static unsigned char mem[1 << 16] __attribute__((aligned(64)));
+
+int main(void)
+{
+	struct channel ch;
+	struct channel_ring tx, rx;
+	struct region r = { .size = 0 };
+	char got[16] = "";
+	uint64_t size;
+
+	if (number_parse("4KiB", NUMBER_SUFFIX, &size) || size != 4096)
+		return 1;
+	r.size = size;
+	if (!region_contains(&r, 0, size) || region_contains(&r, 1, size))
+		return 1;
+	if (channel_create(&ch, mem, sizeof(mem), 2, (uint32_t)size, false, 10) ||
+	    channel_ring_open(&ch, 0, 1, true, &tx) ||
+	    channel_ring_open(&ch, 0, 1, false, &rx) ||
+	    channel_send(&tx, "hello", 5) ||
+	    channel_recv(&rx, got, sizeof(got)) != 5 || strcmp(got, "hello"))
+		return 1;
+	puts("hello through libpcimem-channel");
+	return 0;
+}
+EOF
+# lib_program NAME [VAR=VALUE...]: build lib-user.c with pkg-config's
+# flags (pkg-config run with the VARs) as NAME, on the shared library,
+# and as NAME-static (--static); print NAME's NEEDED lines, then run both
+# (NAME with LD_LIBRARY_PATH=$LIB_PATH when that is set).
+lib_program() {
+	local name=$1 cflags libs slibs
+	shift
+	cflags=$(env "$@" pkg-config --cflags pcimem-channel) &&
+	libs=$(env "$@" pkg-config --libs pcimem-channel) &&
+	slibs=$(env "$@" pkg-config --static --libs pcimem-channel) || return 1
+	# shellcheck disable=SC2086 # pkg-config's words
+	cc -std=c11 -Wall -Wextra -Werror $cflags -o "$out/$name" "$out/lib-user.c" $libs &&
+	cc -std=c11 -Wall -Wextra -Werror -static $cflags -o "$out/$name-static" \
+		"$out/lib-user.c" $slibs &&
+	readelf -d "$out/$name" | grep NEEDED &&
+	env ${LIB_PATH:+LD_LIBRARY_PATH=$LIB_PATH} "$out/$name" && "$out/$name-static"
+}
+# lib_ok OUTPUT: lib_program's OUTPUT says the program needs
+# libpcimem-channel.so.0 and both programs said hello.
+# shellcheck disable=SC2317 # called through check
+lib_ok() {
+	if grep -q 'NEEDED.*\[libpcimem-channel\.so\.0\]' <<<"$1" &&
+		[ "$(grep -c '^hello through libpcimem-channel$' <<<"$1")" -eq 2 ]; then
+		return 0
+	fi
+	echo "$1"
+	return 1
+}
+
 # ---- make install / uninstall with DESTDIR and PREFIX ----
 dest=$out/destdir
 make --no-print-directory -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/pcimem \
@@ -114,11 +182,25 @@ check "make install DESTDIR PREFIX=/opt/pcimem: tools, server, man pages, udev r
 	-a -f "$dest/opt/pcimem/share/bash-completion/completions/ivshmem-host" \
 	-a -f "$dest/etc/udev/rules.d/70-pcimem.rules" -a -f "$dest/etc/systemd/system/ivshmem-server.socket" \
 	-a -f "$dest/usr/src/pcimem-$version/pcimem_pci.c" -a -f "$dest/usr/src/pcimem-$version/uapi/pcimem.h"
+lib=$dest/opt/pcimem/lib inc=$dest/opt/pcimem/include/pcimem
+check "make install: PREFIX/lib has libpcimem-channel.a, .so.$version (soname .so.0), its links and pkgconfig/pcimem-channel.pc; PREFIX/include/pcimem the headers" \
+	sh -c "test -f '$lib/libpcimem-channel.a' -a -f '$lib/libpcimem-channel.so.$version' &&
+	       test \"\$(readlink '$lib/libpcimem-channel.so.0')\" = libpcimem-channel.so.$version &&
+	       test \"\$(readlink '$lib/libpcimem-channel.so')\" = libpcimem-channel.so.0 &&
+	       readelf -d '$lib/libpcimem-channel.so.$version' | grep -q 'SONAME.*\[libpcimem-channel.so.0\]' &&
+	       test -f '$lib/pkgconfig/pcimem-channel.pc' -a -f '$inc/channel.h' -a -f '$inc/region.h' &&
+	       test -f '$inc/commands.h' -a -f '$inc/mailbox.h' -a -f '$inc/mailbox-command.h'"
+pcvars=(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest")
+check "make install: pkg-config finds pcimem-channel $version in PREFIX" \
+	test "$(env "${pcvars[@]}" pkg-config --modversion pcimem-channel 2>&1)" = "$version"
+o=$(LIB_PATH=$lib lib_program staged "${pcvars[@]}" 2>&1)
+check "make install: a program builds on the library with pkg-config's flags, shared and static, and runs" \
+	lib_ok "$o"
 check "make install: the service runs PREFIX's server, dkms.conf names version $version" \
 	sh -c "grep -q '^ExecStart=/opt/pcimem/sbin/ivshmem-server ' '$dest/etc/systemd/system/ivshmem-server.service' &&
 	       grep -q '^PACKAGE_VERSION=\"$version\"' '$dest/usr/src/pcimem-$version/dkms.conf'"
 make --no-print-directory -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/pcimem >>"$out/install.log" 2>&1
-check "make uninstall removes every file it installed" \
+check "make uninstall removes every file it installed, the library's too" \
 	sh -c "left=\$(find '$dest' ! -type d); [ -z \"\$left\" ] || { echo \"\$left\"; false; }"
 
 # ---- pcimem-dkms: install, DKMS builds for both guest kernels ----
@@ -267,9 +349,28 @@ check "socket activation: the next peer gets the server's 4 MiB memfd, zeroed" \
 	/usr/bin/ivshmem-host peer "$sock" verify hex:00
 kill "$act" 2>/dev/null; wait "$act" 2>/dev/null
 
+# ---- libpcimem-channel0 and libpcimem-channel-dev ----
+dpkg -i "$(deb libpcimem-channel0)" "$(deb libpcimem-channel-dev)" >"$logs/package-lib.log" 2>&1
+check "dpkg -i libpcimem-channel0 libpcimem-channel-dev (log: $logs/package-lib.log)" \
+	sh -c "[ \"\$(dpkg-query -W -f='\${Status}' libpcimem-channel0)\" = 'install ok installed' ] &&
+	       [ \"\$(dpkg-query -W -f='\${Status}' libpcimem-channel-dev)\" = 'install ok installed' ]"
+dpkg -L libpcimem-channel0 >"$out/files-lib" 2>/dev/null
+dpkg -L libpcimem-channel-dev >"$out/files-lib-dev" 2>/dev/null
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+check "libpcimem-channel0: /usr/lib/$multiarch/libpcimem-channel.so.0 has that soname, ldconfig knows it" \
+	sh -c "readelf -d /usr/lib/$multiarch/libpcimem-channel.so.0 | grep -q 'SONAME.*\[libpcimem-channel.so.0\]' &&
+	       ldconfig -p | grep -q 'libpcimem-channel.so.0 .*=> .*/lib/$multiarch/libpcimem-channel.so.0\$'"
+check "libpcimem-channel-dev: pkg-config pcimem-channel is $version, links -lpcimem-channel" \
+	sh -c "[ \"\$(pkg-config --modversion pcimem-channel)\" = '$version' ] &&
+	       pkg-config --libs pcimem-channel | grep -qx -- '-lpcimem-channel *'"
+o=$(lib_program packaged 2>&1)
+check "a program builds on the packaged library with pkg-config's flags, shared and static, and runs" \
+	lib_ok "$o"
+
 # ---- purge: nothing left ----
-dpkg --purge ivshmem-server pcimem-tools pcimem-dkms >"$logs/package-purge.log" 2>&1
-check "dpkg --purge of the three packages (log: $logs/package-purge.log)" \
+dpkg --purge libpcimem-channel-dev libpcimem-channel0 ivshmem-server pcimem-tools pcimem-dkms \
+	>"$logs/package-purge.log" 2>&1
+check "dpkg --purge of the five packages (log: $logs/package-purge.log)" \
 	sh -c "! dpkg-query -W -f='\${Status}\n' ${packages[*]} 2>/dev/null | grep -q installed"
 left=$(cat "$out"/files-* | while read -r f; do
 	[ ! -d "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; } && echo "$f"; done)
@@ -278,4 +379,6 @@ check "dkms status is empty for pcimem, no pcimem.ko left in /lib/modules or /va
 	sh -c "[ -z \"\$(dkms status -m pcimem 2>/dev/null)\" ] && [ ! -e /var/lib/dkms/pcimem ] &&
 	       [ -z \"\$(find /lib/modules -name 'pcimem.ko*')\" ] && [ ! -e /usr/src/pcimem-$version ]"
 check "purge left no configuration: /etc/default/ivshmem-server is gone" test ! -e /etc/default/ivshmem-server
+check "purge left no library: pkg-config and ldconfig know no pcimem-channel" \
+	sh -c "! pkg-config --exists pcimem-channel && ! ldconfig -p | grep -q libpcimem-channel"
 finish

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "ivshmem-server/ivshmem-client.h"
 
 #include "channel-stream.h"
 #include "cli.h"

@@ -2,7 +2,7 @@
 /*
  * ivshmem-host peer SOCKET COMMAND ...: the host joins an ivshmem server
  * as one more peer, next to the guests' ivshmem-doorbell devices, through
- * the server's client library (qemu-device/ivshmem-server/client.h):
+ * the server's client library (ivshmem-server/ivshmem-client.h):
  *
  *   id                        print own peer ID
  *   peers [--json]            "peer ID: N vectors", one line per peer

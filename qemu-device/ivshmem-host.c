@@ -3,7 +3,7 @@
  * ivshmem-host: the host side of pcimem's ivshmem tests. Works on the
  * file backing the ivshmem device's shared memory (e.g. /dev/shm/NAME)
  * with the same commands pcimem offers inside the guest, or joins an
- * ivshmem server as a peer (see userspace/host-peer.h).
+ * ivshmem server as a peer (see host-peer.h).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -21,8 +21,8 @@
  * for CHANNEL_STREAM_DEAD_MS, or it left the server) makes it fail;
  * a sender that goes away before its END makes the receiver fail.
  */
-#ifndef CHANNEL_STREAM_H
-#define CHANNEL_STREAM_H
+#ifndef PCIMEM_CHANNEL_STREAM_H
+#define PCIMEM_CHANNEL_STREAM_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -99,4 +99,4 @@ int channel_stream_send(const struct channel_link *l, uint32_t peer,
 int channel_stream_recv(const struct channel_link *l, bool any,
 			uint32_t peer, int out_fd);
 
-#endif /* CHANNEL_STREAM_H */
+#endif /* PCIMEM_CHANNEL_STREAM_H */

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "channel.h"
-#include "test-support.h"
+#include "check.h"
 
 #define RING		256U
 #define PEERS		2U
@@ -58,25 +58,28 @@ static void test_layout(void)
 	struct channel_ring r;
 	int err;
 
-	check(size == 64 + 2 * 64 + 4 * (128 + 256), "channel_size(2, 256): header, table, 4 rings",
-	      "%" PRIu64, size);
+	check(size == 64 + 2 * 64 + 4 * (128 + 256) ||
+	      check_why("%" PRIu64, size),
+	      "channel_size(2, 256): header, table, 4 rings");
 	err = channel_format(&ch, mem, 8192, PEERS, RING);
-	check(!err, "format a 2-peer layout with 256-byte rings", "%d: %s", err,
-	      ch.why ? ch.why : "");
+	check(!err || check_why("%d: %s", err, ch.why ? ch.why : ""),
+	      "format a 2-peer layout with 256-byte rings");
 	err = channel_open(&ch, mem, 8192);
-	check(!err && ch.max_peers == PEERS && ch.ring_size == RING &&
-	      ch.total_size == size, "open finds its sizes", "%d", err);
+	check((!err && ch.max_peers == PEERS && ch.ring_size == RING &&
+	      ch.total_size == size) || check_why("%d", err),
+	      "open finds its sizes");
 	err = channel_ring_open(&ch, 0, 1, true, &r);
-	check(!err, "open ring 0 -> 1", "%d", err);
-	check((uintptr_t)&r.ctl->tail - (uintptr_t)&r.ctl->head >= CHANNEL_CACHE_LINE &&
+	check(!err || check_why("%d", err), "open ring 0 -> 1");
+	check(((uintptr_t)&r.ctl->tail - (uintptr_t)&r.ctl->head >= CHANNEL_CACHE_LINE &&
 	      (uintptr_t)&r.ctl->head % CHANNEL_CACHE_LINE == 0 &&
-	      (uintptr_t)r.data % CHANNEL_CACHE_LINE == 0,
-	      "head, tail and data each start a cache line of their own", "%p %p %p",
-	      (void *)&r.ctl->head, (void *)&r.ctl->tail, (void *)r.data);
-	check(channel_ring_open(&ch, 1, 1, true, &r) == -EINVAL,
-	      "no ring from a slot to itself", "%s", "");
-	check(channel_ring_open(&ch, 0, 2, true, &r) == -EINVAL,
-	      "no ring to a slot beyond the table", "%s", "");
+	      (uintptr_t)r.data % CHANNEL_CACHE_LINE == 0) ||
+	      check_why("%p %p %p", (void *)&r.ctl->head, (void *)&r.ctl->tail,
+	      (void *)r.data),
+	      "head, tail and data each start a cache line of their own");
+	check(channel_ring_open(&ch, 1, 1, true, &r) == -EINVAL ||
+	      check_why("%s", ""), "no ring from a slot to itself");
+	check(channel_ring_open(&ch, 0, 2, true, &r) == -EINVAL ||
+	      check_why("%s", ""), "no ring to a slot beyond the table");
 	munmap(mem, 8192);
 }
 
@@ -87,35 +90,40 @@ static void test_header_checks(void)
 	struct channel ch;
 	int err;
 
-	check(channel_format(&ch, mem, 8192, 1, RING) == -EINVAL,
-	      "format refuses a table of 1 slot", "%s", "");
-	check(channel_format(&ch, mem, 8192, 17, RING) == -EINVAL,
-	      "format refuses 17 slots", "%s", "");
-	check(channel_format(&ch, mem, 8192, PEERS, 300) == -EINVAL,
-	      "format refuses a ring size that is not a power of two", "%s", "");
-	check(channel_format(&ch, mem, 1024, PEERS, RING) == -ENOSPC,
-	      "format refuses a region too small for the layout", "%s", "");
+	check(channel_format(&ch, mem, 8192, 1, RING) == -EINVAL ||
+	      check_why("%s", ""), "format refuses a table of 1 slot");
+	check(channel_format(&ch, mem, 8192, 17, RING) == -EINVAL ||
+	      check_why("%s", ""), "format refuses 17 slots");
+	check(channel_format(&ch, mem, 8192, PEERS, 300) == -EINVAL ||
+	      check_why("%s", ""),
+	      "format refuses a ring size that is not a power of two");
+	check(channel_format(&ch, mem, 1024, PEERS, RING) == -ENOSPC ||
+	      check_why("%s", ""),
+	      "format refuses a region too small for the layout");
 
 	channel_format(&ch, mem, 8192, PEERS, RING);
-	check(channel_open(&ch, mem, 1024) == -ENOSPC,
-	      "open refuses a layout larger than the mapped region", "%s", ch.why);
+	check(channel_open(&ch, mem, 1024) == -ENOSPC ||
+	      check_why("%s", ch.why),
+	      "open refuses a layout larger than the mapped region");
 	h->ring_size = 512;
 	err = channel_open(&ch, mem, 8192);
-	check(err == -EPROTO && strstr(ch.why, "checksum"),
-	      "open refuses a header changed behind its checksum", "%d %s", err,
-	      ch.why ? ch.why : "");
+	check((err == -EPROTO && strstr(ch.why, "checksum")) ||
+	      check_why("%d %s", err, ch.why ? ch.why : ""),
+	      "open refuses a header changed behind its checksum");
 	h->checksum = channel_checksum(h, offsetof(struct channel_header, checksum));
 	err = channel_open(&ch, mem, 8192);
-	check(err == -EPROTO && strstr(ch.why, "total size"),
-	      "open refuses sizes that disagree with the total (checksum fixed)",
-	      "%d %s", err, ch.why ? ch.why : "");
+	check((err == -EPROTO && strstr(ch.why, "total size")) ||
+	      check_why("%d %s", err, ch.why ? ch.why : ""),
+	      "open refuses sizes that disagree with the total (checksum fixed)");
 	h->magic = 0;
-	check(channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why, "magic"),
-	      "open refuses a bad magic", "%s", ch.why ? ch.why : "");
+	check((channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why,
+	      "magic")) || check_why("%s", ch.why ? ch.why : ""),
+	      "open refuses a bad magic");
 	channel_format(&ch, mem, 8192, PEERS, RING);
 	h->version = 2;
-	check(channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why, "version"),
-	      "open refuses another version", "%s", ch.why ? ch.why : "");
+	check((channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why,
+	      "version")) || check_why("%s", ch.why ? ch.why : ""),
+	      "open refuses another version");
 	munmap(mem, 8192);
 }
 
@@ -126,18 +134,24 @@ static void test_peers(void)
 	struct channel ch;
 
 	channel_format(&ch, mem, 8192, PEERS, RING);
-	check(!channel_attach(&ch, 0, 7), "attach slot 0 as peer 7", "%s", "");
-	check(channel_attach(&ch, 0, 8) == -EBUSY, "a taken slot is refused", "%s", "");
-	check(channel_attach(&ch, 2, 8) == -EINVAL, "a slot beyond the table is refused", "%s", "");
+	check(!channel_attach(&ch, 0, 7) || check_why("%s", ""),
+	      "attach slot 0 as peer 7");
+	check(channel_attach(&ch, 0, 8) == -EBUSY || check_why("%s", ""),
+	      "a taken slot is refused");
+	check(channel_attach(&ch, 2, 8) == -EINVAL || check_why("%s", ""),
+	      "a slot beyond the table is refused");
 	channel_peer(&ch, 0, &p);
-	check(p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 7 && p.generation == 1,
-	      "the table says: attached, peer 7, generation 1", "%u %u %" PRIu64,
-	      p.state, p.peer_id, p.generation);
+	check((p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 7 &&
+	      p.generation == 1) ||
+	      check_why("%u %u %" PRIu64, p.state, p.peer_id, p.generation),
+	      "the table says: attached, peer 7, generation 1");
 	channel_detach(&ch, 0);
-	check(!channel_attach(&ch, 0, 9), "a slot left behind can be taken again", "%s", "");
+	check(!channel_attach(&ch, 0, 9) || check_why("%s", ""),
+	      "a slot left behind can be taken again");
 	channel_peer(&ch, 0, &p);
-	check(p.peer_id == 9 && p.generation == 2, "... as generation 2", "%u %" PRIu64,
-	      p.peer_id, p.generation);
+	check((p.peer_id == 9 && p.generation == 2) ||
+	      check_why("%u %" PRIu64, p.peer_id, p.generation),
+	      "... as generation 2");
 	munmap(mem, 8192);
 }
 
@@ -153,11 +167,14 @@ static void test_rings(void)
 	channel_format(&ch, mem, 8192, PEERS, RING);
 	channel_ring_open(&ch, 0, 1, true, &tx);
 	channel_ring_open(&ch, 0, 1, false, &rx);
-	check(channel_recv(&rx, got, sizeof(got)) == -EAGAIN, "an empty ring: -EAGAIN", "%s", "");
-	check(channel_send(&tx, buf, channel_max_message(RING) + 1) == -EMSGSIZE,
-	      "a message larger than the ring can ever hold: -EMSGSIZE", "%s", "");
-	check(!channel_send(&tx, "", 0) && channel_recv(&rx, got, 0) == 0,
-	      "an empty message goes through", "%s", "");
+	check(channel_recv(&rx, got, sizeof(got)) == -EAGAIN ||
+	      check_why("%s", ""), "an empty ring: -EAGAIN");
+	check(channel_send(&tx, buf,
+	      channel_max_message(RING) + 1) == -EMSGSIZE ||
+	      check_why("%s", ""),
+	      "a message larger than the ring can ever hold: -EMSGSIZE");
+	check((!channel_send(&tx, "", 0) && channel_recv(&rx, got, 0) == 0) ||
+	      check_why("%s", ""), "an empty message goes through");
 
 	/* Every length up to the largest, through the wrap, in order. */
 	for (len = 0; len <= channel_max_message(RING); len++) {
@@ -168,17 +185,20 @@ static void test_rings(void)
 		if (err || n != (ssize_t)len || memcmp(buf, got, len))
 			bad++;
 	}
-	check(!bad, "every length 0-248 arrives intact across the ring's end",
-	      "%u of %u bad", bad, sent);
+	check(!bad || check_why("%u of %u bad", bad, sent),
+	      "every length 0-248 arrives intact across the ring's end");
 
 	while (!channel_send(&tx, "12345678", 8))
 		;
-	check(channel_send(&tx, "x", 1) == -EAGAIN, "a full ring: -EAGAIN", "%s", "");
-	check(channel_recv(&rx, got, 4) == -EMSGSIZE && channel_peek_len(&rx) == 8,
-	      "a buffer too small: -EMSGSIZE, the message stays", "%s", "");
-	check(channel_recv(&rx, got, 8) == 8 && !memcmp(got, "12345678", 8),
-	      "... and is there to take", "%s", "");
-	check(!channel_send(&tx, "x", 1), "after one is taken there is room again", "%s", "");
+	check(channel_send(&tx, "x", 1) == -EAGAIN || check_why("%s", ""),
+	      "a full ring: -EAGAIN");
+	check((channel_recv(&rx, got, 4) == -EMSGSIZE &&
+	      channel_peek_len(&rx) == 8) || check_why("%s", ""),
+	      "a buffer too small: -EMSGSIZE, the message stays");
+	check((channel_recv(&rx, got, 8) == 8 && !memcmp(got, "12345678", 8)) ||
+	      check_why("%s", ""), "... and is there to take");
+	check(!channel_send(&tx, "x", 1) || check_why("%s", ""),
+	      "after one is taken there is room again");
 	munmap(mem, 8192);
 }
 
@@ -195,22 +215,23 @@ static void test_doorbell(void)
 	channel_want(&rx, rx.own);
 	old = tx.own;
 	channel_send(&tx, "a", 1);
-	check(channel_need_doorbell(&tx, old, tx.own),
-	      "a consumer waiting at its tail gets a doorbell for the first message", "%s", "");
+	check(channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
+	      "a consumer waiting at its tail gets a doorbell for the first message");
 	old = tx.own;
 	channel_send(&tx, "b", 1);
-	check(!channel_need_doorbell(&tx, old, tx.own),
-	      "... but none for the next while it has not asked again", "%s", "");
+	check(!channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
+	      "... but none for the next while it has not asked again");
 	channel_recv(&rx, got, sizeof(got));
 	channel_recv(&rx, got, sizeof(got));
 	channel_want(&rx, rx.own);
 	old = tx.own;
 	channel_send(&tx, "c", 1);
-	check(channel_need_doorbell(&tx, old, tx.own),
-	      "once it asks again, the next message rings", "%s", "");
+	check(channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
+	      "once it asks again, the next message rings");
 	channel_want(&rx, UINT64_MAX - 4);
-	check(!channel_need_doorbell(&tx, tx.own - 8, tx.own),
-	      "an event far ahead (or garbage) rings nothing and breaks nothing", "%s", "");
+	check(!channel_need_doorbell(&tx, tx.own - 8, tx.own) ||
+	      check_why("%s", ""),
+	      "an event far ahead (or garbage) rings nothing and breaks nothing");
 	munmap(mem, 8192);
 }
 
@@ -226,24 +247,28 @@ static void test_space_doorbell(void)
 	channel_ring_open(&ch, 0, 1, false, &rx);
 	while (channel_send(&tx, "0123456789", 10) == 0)
 		;
-	check(!channel_drained(&tx), "a full ring is not drained", "%s", "");
+	check(!channel_drained(&tx) || check_why("%s", ""),
+	      "a full ring is not drained");
 	/* Wake the producer once two records (16 bytes each) are taken. */
 	channel_want_space(&tx, rx.own + 32 - 1);
 	old = rx.own;
 	channel_recv(&rx, got, sizeof(got));
-	check(!channel_need_space_doorbell(&rx, old, rx.own),
-	      "the first record taken: no doorbell yet for a producer waiting for two", "%s", "");
+	check(!channel_need_space_doorbell(&rx, old, rx.own) ||
+	      check_why("%s", ""),
+	      "the first record taken: no doorbell yet for a producer waiting for two");
 	old = rx.own;
 	channel_recv(&rx, got, sizeof(got));
-	check(channel_need_space_doorbell(&rx, old, rx.own),
-	      "the second: the producer's doorbell", "%s", "");
+	check(channel_need_space_doorbell(&rx, old, rx.own) ||
+	      check_why("%s", ""), "the second: the producer's doorbell");
 	old = rx.own;
 	channel_recv(&rx, got, sizeof(got));
-	check(!channel_need_space_doorbell(&rx, old, rx.own),
-	      "... and none after it until the producer asks again", "%s", "");
+	check(!channel_need_space_doorbell(&rx, old, rx.own) ||
+	      check_why("%s", ""),
+	      "... and none after it until the producer asks again");
 	while (channel_recv(&rx, got, sizeof(got)) > 0)
 		;
-	check(channel_drained(&tx), "an emptied ring is drained", "%s", "");
+	check(channel_drained(&tx) || check_why("%s", ""),
+	      "an emptied ring is drained");
 	munmap(mem, 8192);
 }
 
@@ -256,36 +281,41 @@ static void test_create(void)
 	int err;
 
 	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
-	check(!err && ch.ring_size == RING, "channel_create formats zeroed memory",
-	      "%d %s", err, ch.why ? ch.why : "");
+	check((!err && ch.ring_size == RING) ||
+	      check_why("%d %s", err, ch.why ? ch.why : ""),
+	      "channel_create formats zeroed memory");
 	channel_attach(&ch, 1, 42);
 	err = channel_create(&ch, mem, 8192, PEERS, RING * 2, false, 10);
-	check(!err && ch.ring_size == RING, "... and opens a channel that is there as it is, its table kept",
-	      "%d %u", err, ch.ring_size);
+	check((!err && ch.ring_size == RING) ||
+	      check_why("%d %u", err, ch.ring_size),
+	      "... and opens a channel that is there as it is, its table kept");
 	channel_peer(&ch, 1, &p);
-	check(p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 42, "... (slot 1 still attached to 42)",
-	      "%u %u", p.state, p.peer_id);
+	check((p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 42) ||
+	      check_why("%u %u", p.state, p.peer_id),
+	      "... (slot 1 still attached to 42)");
 	channel_heartbeat(&ch, 1);
 	channel_heartbeat(&ch, 1);
 	channel_peer(&ch, 1, &p);
-	check(p.heartbeat == 2, "channel_heartbeat bumps the slot's heartbeat", "%" PRIu64,
-	      p.heartbeat);
+	check(p.heartbeat == 2 || check_why("%" PRIu64, p.heartbeat),
+	      "channel_heartbeat bumps the slot's heartbeat");
 
 	memset(mem, 0, 8192);
 	mem[size - 1] = 'x';
 	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
-	check(err == -EEXIST && mem[size - 1] == 'x',
-	      "memory holding other data: -EEXIST, left as it is", "%d", err);
+	check((err == -EEXIST && mem[size - 1] == 'x') || check_why("%d", err),
+	      "memory holding other data: -EEXIST, left as it is");
 	err = channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
-	check(!err && mem[size - 1] == 0, "... formatted with force", "%d", err);
+	check((!err && mem[size - 1] == 0) || check_why("%d", err),
+	      "... formatted with force");
 
 	memset(mem, 0, 8192);
 	*(volatile uint32_t *)mem = CHANNEL_FORMATTING;
 	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
-	check(err == -ETIMEDOUT, "a formatter that never finishes: -ETIMEDOUT after the wait",
-	      "%d", err);
+	check(err == -ETIMEDOUT || check_why("%d", err),
+	      "a formatter that never finishes: -ETIMEDOUT after the wait");
 	err = channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
-	check(!err, "... taken over with force", "%d %s", err, ch.why ? ch.why : "");
+	check(!err || check_why("%d %s", err, ch.why ? ch.why : ""),
+	      "... taken over with force");
 	munmap(mem, 8192);
 }
 
@@ -311,9 +341,9 @@ static void test_create_race(void)
 		if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status))
 			good += WEXITSTATUS(status) == 0;
 	/* Two slots, four processes: two attach, two find theirs taken. */
-	check(good == 2 && !channel_open(&ch, mem, 65536),
-	      "four processes creating at once: one layout, each slot claimed once",
-	      "%d attached", good);
+	check((good == 2 && !channel_open(&ch, mem, 65536)) ||
+	      check_why("%d attached", good),
+	      "four processes creating at once: one layout, each slot claimed once");
 	munmap(mem, 65536);
 }
 
@@ -367,9 +397,10 @@ static void test_two_processes(void)
 	}
 	alarm(0);
 	waitpid(pid, &status, 0);
-	check(!bad && got == STREAM_COUNT && WIFEXITED(status) && !WEXITSTATUS(status),
-	      "20000 messages from another process arrive in order, intact",
-	      "%u bad of %u, producer status %d", bad, got, status);
+	check((!bad && got == STREAM_COUNT && WIFEXITED(status) &&
+	      !WEXITSTATUS(status)) ||
+	      check_why("%u bad of %u, producer status %d", bad, got, status),
+	      "20000 messages from another process arrive in order, intact");
 	munmap(mem, 65536);
 }
 
@@ -515,13 +546,12 @@ static void test_fuzz_consumer(uint64_t seed)
 	}
 	snprintf(what, sizeof(what), "fuzz (seed %" PRIu64 "): a consumer against random heads, lengths and bytes stays in its ring",
 		 seed);
-	check(rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) && !leaked &&
-	      !overrun && !backwards && !unpublished && !other && ok && proto, what,
-	      "rounds %" PRIu64 ", taken %" PRIu64 ", EPROTO %" PRIu64 ", EAGAIN %" PRIu64
-	      ", EMSGSIZE %" PRIu64 ", other %" PRIu64 ", leaked %" PRIu64 ", overrun %"
-	      PRIu64 ", tail moved wrongly %" PRIu64 ", took unpublished bytes %" PRIu64,
-	      rounds, ok, proto, again, size_err, other, leaked, overrun, backwards,
-	      unpublished);
+	check((rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) &&
+	      !leaked && !overrun && !backwards && !unpublished && !other &&
+	      ok && proto) ||
+	      check_why("rounds %" PRIu64 ", taken %" PRIu64 ", EPROTO %" PRIu64 ", EAGAIN %" PRIu64 ", EMSGSIZE %" PRIu64 ", other %" PRIu64 ", leaked %" PRIu64 ", overrun %" PRIu64 ", tail moved wrongly %" PRIu64 ", took unpublished bytes %" PRIu64,
+	      rounds, ok, proto, again, size_err, other, leaked, overrun,
+	      backwards, unpublished), "%s", what);
 	munmap(f.map, f.map_len);
 	free(f.snapshot);
 }
@@ -568,10 +598,10 @@ static void test_fuzz_producer(uint64_t seed)
 	}
 	snprintf(what, sizeof(what), "fuzz (seed %" PRIu64 "): a producer against random tails stays in its ring",
 		 seed);
-	check(rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) && !wrong &&
-	      !other && sent && proto, what,
-	      "rounds %" PRIu64 ", sent %" PRIu64 ", EPROTO %" PRIu64 ", other %" PRIu64
-	      ", head moved wrongly %" PRIu64, rounds, sent, proto, other, wrong);
+	check((rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) && !wrong &&
+	      !other && sent && proto) ||
+	      check_why("rounds %" PRIu64 ", sent %" PRIu64 ", EPROTO %" PRIu64 ", other %" PRIu64 ", head moved wrongly %" PRIu64,
+	      rounds, sent, proto, other, wrong), "%s", what);
 	munmap(f.map, f.map_len);
 	free(f.snapshot);
 }
@@ -592,5 +622,5 @@ int main(void)
 	test_two_processes();
 	test_fuzz_consumer(seed);
 	test_fuzz_producer(seed);
-	return test_summary();
+	return check_summary();
 }

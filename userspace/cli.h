@@ -7,8 +7,8 @@
  * arguments), checks argument counts once and writes every usage and
  * help text from the table.
  */
-#ifndef CLI_H
-#define CLI_H
+#ifndef PCIMEM_CLI_H
+#define PCIMEM_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -194,4 +194,4 @@ const char *cli_usage(const struct cli_tool *t, const struct cli_command *c,
 /* A string as a JSON string literal, quotes included. */
 void cli_json_string(FILE *out, const char *s);
 
-#endif /* CLI_H */
+#endif /* PCIMEM_CLI_H */

@@ -16,8 +16,8 @@
  * by pairs of hex digits stands for raw bytes ("hex:deadbeef", any case).
  * Fill and verify refuse an empty region.
  */
-#ifndef COMMANDS_H
-#define COMMANDS_H
+#ifndef PCIMEM_COMMANDS_H
+#define PCIMEM_COMMANDS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -70,4 +70,4 @@ int command_refuse_registers(const struct cli_command *c, const char *name,
 /* Fill and verify show progress on a terminal from this size on. */
 #define COMMAND_PROGRESS_MIN	(256ULL << 20)
 
-#endif /* COMMANDS_H */
+#endif /* PCIMEM_COMMANDS_H */

@@ -4,8 +4,8 @@
  * several poll() calls keeps one deadline and gives each call what is
  * left of it.
  */
-#ifndef DEADLINE_H
-#define DEADLINE_H
+#ifndef PCIMEM_DEADLINE_H
+#define PCIMEM_DEADLINE_H
 
 #include <stdint.h>
 
@@ -18,4 +18,4 @@ uint64_t deadline_after(int timeout_ms);
 /* Milliseconds left before @deadline, rounded up; -1 without one. */
 int deadline_remaining_ms(uint64_t deadline);
 
-#endif /* DEADLINE_H */
+#endif /* PCIMEM_DEADLINE_H */

@@ -7,8 +7,8 @@
  * Each tool supplies a mailbox_side: how to reach the shared memory and
  * the doorbells, and how to let go of them again.
  */
-#ifndef MAILBOX_COMMAND_H
-#define MAILBOX_COMMAND_H
+#ifndef PCIMEM_MAILBOX_COMMAND_H
+#define PCIMEM_MAILBOX_COMMAND_H
 
 #include "cli.h"
 #include "mailbox.h"
@@ -47,4 +47,4 @@ int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
 int mailbox_command_pong(const struct mailbox_side *side, void *ctx,
 			 const struct cli_command_options *opt);
 
-#endif /* MAILBOX_COMMAND_H */
+#endif /* PCIMEM_MAILBOX_COMMAND_H */

@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cli.h"
 #include "mailbox.h"
-#include "test-support.h"
 
 #define FILE_SIZE	(2 << 20)
 #define VECTORS		2
@@ -123,7 +123,7 @@ static bool fixture_open(struct fixture *f)
 {
 	unsigned int i, v;
 
-	f->raw = test_temp_file(f->path, sizeof(f->path), "mailbox-test",
+	f->raw = check_temp_file(f->path, sizeof(f->path), "mailbox-test",
 				FILE_SIZE);
 	if (f->raw < 0)
 		return false;
@@ -255,15 +255,16 @@ static void test_round_trips(void)
 	int code, child;
 
 	if (!fixture_open(&f) || !start_pong(&f, &c, ROUND_TRIPS, 1, TIMEOUT_MS)) {
-		check(false, "fixture", "cannot set up");
+		check(check_why("cannot set up"), "fixture");
 		return;
 	}
 	mb = make_mailbox(&f.mapped, &ping_id, 1, TIMEOUT_MS);
 	code = mailbox_ping(&mb, PONG_ID, ROUND_TRIPS, rtt);
 	child = finish(&c, why, sizeof(why));
-	check(code == 0, "ping: 100 round trips on vector 1, mapped against pread/pwrite",
-	      "exit %d: %s", code, mb.why);
-	check(child == 0, "pong: 100 requests answered", "exit %d: %s", child, why);
+	check(code == 0 || check_why("exit %d: %s", code, mb.why),
+	      "ping: 100 round trips on vector 1, mapped against pread/pwrite");
+	check(child == 0 || check_why("exit %d: %s", child, why),
+	      "pong: 100 requests answered");
 
 	if (pread(f.raw, &seq, 8, MAILBOX_DEFAULT_OFFSET + MAILBOX_REPLY) != 8 ||
 	    pread(f.raw, &len, 4, MAILBOX_DEFAULT_OFFSET + MAILBOX_REPLY +
@@ -271,15 +272,16 @@ static void test_round_trips(void)
 	    pread(f.raw, text, 8, MAILBOX_DEFAULT_OFFSET + MAILBOX_REPLY +
 		  MAILBOX_PAYLOAD) != 8)
 		perror("pread");
-	check(seq == 100 && len == 8 && !memcmp(text, "pong 100", 8),
-	      "the file holds reply 100, \"pong 100\", at 1 MiB + 256",
-	      "seq %llu length %u", (unsigned long long)seq, len);
+	check((seq == 100 && len == 8 && !memcmp(text, "pong 100", 8)) ||
+	      check_why("seq %llu length %u", (unsigned long long)seq, len),
+	      "the file holds reply 100, \"pong 100\", at 1 MiB + 256");
 
 	if (!code) {
 		mailbox_latency(rtt, ROUND_TRIPS, &lat);
-		check(lat.p50 > 0 && lat.p50 <= lat.p99 && lat.p99 <= lat.max,
-		      "latency: 0 < p50 <= p99 <= max",
-		      "p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99, lat.max);
+		check((lat.p50 > 0 && lat.p50 <= lat.p99 &&
+		      lat.p99 <= lat.max) ||
+		      check_why("p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99,
+		      lat.max), "latency: 0 < p50 <= p99 <= max");
 	}
 	fixture_close(&f);
 }
@@ -292,21 +294,23 @@ static void test_early_ring(void)
 	int child;
 
 	if (!fixture_open(&f)) {
-		check(false, "fixture", "cannot set up");
+		check(check_why("cannot set up"), "fixture");
 		return;
 	}
 	/* Request and ring before pong even exists: counted, not lost. */
 	put_message(&f, MAILBOX_REQUEST, 1, PING_ID, "ping 1");
 	ring_raw(PONG_ID, 0);
 	if (!start_pong(&f, &c, 1, 0, TIMEOUT_MS)) {
-		check(false, "fixture", "cannot fork");
+		check(check_why("cannot fork"), "fixture");
 		fixture_close(&f);
 		return;
 	}
-	check(wait_raw(PING_ID, 0), "a ring made before pong waits is answered",
-	      "no reply ring within %d ms", TIMEOUT_MS);
+	check(wait_raw(PING_ID, 0) ||
+	      check_why("no reply ring within %d ms", TIMEOUT_MS),
+	      "a ring made before pong waits is answered");
 	child = finish(&c, why, sizeof(why));
-	check(child == 0, "pong answers it and exits 0", "exit %d: %s", child, why);
+	check(child == 0 || check_why("exit %d: %s", child, why),
+	      "pong answers it and exits 0");
 	fixture_close(&f);
 }
 
@@ -324,7 +328,7 @@ static void pong_catches(const char *what, uint64_t bad_seq,
 	int child, i;
 
 	if (!fixture_open(&f) || !start_pong(&f, &c, 3, 0, SHORT_MS * 5)) {
-		check(false, "fixture", "cannot set up");
+		check(check_why("cannot set up"), "fixture");
 		return;
 	}
 	put_message(&f, MAILBOX_REQUEST, 1, PING_ID, "ping 1");
@@ -336,8 +340,9 @@ static void pong_catches(const char *what, uint64_t bad_seq,
 	for (i = 0; i < rings; i++)
 		ring_raw(PONG_ID, 0);
 	child = finish(&c, why, sizeof(why));
-	check(child == EXIT_MISMATCH && strstr(why, want), what,
-	      "exit %d: \"%s\" (want exit 1 and \"%s\")", child, why, want);
+	check((child == EXIT_MISMATCH && strstr(why, want)) ||
+	      check_why("exit %d: \"%s\" (want exit 1 and \"%s\")", child, why,
+	      want), "%s", what);
 	fixture_close(&f);
 }
 
@@ -354,7 +359,7 @@ static void ping_catches(const char *what, uint64_t seq, uint32_t sender,
 	int code, i;
 
 	if (!fixture_open(&f)) {
-		check(false, "fixture", "cannot set up");
+		check(check_why("cannot set up"), "fixture");
 		return;
 	}
 	/* The script in a child, the real ping here. */
@@ -371,8 +376,9 @@ static void ping_catches(const char *what, uint64_t seq, uint32_t sender,
 	mb = make_mailbox(&f.mapped, &ping_id, 0, SHORT_MS * 5);
 	code = mailbox_ping(&mb, PONG_ID, 2, NULL);
 	waitpid(c.pid, NULL, 0);
-	check(code == EXIT_MISMATCH && strstr(mb.why, want), what,
-	      "exit %d: \"%s\" (want exit 1 and \"%s\")", code, mb.why, want);
+	check((code == EXIT_MISMATCH && strstr(mb.why, want)) ||
+	      check_why("exit %d: \"%s\" (want exit 1 and \"%s\")", code,
+	      mb.why, want), "%s", what);
 	fixture_close(&f);
 }
 
@@ -383,83 +389,89 @@ static void test_errors(void)
 	int code;
 
 	if (!fixture_open(&f)) {
-		check(false, "fixture", "cannot set up");
+		check(check_why("cannot set up"), "fixture");
 		return;
 	}
 	mb = make_mailbox(&f.plain, &pong_id, 0, SHORT_MS);
 	code = mailbox_pong(&mb, 1);
-	check(code == EXIT_MISMATCH && strstr(mb.why, "no ring on vector 0 within 100 ms"),
-	      "pong with nobody pinging times out, exit 1", "exit %d: %s", code,
-	      mb.why);
+	check((code == EXIT_MISMATCH && strstr(mb.why,
+	      "no ring on vector 0 within 100 ms")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "pong with nobody pinging times out, exit 1");
 
 	mb = make_mailbox(&f.mapped, &ping_id, 0, SHORT_MS);
 	mb.ops = &gone_ops;
 	code = mailbox_ping(&mb, PONG_ID, 1, NULL);
-	check(code == EXIT_NODEV && strstr(mb.why, "the peer left"),
-	      "a partner gone while ringing: exit 3", "exit %d: %s", code, mb.why);
+	check((code == EXIT_NODEV && strstr(mb.why, "the peer left")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "a partner gone while ringing: exit 3");
 
 	mb = make_mailbox(&f.mapped, &ping_id, 0, SHORT_MS);
 	code = mailbox_ping(&mb, 42, 1, NULL);
-	check(code == EXIT_NODEV && strstr(mb.why, "ringing peer 42 vector 0: no such peer"),
-	      "an unknown peer: exit 3", "exit %d: %s", code, mb.why);
+	check((code == EXIT_NODEV && strstr(mb.why,
+	      "ringing peer 42 vector 0: no such peer")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "an unknown peer: exit 3");
 
 	mb.offset = FILE_SIZE - MAILBOX_SIZE + 8;
 	code = mailbox_check(&mb);
-	check(code == EXIT_USAGE && strstr(mb.why, "beyond shared memory (2 MiB)"),
-	      "a mailbox across the end is refused, exit 2", "exit %d: %s", code,
-	      mb.why);
+	check((code == EXIT_USAGE && strstr(mb.why,
+	      "beyond shared memory (2 MiB)")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "a mailbox across the end is refused, exit 2");
 	mb.offset = FILE_SIZE - MAILBOX_SIZE;
 	code = mailbox_check(&mb);
-	check(code == 0, "a mailbox at the very end fits", "exit %d: %s", code,
-	      mb.why);
+	check(code == 0 || check_why("exit %d: %s", code, mb.why),
+	      "a mailbox at the very end fits");
 	mb.offset = 4;
 	code = mailbox_check(&mb);
-	check(code == EXIT_USAGE && strstr(mb.why, "not a multiple of 8"),
-	      "an unaligned mailbox is refused, exit 2", "exit %d: %s", code,
-	      mb.why);
+	check((code == EXIT_USAGE && strstr(mb.why, "not a multiple of 8")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "an unaligned mailbox is refused, exit 2");
 	mb.offset = MAILBOX_OFFSET_AUTO;
 	code = mailbox_check(&mb);
-	check(code == 0 && mb.offset == MAILBOX_DEFAULT_OFFSET,
-	      "the default offset in 2 MiB is 1 MiB", "exit %d, offset 0x%llx: %s",
-	      code, (unsigned long long)mb.offset, mb.why);
+	check((code == 0 && mb.offset == MAILBOX_DEFAULT_OFFSET) ||
+	      check_why("exit %d, offset 0x%llx: %s", code,
+	      (unsigned long long)mb.offset, mb.why),
+	      "the default offset in 2 MiB is 1 MiB");
 	/* Smaller regions, told so: the mapping itself stays 2 MiB. */
 	f.mapped.size = 1 << 20;
 	mb.offset = MAILBOX_OFFSET_AUTO;
 	code = mailbox_check(&mb);
-	check(code == 0 && mb.offset == 0xffe00,
-	      "the default offset in 1 MiB is its last 512 bytes, 0xffe00",
-	      "exit %d, offset 0x%llx: %s", code,
-	      (unsigned long long)mb.offset, mb.why);
+	check((code == 0 && mb.offset == 0xffe00) ||
+	      check_why("exit %d, offset 0x%llx: %s", code,
+	      (unsigned long long)mb.offset, mb.why),
+	      "the default offset in 1 MiB is its last 512 bytes, 0xffe00");
 	f.mapped.size = MAILBOX_SIZE;
 	mb.offset = MAILBOX_OFFSET_AUTO;
 	code = mailbox_check(&mb);
-	check(code == 0 && mb.offset == 0,
-	      "in 512 bytes the default mailbox is the whole region",
-	      "exit %d, offset 0x%llx: %s", code,
-	      (unsigned long long)mb.offset, mb.why);
+	check((code == 0 && mb.offset == 0) ||
+	      check_why("exit %d, offset 0x%llx: %s", code,
+	      (unsigned long long)mb.offset, mb.why),
+	      "in 512 bytes the default mailbox is the whole region");
 	f.mapped.size = 256;
 	mb.offset = MAILBOX_OFFSET_AUTO;
 	code = mailbox_check(&mb);
-	check(code == EXIT_USAGE &&
-	      strstr(mb.why, "the mailbox (512 bytes) does not fit in shared memory (256 B)"),
-	      "a region smaller than the mailbox is refused, exit 2",
-	      "exit %d: %s", code, mb.why);
-	check(mailbox_default_offset(4096) == 0xe00 &&
+	check((code == EXIT_USAGE && strstr(mb.why,
+	      "the mailbox (512 bytes) does not fit in shared memory (256 B)")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "a region smaller than the mailbox is refused, exit 2");
+	check((mailbox_default_offset(4096) == 0xe00 &&
 	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE) == MAILBOX_DEFAULT_OFFSET &&
-	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8) == 0xffff8,
-	      "default offsets: 4 KiB 0xe00, 1 MiB + 512 at 1 MiB, 8 bytes less at the end",
-	      "0x%llx 0x%llx 0x%llx",
+	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8) == 0xffff8) ||
+	      check_why("0x%llx 0x%llx 0x%llx",
 	      (unsigned long long)mailbox_default_offset(4096),
 	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE),
-	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8));
+	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8)),
+	      "default offsets: 4 KiB 0xe00, 1 MiB + 512 at 1 MiB, 8 bytes less at the end");
 	f.mapped.size = FILE_SIZE;
 
 	mb.offset = 0;
 	f.mapped.access_width = 4;
 	code = mailbox_check(&mb);
-	check(code == EXIT_USAGE && strstr(mb.why, "holds registers"),
-	      "a mailbox in registers is refused, exit 2", "exit %d: %s", code,
-	      mb.why);
+	check((code == EXIT_USAGE && strstr(mb.why, "holds registers")) ||
+	      check_why("exit %d: %s", code, mb.why),
+	      "a mailbox in registers is refused, exit 2");
 	f.mapped.access_width = 1;
 	fixture_close(&f);
 }
@@ -473,14 +485,14 @@ static void test_latency(void)
 	for (i = 0; i < 200; i++)		/* 200 us .. 1 us, reversed */
 		ns[i] = (200 - i) * 1000ULL;
 	mailbox_latency(ns, 200, &lat);
-	check(lat.p50 == 100.0 && lat.p99 == 198.0 && lat.max == 200.0,
-	      "latency of 1..200 us: p50 100, p99 198, max 200",
-	      "p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99, lat.max);
+	check((lat.p50 == 100.0 && lat.p99 == 198.0 && lat.max == 200.0) ||
+	      check_why("p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99,
+	      lat.max), "latency of 1..200 us: p50 100, p99 198, max 200");
 	ns[0] = 7000;
 	mailbox_latency(ns, 1, &lat);
-	check(lat.p50 == 7.0 && lat.p99 == 7.0 && lat.max == 7.0,
-	      "latency of one round trip", "p50 %.1f p99 %.1f max %.1f",
-	      lat.p50, lat.p99, lat.max);
+	check((lat.p50 == 7.0 && lat.p99 == 7.0 && lat.max == 7.0) ||
+	      check_why("p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99,
+	      lat.max), "latency of one round trip");
 }
 
 int main(void)
@@ -505,5 +517,5 @@ int main(void)
 		     "duplicate");
 	test_errors();
 	test_latency();
-	return test_summary();
+	return check_summary();
 }

@@ -38,8 +38,8 @@
  * error, like a sequence number other than I, which names a lost
  * (ahead) or repeated (behind) message.
  */
-#ifndef MAILBOX_H
-#define MAILBOX_H
+#ifndef PCIMEM_MAILBOX_H
+#define PCIMEM_MAILBOX_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -130,4 +130,4 @@ int mailbox_pong(struct mailbox *mb, uint64_t count);
 void mailbox_latency(uint64_t *rtt_ns, uint64_t n,
 		     struct mailbox_latency *lat);
 
-#endif /* MAILBOX_H */
+#endif /* PCIMEM_MAILBOX_H */

@@ -8,8 +8,8 @@
  *
  * Quiet and self-contained (libc only), so any program can link it.
  */
-#ifndef NUMBER_H
-#define NUMBER_H
+#ifndef PCIMEM_NUMBER_H
+#define PCIMEM_NUMBER_H
 
 #include <stdint.h>
 
@@ -23,4 +23,4 @@
 /* @s into *@v: 0, -EINVAL (not a number of this grammar) or -ERANGE. */
 int number_parse(const char *s, unsigned int flags, uint64_t *v);
 
-#endif /* NUMBER_H */
+#endif /* PCIMEM_NUMBER_H */

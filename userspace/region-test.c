@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "region.h"
-#include "test-support.h"
 
 #define BIG_SIZE	(2 * 65536 + 100)	/* crosses fill chunks, odd end */
 #define PATTERN		"abcdefg"		/* 7 bytes: 64 KiB is no multiple */
@@ -33,7 +33,7 @@ static bool fixture_open(struct fixture *f, enum region_mode mode,
 	int fd, err;
 
 	f->mode_name = mode == REGION_MMAP ? "mmap" : "fd";
-	f->raw = test_temp_file(f->path, sizeof(f->path), "region-test", size);
+	f->raw = check_temp_file(f->path, sizeof(f->path), "region-test", size);
 	if (f->raw < 0)
 		return false;
 	if (pwrite(f->raw, init, init_len, 0) != (ssize_t)init_len) {
@@ -73,16 +73,17 @@ static void check_phase(struct fixture *f)
 	size_t i;
 
 	if (pread(f->raw, buf, BIG_SIZE, 0) != BIG_SIZE) {
-		check(false, name(f, "pattern phase"), "pread: %s",
-		      strerror(errno));
+		check(check_why("pread: %s", strerror(errno)), "%s",
+		      name(f, "pattern phase"));
 		return;
 	}
 	for (i = 0; i < BIG_SIZE; i++)
 		if (buf[i] != PATTERN[i % PATLEN])
 			break;
-	check(i == BIG_SIZE, name(f, "pattern phase over a non-multiple size"),
-	      "byte at 0x%zx is 0x%02x, expected 0x%02x", i,
-	      i < BIG_SIZE ? buf[i] : 0, PATTERN[i % PATLEN]);
+	check(i == BIG_SIZE ||
+	      check_why("byte at 0x%zx is 0x%02x, expected 0x%02x", i,
+	      i < BIG_SIZE ? buf[i] : 0, PATTERN[i % PATLEN]), "%s",
+	      name(f, "pattern phase over a non-multiple size"));
 }
 
 static void test_fill_verify(enum region_mode mode)
@@ -94,28 +95,30 @@ static void test_fill_verify(enum region_mode mode)
 	int err;
 
 	if (!fixture_open(&f, mode, BIG_SIZE, "", 0)) {
-		check(false, "fixture", "cannot set up a temporary file");
+		check(check_why("cannot set up a temporary file"), "fixture");
 		return;
 	}
 
 	err = region_fill(&f.r, PATTERN, PATLEN);
-	check(!err, name(&f, "fill"), "%s", strerror(-err));
+	check(!err || check_why("%s", strerror(-err)), "%s", name(&f, "fill"));
 	check_phase(&f);
 
 	err = region_verify(&f.r, PATTERN, PATLEN, &m);
-	check(!err && m.count == 0, name(&f, "verify after fill"),
-	      "err %d, %llu bad bytes", err, (unsigned long long)m.count);
+	check((!err && m.count == 0) ||
+	      check_why("err %d, %llu bad bytes", err,
+	      (unsigned long long)m.count), "%s",
+	      name(&f, "verify after fill"));
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (pwrite(f.raw, "\0", 1, (off_t)bad[i]) != 1)
 			perror("pwrite");
 	err = region_verify(&f.r, PATTERN, PATLEN, &m);
-	check(!err && m.count == 3 && m.offset == bad[0] &&
-	      m.expected == PATTERN[bad[0] % PATLEN] && m.found == 0,
-	      name(&f, "verify finds 3 corrupted bytes, first one first"),
-	      "err %d, count %llu, first 0x%llx expected 0x%02x found 0x%02x",
+	check((!err && m.count == 3 && m.offset == bad[0] &&
+	      m.expected == PATTERN[bad[0] % PATLEN] && m.found == 0) ||
+	      check_why("err %d, count %llu, first 0x%llx expected 0x%02x found 0x%02x",
 	      err, (unsigned long long)m.count, (unsigned long long)m.offset,
-	      m.expected, m.found);
+	      m.expected, m.found), "%s",
+	      name(&f, "verify finds 3 corrupted bytes, first one first"));
 
 	fixture_close(&f);
 }
@@ -133,7 +136,7 @@ static void test_values(enum region_mode mode)
 	int err;
 
 	if (!fixture_open(&f, mode, 4096, "", 0)) {
-		check(false, "fixture", "cannot set up a temporary file");
+		check(check_why("cannot set up a temporary file"), "fixture");
 		return;
 	}
 
@@ -147,34 +150,37 @@ static void test_values(enum region_mode mode)
 		err = region_write_value(&f.r, off, width, want);
 		if (!err)
 			err = region_read_value(&f.r, off, width, &v);
-		check(!err && v == want, name(&f, what),
-		      "err %d, read 0x%llx, wrote 0x%llx", err,
-		      (unsigned long long)v, (unsigned long long)want);
+		check((!err && v == want) ||
+		      check_why("err %d, read 0x%llx, wrote 0x%llx", err,
+		      (unsigned long long)v, (unsigned long long)want), "%s",
+		      name(&f, what));
 
 		/* The file holds exactly those bytes and nothing around. */
 		snprintf(what, sizeof(what), "%u-bit store touches only its bytes",
 			 width * 8);
 		if (pread(f.raw, raw, sizeof(raw), (off_t)(off - 4)) != 16)
 			perror("pread");
-		check(!memcmp(raw, zero, 4) && !memcmp(raw + 4, &want, width) &&
-		      !memcmp(raw + 4 + width, zero, 12 - width), name(&f, what),
-		      "bytes around 0x%llx differ", (unsigned long long)off);
+		check((!memcmp(raw, zero, 4) && !memcmp(raw + 4, &want,
+		      width) && !memcmp(raw + 4 + width, zero, 12 - width)) ||
+		      check_why("bytes around 0x%llx differ",
+		      (unsigned long long)off), "%s", name(&f, what));
 	}
 
 	err = region_read_value(&f.r, 2, 4, &v);
-	check(err == -EINVAL, name(&f, "unaligned 32-bit read refused"),
-	      "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "unaligned 32-bit read refused"));
 	err = region_write_value(&f.r, 4, 8, 1);
-	check(err == -EINVAL, name(&f, "unaligned 64-bit write refused"),
-	      "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "unaligned 64-bit write refused"));
 	err = region_read_value(&f.r, 0, 3, &v);
-	check(err == -EINVAL, name(&f, "width 3 refused"), "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "width 3 refused"));
 	err = region_read_value(&f.r, 4096, 1, &v);
-	check(err == -ERANGE, name(&f, "read at the end refused"), "got %d",
-	      err);
+	check(err == -ERANGE || check_why("got %d", err), "%s",
+	      name(&f, "read at the end refused"));
 	err = region_write_value(&f.r, 4092, 8, 1);
-	check(err == -EINVAL || err == -ERANGE,
-	      name(&f, "write past the end refused"), "got %d", err);
+	check(err == -EINVAL || err == -ERANGE || check_why("got %d", err),
+	      "%s", name(&f, "write past the end refused"));
 
 	fixture_close(&f);
 }
@@ -189,13 +195,15 @@ static void check_dump(struct fixture *f, uint64_t off, uint64_t len,
 
 	out = open_memstream(&text, &size);
 	if (!out) {
-		check(false, name(f, what), "open_memstream: %s", strerror(errno));
+		check(check_why("open_memstream: %s", strerror(errno)), "%s",
+		      name(f, what));
 		return;
 	}
 	err = region_dump(&f->r, off, len, out);
 	fclose(out);
-	check(!err && !strcmp(text, want), name(f, what),
-	      "err %d, got:\n%swant:\n%s", err, text, want);
+	check((!err && !strcmp(text, want)) ||
+	      check_why("err %d, got:\n%swant:\n%s", err, text, want), "%s",
+	      name(f, what));
 	free(text);
 }
 
@@ -206,7 +214,7 @@ static void test_dump(enum region_mode mode)
 	int err;
 
 	if (!fixture_open(&f, mode, 0x33, init, sizeof(init) - 1)) {
-		check(false, "fixture", "cannot set up a temporary file");
+		check(check_why("cannot set up a temporary file"), "fixture");
 		return;
 	}
 	if (pwrite(f.raw, "xyz", 3, 0x30) != 3)
@@ -224,8 +232,8 @@ static void test_dump(enum region_mode mode)
 		"00000018\n",
 		"dump at an offset");
 	err = region_dump(&f.r, 0x30, 0x4, stdout);
-	check(err == -ERANGE, name(&f, "dump past the end refused"),
-	      "got %d", err);
+	check(err == -ERANGE || check_why("got %d", err), "%s",
+	      name(&f, "dump past the end refused"));
 	fixture_close(&f);
 }
 
@@ -239,36 +247,35 @@ static void test_registers(enum region_mode mode)
 	int err;
 
 	if (!fixture_open(&f, mode, 256, init, sizeof(init) - 1)) {
-		check(false, "fixture", "cannot set up a temporary file");
+		check(check_why("cannot set up a temporary file"), "fixture");
 		return;
 	}
 	f.r.access_width = 4;
 
 	err = region_read_bytes(&f.r, 0, buf, 16);
-	check(!err && !memcmp(buf, init, 16),
-	      name(&f, "registers: 16 bytes read as four 32-bit loads"),
-	      "err %d", err);
+	check((!err && !memcmp(buf, init, 16)) || check_why("err %d", err),
+	      "%s", name(&f, "registers: 16 bytes read as four 32-bit loads"));
 	err = region_read_bytes(&f.r, 2, buf, 4);
-	check(err == -EINVAL, name(&f, "registers: unaligned byte read refused"),
-	      "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "registers: unaligned byte read refused"));
 	err = region_read_bytes(&f.r, 0, buf, 6);
-	check(err == -EINVAL, name(&f, "registers: partial register refused"),
-	      "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "registers: partial register refused"));
 	err = region_write_bytes(&f.r, 4, "WXYZ", 4);
 	if (pread(f.raw, buf, 8, 0) != 8)
 		perror("pread");
-	check(!err && !memcmp(buf, "0123WXYZ", 8),
-	      name(&f, "registers: 4 bytes written as one 32-bit store"),
-	      "err %d", err);
+	check((!err && !memcmp(buf, "0123WXYZ", 8)) || check_why("err %d", err),
+	      "%s", name(&f, "registers: 4 bytes written as one 32-bit store"));
 	err = region_read_value(&f.r, 0, 1, &v);
-	check(err == -EINVAL, name(&f, "registers: 8-bit read refused"),
-	      "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "registers: 8-bit read refused"));
 	err = region_write_value(&f.r, 8, 8, 1);
-	check(err == -EINVAL, name(&f, "registers: 64-bit write refused"),
-	      "got %d", err);
+	check(err == -EINVAL || check_why("got %d", err), "%s",
+	      name(&f, "registers: 64-bit write refused"));
 	err = region_read_value(&f.r, 4, 4, &v);
-	check(!err && v == 0x5a595857, name(&f, "registers: 32-bit read"),
-	      "err %d, 0x%llx", err, (unsigned long long)v);
+	check((!err && v == 0x5a595857) ||
+	      check_why("err %d, 0x%llx", err, (unsigned long long)v), "%s",
+	      name(&f, "registers: 32-bit read"));
 	fixture_close(&f);
 }
 
@@ -283,5 +290,5 @@ int main(void)
 		test_dump(modes[i]);
 		test_registers(modes[i]);
 	}
-	return test_summary();
+	return check_summary();
 }

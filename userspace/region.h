@@ -7,8 +7,8 @@
  * All functions return 0 or a negative errno. Offsets and lengths are
  * checked by the caller (see region_check_range()).
  */
-#ifndef REGION_H
-#define REGION_H
+#ifndef PCIMEM_REGION_H
+#define PCIMEM_REGION_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,4 +101,4 @@ int region_verify(const struct region *r, const void *pat, size_t patlen,
 /* Push stores to the backing file (msync / fdatasync). */
 int region_sync(const struct region *r);
 
-#endif /* REGION_H */
+#endif /* PCIMEM_REGION_H */

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest test programs' check lines and their line to the host agent.
+ * The test report of every C test program, and the guest programs' line
+ * to the host agent: see check.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "check.h"
 
-static int failures;
+static int passed, failed;
+static char why[1024];	/* for the next FAIL line; "" if none */
 
 void check(int ok, const char *fmt, ...)
 {
@@ -22,20 +25,73 @@ void check(int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+	if (!ok && why[0])
+		printf(": %s", why);
 	putchar('\n');
 	fflush(stdout);
-	if (!ok)
-		failures++;
+	why[0] = '\0';
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static void set_why(const char *fmt, va_list ap)
+{
+	vsnprintf(why, sizeof(why), fmt, ap);
+}
+
+int check_why(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_why(fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int check_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_why(fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 int check_failures(void)
 {
-	return failures;
+	return failed;
+}
+
+int check_summary(void)
+{
+	printf("%d passed, %d failed\n", passed, failed);
+	fflush(stdout);
+	return failed ? 1 : 0;
 }
 
 int failed_with(long ret, int want)
 {
 	return ret == -1 && errno == want;
+}
+
+int check_temp_file(char *path, size_t len, const char *prefix, uint64_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, len, "%s/%s.XXXXXX", tmp ? tmp : "/tmp", prefix);
+	fd = mkstemp(path);
+	if (fd < 0 || ftruncate(fd, (off_t)size)) {
+		perror(path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int sysfs_write(const char *path, const char *s)

@@ -3,7 +3,7 @@
  * ivshmem client: the receiving side of the ivshmem server protocol and
  * a table of peers and their doorbell eventfds.
  */
-#include "client.h"
+#include "ivshmem-client.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -13,8 +13,8 @@
  * timeout, is dropped like one that hung up.  The eventfds of a peer that
  * left are kept open only while a message carrying them is half sent.
  */
+#include "ivshmem-server-lib.h"
 #include "outq.h"
-#include "server.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
  * server library, daemonizes, writes the pid file and stops cleanly on
  * SIGTERM, SIGINT or SIGHUP.
  */
-#include "server.h"
+#include "ivshmem-server-lib.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,6 @@
+build/obj/userspace-pic/commands.o: commands.c commands.h cli.h number.h \
+ region.h
+commands.h:
+cli.h:
+number.h:
+region.h:

@@ -1,0 +1,4 @@
+build/obj/userspace/channel-test.o: channel-test.c channel.h \
+ ../ci/tests/check.h
+channel.h:
+../ci/tests/check.h:

@@ -1,0 +1,2 @@
+build/obj/userspace/channel.o: channel.c channel.h
+channel.h:

@@ -1,0 +1,2 @@
+build/obj/userspace/deadline.o: deadline.c deadline.h
+deadline.h:

@@ -1,0 +1,2 @@
+build/obj/userspace/number.o: number.c number.h
+number.h:

@@ -1,0 +1,2 @@
+build/obj/userspace/region.o: region.c region.h
+region.h:
