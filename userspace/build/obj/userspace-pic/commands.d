@@ -1,6 +1,0 @@
-build/obj/userspace-pic/commands.o: commands.c commands.h cli.h number.h \
- region.h
-commands.h:
-cli.h:
-number.h:
-region.h:

@@ -1,2 +1,0 @@
-build/obj/userspace-pic/number.o: number.c number.h
-number.h:

@@ -1,2 +1,0 @@
-build/obj/userspace-pic/region.o: region.c region.h
-region.h:

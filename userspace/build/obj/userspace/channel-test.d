@@ -1,4 +1,0 @@
-build/obj/userspace/channel-test.o: channel-test.c channel.h \
- ../ci/tests/check.h
-channel.h:
-../ci/tests/check.h:

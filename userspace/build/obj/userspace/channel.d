@@ -1,2 +1,0 @@
-build/obj/userspace/channel.o: channel.c channel.h
-channel.h:

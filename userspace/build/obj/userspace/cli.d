@@ -1,4 +1,0 @@
-build/obj/userspace/cli.o: cli.c ../drivers/uapi/pcimem.h cli.h number.h
-../drivers/uapi/pcimem.h:
-cli.h:
-number.h:

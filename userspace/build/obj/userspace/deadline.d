@@ -1,2 +1,0 @@
-build/obj/userspace/deadline.o: deadline.c deadline.h
-deadline.h:

@@ -1,2 +1,0 @@
-build/obj/userspace/number.o: number.c number.h
-number.h:

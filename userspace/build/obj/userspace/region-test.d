@@ -1,4 +1,0 @@
-build/obj/userspace/region-test.o: region-test.c ../ci/tests/check.h \
- region.h
-../ci/tests/check.h:
-region.h:

@@ -1,2 +1,0 @@
-build/obj/userspace/region.o: region.c region.h
-region.h:
