@@ -5,12 +5,16 @@
 # fresh W=1 build with sparse (C=2) against every guest kernel, which must
 # print no warning at all. User space (the tools, the server, the test
 # programs) also builds with clang -Wall -Wextra -Werror, and cppcheck finds
-# nothing in it. Also: every tracked file carries an SPDX line.
+# nothing in it. Every shell script is clean under shellcheck, and every
+# tracked file carries an SPDX line. One line per check, then `N passed, N
+# failed`.
 set -u
 . "$(dirname "$0")/paths.sh"
+# shellcheck source=test-lib.sh
+. "$here/test-lib.sh"
 
-ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; }
+# indent: stdin's first 20 lines, indented, as the details of a finding.
+indent() { sed 's/^/    /' | head -n 20; }
 
 cd "$top" || exit 1
 files=(drivers/*.c drivers/*.h drivers/uapi/*.h)
@@ -22,7 +26,7 @@ if [ $rc -eq 0 ] && [ "$clean" -eq "${#files[@]}" ]; then
 	ok "checkpatch --strict: all ${#files[@]} files in drivers/ are clean"
 else
 	fail "checkpatch --strict on drivers/ (exit $rc, $clean of ${#files[@]} clean)"
-	grep -E '^(ERROR|WARNING|CHECK)|^#|^total|^Can' <<<"$out" | sed 's/^/    /' | head -n 20
+	grep -E '^(ERROR|WARNING|CHECK)|^#|^total|^Can' <<<"$out" | indent
 fi
 
 while read -r _ _ rel; do
@@ -37,7 +41,7 @@ while read -r _ _ rel; do
 		ok "W=1 and sparse (C=2) build against $rel: no warnings"
 	else
 		fail "W=1 and sparse (C=2) build against $rel (exit $rc)"
-		sed 's/^/    /' <<<"$findings" | head -n 20
+		indent <<<"$findings"
 	fi
 	rm -rf "$odir"
 done <"$build/kernels.mk"
@@ -59,7 +63,7 @@ if [ $rc -eq 0 ] && [ -z "$out" ]; then
 	ok "user space builds with clang -Wall -Wextra -Werror: no warnings"
 else
 	fail "user space with clang (exit $rc)"
-	sed 's/^/    /' <<<"$out" | head -n 20
+	indent <<<"$out"
 fi
 rm -rf "$cdir"
 
@@ -74,8 +78,33 @@ if [ $rc -eq 0 ] && [ -z "$out" ]; then
 	ok "cppcheck (warning, portability) finds nothing in user space"
 else
 	fail "cppcheck on user space (exit $rc)"
-	sed 's/^/    /' <<<"$out" | head -n 20
+	indent <<<"$out"
 fi
+
+# Every tracked shell script goes through shellcheck: the *.sh files and
+# any other file whose first line runs sh or bash. -x follows `.` and
+# `source`; the -P folders are where the sourced files are found: the
+# script's own folder, ci/ (paths.sh, test-lib.sh, peer-ids.sh) and
+# ci/guest/ (lib.sh, which the guest scripts source as /pcimem/lib.sh).
+shell_scripts() {
+	local f
+	git ls-files | while IFS= read -r f; do
+		case $f in
+		*.sh) echo "$f" ;;
+		*) [ -f "$f" ] && head -n 1 "$f" |
+			grep -qE '^#![[:space:]]*[^[:space:]]*/(env[[:space:]]+)?(ba)?sh([[:space:]]|$)' &&
+			echo "$f" ;;
+		esac
+	done
+}
+while IFS= read -r f; do
+	if out=$(shellcheck -x -P SCRIPTDIR -P ci -P ci/guest -f gcc "$f" 2>&1); then
+		ok "shellcheck: $f"
+	else
+		fail "shellcheck: $f ($(grep -c . <<<"$out") findings)"
+		indent <<<"$out"
+	fi
+done < <(shell_scripts)
 
 # debian/changelog and debian/source/format have no comment syntax.
 missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore|debian/changelog|debian/source/format)$|\.md$' |
@@ -85,5 +114,7 @@ missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore|debian/changelog|debian
 if [ -z "$missing" ]; then
 	ok "every tracked source file carries an SPDX line"
 else
-	fail "files without an SPDX line: $(echo $missing)"
+	fail "files without an SPDX line: ${missing//$'\n'/ }"
 fi
+
+report

@@ -21,14 +21,15 @@ series=(6.1 6.12)
 declare -A meta=([6.1]=linux-image-amd64 [6.12]=linux-image-6.12-amd64)
 
 # The third line is what ci/debug-kernel.sh needs to build the sanitizer
-# kernel, the fourth ci/lint.sh's user-space checks, the fifth what the QEMU builds from Debian's qemu source need
+# kernel, the fourth ci/lint.sh's user-space and shell script checks, the
+# fifth what the QEMU builds from Debian's qemu source need
 # (ci/qemu-source.sh, ci/qemu-build.sh, ci/qemu-reference.sh), the last
 # what `make deb` and ci/package-tests.sh need: listed here too, so that
 # one install command covers everything.
 tools=(qemu-system-x86 busybox-static cpio pciutils libpci-dev pci.ids openssl
        sparse gcc make kmod xz-utils linux-source-6.1 linux-source-6.12
        bc bison flex libelf-dev libssl-dev
-       clang cppcheck
+       clang cppcheck shellcheck
        dpkg-dev meson ninja-build pkg-config python3 libglib2.0-dev libpixman-1-dev libfdt-dev
        debhelper dh-dkms dkms lintian fakeroot man-db udev systemd)
 
