@@ -97,14 +97,18 @@ shell_scripts() {
 		esac
 	done
 }
-while IFS= read -r f; do
-	if out=$(shellcheck -x -P SCRIPTDIR -P ci -P ci/guest -f gcc "$f" 2>&1); then
-		ok "shellcheck: $f"
-	else
-		fail "shellcheck: $f ($(grep -c . <<<"$out") findings)"
-		indent <<<"$out"
-	fi
-done < <(shell_scripts)
+if ! command -v shellcheck >/dev/null; then
+	fail "shellcheck is installed (ci/setup.sh installs it)"
+else
+	while IFS= read -r f; do
+		if out=$(shellcheck -x -P SCRIPTDIR -P ci -P ci/guest -f gcc "$f" 2>&1); then
+			ok "shellcheck: $f"
+		else
+			fail "shellcheck: $f ($(grep -c . <<<"$out") findings)"
+			indent <<<"$out"
+		fi
+	done < <(shell_scripts)
+fi
 
 # debian/changelog and debian/source/format have no comment syntax.
 missing=$(git ls-files | grep -vE '^(LICENSE|\.gitignore|debian/changelog|debian/source/format)$|\.md$' |
