@@ -111,8 +111,8 @@ boot() {
 	groups+=("$boot_pid")
 }
 
-# finish LINES NAME:PID...: wait for the guests; the first one's `bench`
-# lines into LINES; 1 when a guest failed, printed a FAIL or gave no line.
+# finish LINES NAME:PID...: wait for the guests; their `bench` lines into
+# LINES; 1 when a guest failed or printed a FAIL, or none gave a line.
 finish() {
 	local lines=$1 np name rc=0 start=$SECONDS consoles=
 	shift
@@ -121,10 +121,10 @@ finish() {
 		consoles+=" $logs/bench-${np%%:*}.log"
 	done
 	echo "($((SECONDS - start)) s more; consoles:$consoles)"
-	name=${1%%:*}
-	tr -d '\r' <"$logs/bench-$name.log" | grep -a '^bench ' >"$lines"
+	: >"$lines"
 	for np in "$@"; do
 		name=${np%%:*}
+		tr -d '\r' <"$logs/bench-$name.log" | grep -a '^bench ' >>"$lines"
 		if tr -d '\r' <"$logs/bench-$name.log" | grep -aq '^FAIL' || [ $rc -ne 0 ]; then
 			echo "bench: the guest $name failed:"
 			tr -d '\r' <"$logs/bench-$name.log" | grep -a '^FAIL' | sed 's/^/    /'
@@ -132,7 +132,7 @@ finish() {
 			rc=1
 		fi
 	done
-	[ -s "$lines" ] || { echo "bench: no bench lines from ${1%%:*}"; rc=1; }
+	[ -s "$lines" ] || { echo "bench: no bench lines from $*"; rc=1; }
 	return $rc
 }
 
@@ -191,15 +191,21 @@ vfio_initrd() {
 
 # bench_vfio REL: one boot on q35 with QEMU's Intel IOMMU, pcimem then
 # vfio-pci on an ivshmem-doorbell device of 1 GiB (a server of its own, 1
-# vector); its lines in REL+iommu.lines.
+# vector), beside a PC guest on the same server that pings it; their lines
+# in REL+iommu.lines.
 bench_vfio() {
-	local rel=$1 rc
+	local rel=$1 rc peer
 	vfio_initrd "$rel" "$dir/vfio-initrd.gz" || return 1
 	start_server vfio
+	# The other guest pings the q35 guest's pongs (guest to guest).
+	MEM=512 boot "$rel-vfio-peer" "$(kernel_of "$rel")" "$(initrd_of "$rel")" \
+		"lab=bench role=vfio-peer count=$count" \
+		--agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm"
+	peer=$boot_pid
 	boot "$rel-vfio" "$(kernel_of "$rel")" "$dir/vfio-initrd.gz" \
 		"lab=bench-vfio count=$count rounds=$rounds bwsizes=$bwsizes bwmin=$bwmin intel_iommu=on iomem=relaxed" \
 		--q35 --iommu --agent "$here/doorbell-agent.sh" --doorbell "$sock:1:$shm"
-	finish "$out/$rel+iommu.lines" "$rel-vfio:$boot_pid"
+	finish "$out/$rel+iommu.lines" "$rel-vfio:$boot_pid" "$rel-vfio-peer:$peer"
 	rc=$?
 	stop_server
 	return $rc
@@ -218,7 +224,7 @@ bench_profile() {
 		"lab=bench-profile pdur=$pdur ${PHASES:+phases=$PHASES} iomem=relaxed" --shm "$f:1G"
 	while kill -0 "$boot_pid" 2>/dev/null; do
 		phase=$(tr -d '\r' <"$log" 2>/dev/null | sed -n 's/^bench-profile start //p' | tail -1)
-		case $seen in *" $phase "*|" ") sleep 0.2; continue ;; esac
+		case $seen in *" $phase "*) sleep 0.2; continue ;; esac
 		[ -n "$phase" ] || { sleep 0.2; continue; }
 		seen+="$phase "
 		# launch-vm.sh leads the guest's session (setsid); QEMU is in it.

@@ -4,7 +4,8 @@
 # The guest half of ci/bench.sh. Two guests share one ivshmem server
 # (1 vector, 1 GiB), each with an ivshmem-doorbell device at 00:04.0;
 # the host agent is doorbell-agent.sh. role=peer answers the other guest's
-# pings and powers off; role=main measures, and prints one `bench ...`
+# pings and powers off; role=vfio-peer pings the IOMMU boot's guest
+# (bench-vfio.sh) and prints its latency lines; role=main measures, and prints one `bench ...`
 # line per result for the host to tabulate:
 #   bench latency WHO P50_US P99_US MAX_US COUNT WALL_MS
 #   bench rings WHO COUNT WALL_MS RECEIVED
@@ -42,6 +43,30 @@ latency() {
 }
 
 case ${role:-main} in
+vfio-peer)
+	# The IOMMU boot's other guest (ci/bench.sh bench_vfio): it pings the
+	# q35 guest's pong, woken first by pcimem's counts, then by vfio-pci's
+	# MSI-X eventfd, through mailboxes at 2 MiB; the q35 guest posts
+	# pong-pcimem and pong-vfio (its peer ID) once each pong is about to run.
+	for kind in pcimem vfio; do
+		who="guest->guest->guest"
+		[ $kind = vfio ] && who="guest->guest(vfio-pci)->guest"
+		# The q35 guest measures for minutes between the two: ask again.
+		got=
+		for _ in 1 2 3 4 5 6; do
+			host info $D get "pong-$kind" >/dev/null && { got=${reply##* }; break; }
+		done
+		if [ -z "$got" ]; then
+			echo "FAIL - $who: the q35 guest never posted pong-$kind"
+			continue
+		fi
+		host info $D clear 0x200100 >/dev/null
+		out=$(pcimem-bench time pcimem ping "$node" "$got" --count "$N" --offset 0x200000 \
+			--latency --timeout 20000 2>&1)
+		printf '%s\n' "$out" | sed 's/^/    /'
+		latency "$who" "$out"
+	done
+	;;
 peer)
 	# Guest to guest: the main guest pings through a mailbox at 2 MiB.
 	pcimem write "$node" 0x200100 $MARK 64
