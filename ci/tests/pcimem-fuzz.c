@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pci/pci.h>
+
 #include "check.h"
 #include "pcimem.h"
 
@@ -1233,13 +1235,35 @@ static void check_vmas_balanced(void)
 		      n - busy, n);
 }
 
+/*
+ * SLOT as libpci reads it (as pcimem -s and lspci -s do): [DOMAIN:]BUS:DEVICE.FUNCTION,
+ * one function, no wildcards; the domain defaults to 0.
+ */
 static int parse_slot(const char *s)
 {
-	if (sscanf(s, "%x:%x:%x.%x", &slot_dom, &slot_bus, &slot_dev, &slot_fn) != 4) {
-		slot_dom = 0;
-		if (sscanf(s, "%x:%x.%x", &slot_bus, &slot_dev, &slot_fn) != 3)
-			return -1;
+	struct pci_access *pacc = pci_alloc();
+	struct pci_filter f;
+	char text[sizeof(slot)];
+	const char *why = NULL;
+
+	pci_filter_init(pacc, &f);
+	if (strlen(s) >= sizeof(text)) {
+		why = "too long";
+	} else {
+		strcpy(text, s);	/* libpci writes into it */
+		why = pci_filter_parse_slot(&f, text);
 	}
+	if (!why && (f.bus < 0 || f.slot < 0 || f.func < 0))
+		why = "not one function: BUS:DEVICE.FUNCTION wanted";
+	pci_cleanup(pacc);
+	if (why) {
+		fprintf(stderr, "pcimem-fuzz: slot '%s': %s\n", s, why);
+		return -1;
+	}
+	slot_dom = f.domain < 0 ? 0 : (unsigned int)f.domain;
+	slot_bus = (unsigned int)f.bus;
+	slot_dev = (unsigned int)f.slot;
+	slot_fn = (unsigned int)f.func;
 	snprintf(slot, sizeof(slot), "%04x:%02x:%02x.%x", slot_dom, slot_bus, slot_dev, slot_fn);
 	return 0;
 }
