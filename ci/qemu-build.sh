@@ -48,6 +48,11 @@ devdir=$here/../qemu-device/testdev
 mkdir -p "$build/qemu-testdev"
 top=$(cd "$build/qemu-testdev" && pwd)
 log=$top/build.log
+# One build at a time: make test starts one in the background, and a second
+# run-tests.sh (or a person) may ask at the same moment; the later one
+# waits, then finds the cache.
+exec 9>"$top/.lock"
+flock 9
 
 configure_opts=(
 	--target-list=x86_64-softmmu

@@ -68,6 +68,26 @@ suite() {
 	rm -f "$out"
 }
 
+# What takes longest to build, QEMU with our device model and the sanitizer
+# kernels, builds in the background from the start, at the lowest priority:
+# every guest runs on one vCPU, so while the Debian kernels' labs run one
+# core is mostly idle, and the builds take it (some 10 minutes of make test
+# on two cores). The labs that need them wait for them.
+prefetch_qemu='' prefetch_debug=''
+if wanted testdev || wanted testdev-reset; then
+	nice -n 19 "$here/qemu-build.sh" "$build" >/dev/null 2>"$logs/qemu-build-prefetch.log" &
+	prefetch_qemu=$!
+fi
+debug_series=()
+case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug "*) debug_series+=(6.1) ;; esac
+case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug-6.12 "*) debug_series+=(6.12) ;; esac
+if [ ${#debug_series[@]} -gt 0 ]; then
+	(for s in "${debug_series[@]}"; do
+		nice -n 19 "$here/debug-kernel.sh" "$build" "$s" || exit
+	done) >"$logs/debug-kernel-prefetch.log" 2>&1 &
+	prefetch_debug=$!
+fi
+
 echo "== host: unit tests =="
 suite "region: " "$bin/region-test"
 suite "mailbox: " "$bin/mailbox-test"
@@ -185,6 +205,8 @@ TESTDEV_LAYOUTS=(
 testdev_lab() {
 	local qemu layout args=()
 	wanted testdev || wanted testdev-reset || return 0
+	[ -n "$prefetch_qemu" ] && wait "$prefetch_qemu"
+	prefetch_qemu=''
 	qemu=$("$here/qemu-build.sh" "$build" 2>"$logs/qemu-build-$1.log")
 	result "[$1] QEMU with pcimem-testdev is built (log: $logs/qemu-build-$1.log)" $?
 	[ -x "$qemu" ] || return
@@ -214,6 +236,10 @@ for dseries in 6.1 6.12; do
 	case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" $name "*) ;; *) continue ;; esac
 	echo
 	echo "== the sanitizer kernel ($dseries) =="
+	# The background build's log, when it failed, is in
+	# $logs/debug-kernel-prefetch.log; a failure here repeats it.
+	[ -n "$prefetch_debug" ] && wait "$prefetch_debug"
+	prefetch_debug=''
 	"$here/debug-kernel.sh" "$build" "$dseries" >"$logs/$name-kernel.log" 2>&1 &&
 		make --no-print-directory -C "$top" -f ci/build.mk BUILD="$build" "$name" \
 			>>"$logs/$name-kernel.log" 2>&1
