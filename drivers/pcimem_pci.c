@@ -310,6 +310,32 @@ static struct pcimem_dev *pcimem_alloc(struct pci_dev *pdev)
 	return pd;
 }
 
+/*
+ * Undo a probe that got as far as claiming the BARs, whatever came after:
+ * remove() and every error of probe() from there on end here, so the two
+ * cannot drift. The node is gone already, or was never added (or, after a
+ * failed cdev_device_add(), an open may have come through a mknod'ed node:
+ * it finds the device gone). Every step is a no-op for what was never
+ * set up: no mapping, no vector, no kernel mapping of a BAR.
+ */
+static void pcimem_teardown(struct pcimem_dev *pd, struct pci_dev *pdev)
+{
+	/* Wait for every operation in flight, then turn the rest away. */
+	down_write(&pd->lock);
+	WRITE_ONCE(pd->pdev, NULL);
+	up_write(&pd->lock);
+	wake_up_interruptible_all(&pd->irq_wait);
+
+	/* Revoke user mappings: a later access faults and gets SIGBUS. */
+	pcimem_revoke_mappings(pd);
+
+	pcimem_irq_exit(pd, pdev);
+	pcimem_bars_unmap(pd, pdev);
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+	put_device(&pd->dev);
+}
+
 static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
@@ -336,16 +362,16 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pd->pdev = pdev;
 	ret = ida_alloc_max(&pcimem_ida, PCIMEM_MINORS - 1, GFP_KERNEL);
 	if (ret < 0)
-		goto err_release;
+		goto err_teardown;
 	pd->minor = ret;	/* freed with pd, by the last put_device() */
 
 	ret = pcimem_bars_map(pd, ram_memtype);
 	if (ret)
-		goto err_release;
+		goto err_teardown;
 
 	ret = pcimem_pick_main_bar(pd);
 	if (ret < 0)
-		goto err_unmap;
+		goto err_teardown;
 	pd->main_bar = ret;
 
 	ret = 0;
@@ -354,30 +380,30 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	else if (pd->variant && pd->variant->kind == PCIMEM_TESTDEV)
 		ret = pcimem_check_testdev(pd);
 	if (ret)
-		goto err_unmap;
+		goto err_teardown;
 
 	/* Only memory we know to be memory gets the pattern. */
 	if (pd->variant && (pd->bars[pd->main_bar].flags & PCIMEM_BAR_RAM)) {
 		ret = pcimem_fill(&pd->bars[pd->main_bar], pattern);
 		if (ret)
-			goto err_unmap;
+			goto err_teardown;
 	}
 
 	ret = pcimem_irq_init(pd);
 	if (ret)
-		goto err_unmap;
+		goto err_teardown;
 
 	pd->dev.devt = MKDEV(MAJOR(pcimem_devt), pd->minor);
 	ret = dev_set_name(&pd->dev, "pcimem%d", pd->minor);
 	if (ret)
-		goto err_irq;
+		goto err_teardown;
 	cdev_init(&pd->cdev, &pcimem_fops);
 	pd->cdev.owner = THIS_MODULE;
 	pci_set_drvdata(pdev, pd);
 	ret = cdev_device_add(&pd->cdev, &pd->dev);
 	if (ret) {
 		dev_err(dev, "cannot add /dev/pcimem%d: %d\n", pd->minor, ret);
-		goto err_irq;
+		goto err_teardown;
 	}
 
 	pcimem_debugfs_add(pd);
@@ -387,18 +413,9 @@ static int pcimem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 pcimem_memtype_name(pd->bars[pd->main_bar].memtype), dev_name(&pd->dev));
 	return 0;
 
-err_irq:
-	/* cdev_add() may have let an open through (a mknod'ed node). */
-	down_write(&pd->lock);
-	pd->pdev = NULL;
-	up_write(&pd->lock);
-	pcimem_revoke_mappings(pd);
-	pcimem_irq_exit(pd, pdev);
-err_unmap:
-	pcimem_bars_unmap(pd, pdev);
-err_release:
-	pd->pdev = NULL;
-	pci_release_regions(pdev);
+err_teardown:
+	pcimem_teardown(pd, pdev);
+	return ret;
 err_disable:
 	pci_disable_device(pdev);
 err_put:
@@ -413,21 +430,7 @@ static void pcimem_remove(struct pci_dev *pdev)
 	/* No new opens; the node, its attributes and its number go away now. */
 	cdev_device_del(&pd->cdev, &pd->dev);
 	pcimem_debugfs_remove(pd);
-
-	/* Wait for every operation in flight, then turn the rest away. */
-	down_write(&pd->lock);
-	WRITE_ONCE(pd->pdev, NULL);
-	up_write(&pd->lock);
-	wake_up_interruptible_all(&pd->irq_wait);
-
-	/* Revoke user mappings: a later access faults and gets SIGBUS. */
-	pcimem_revoke_mappings(pd);
-
-	pcimem_irq_exit(pd, pdev);
-	pcimem_bars_unmap(pd, pdev);
-	pci_release_regions(pdev);
-	pci_disable_device(pdev);
-	put_device(&pd->dev);
+	pcimem_teardown(pd, pdev);
 }
 
 /*
