@@ -146,10 +146,12 @@ suite_kernel() {
 
 	guest "$series" test "$append"
 	# After the guest is gone, the data it left is still in the files.
-	"$bin/ivshmem-host" verify "$shm-a" abcd >/dev/null
-	result "[$series] host: after power-off the 16 MiB file still holds abcd everywhere" $?
-	"$bin/ivshmem-host" verify "$shm-b" abcd >/dev/null
-	result "[$series] host: after power-off the 4 MiB file holds abcd everywhere" $?
+	if wanted test; then
+		"$bin/ivshmem-host" verify "$shm-a" abcd >/dev/null
+		result "[$series] host: after power-off the 16 MiB file still holds abcd everywhere" $?
+		"$bin/ivshmem-host" verify "$shm-b" abcd >/dev/null
+		result "[$series] host: after power-off the 4 MiB file holds abcd everywhere" $?
+	fi
 	# pcimem's command line on these devices (restores what it changes):
 	# user space, so on Debian's kernels only (see "user" below).
 	[ "$user" = yes ] && guest "$series" tools "$append"
