@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guest-util.h"
 #include "pcimem.h"
 
 #define EDU_IDENT	0x00
@@ -46,20 +47,6 @@ static int open_node(const char *node)
 	if (fd < 0)
 		check(0, "open %s: %s", node, strerror(errno));
 	return fd;
-}
-
-static int select_bar(int fd, unsigned int bar, unsigned int memtype)
-{
-	struct pcimem_select sel = { .bar = bar, .memtype = memtype };
-
-	return ioctl(fd, PCIMEM_IOC_SELECT, &sel);
-}
-
-static int bar_info(int fd, unsigned int bar, struct pcimem_bar_info *bi)
-{
-	memset(bi, 0, sizeof(*bi));
-	bi->bar = bar;
-	return ioctl(fd, PCIMEM_IOC_BAR_INFO, bi);
 }
 
 /* The line of /sys/class/pcimem/<node>/bars for one BAR. */

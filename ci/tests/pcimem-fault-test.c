@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guest-util.h"
 #include "pcimem.h"
 
 #define PAGE		4096UL
@@ -75,13 +76,6 @@ static int open_node(const char *node, int flags, struct pcimem_info *info)
 		exit(1);
 	}
 	return fd;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-
-	nanosleep(&ts, NULL);
 }
 
 static double now_s(void)

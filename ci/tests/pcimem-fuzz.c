@@ -48,6 +48,7 @@
 #include <pci/pci.h>
 
 #include "check.h"
+#include "guest-util.h"
 #include "pcimem.h"
 
 #define DRV		"/sys/bus/pci/drivers/pcimem"
@@ -209,14 +210,6 @@ static double elapsed(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (t.tv_sec - t_start.tv_sec) + (t.tv_nsec - t_start.tv_nsec) / 1e9;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec t = { us / 1000000, (us % 1000000) * 1000 };
-
-	while (nanosleep(&t, &t) && errno == EINTR)
-		;
 }
 
 static void report(struct worker *w, const char *fmt, ...)

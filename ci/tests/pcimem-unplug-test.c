@@ -18,8 +18,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +28,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guest-util.h"
 #include "pcimem.h"
 
 enum {
@@ -54,30 +53,6 @@ static const char *const what[C_COUNT] = {
 };
 
 static int held[C_COUNT];
-static sigjmp_buf sigbus_jmp;
-static volatile sig_atomic_t sigbus_armed;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	if (sigbus_armed)
-		siglongjmp(sigbus_jmp, 1);
-	_exit(99);
-}
-
-/* Does reading this byte raise SIGBUS? */
-static int faults(volatile const char *p)
-{
-	int ret = 1;
-
-	if (!sigsetjmp(sigbus_jmp, 1)) {
-		sigbus_armed = 1;
-		(void)*p;
-		ret = 0;
-	}
-	sigbus_armed = 0;
-	return ret;
-}
 
 static int exists(const char *path)
 {
@@ -275,7 +250,6 @@ static void cycle(const char *mode, const char *slot)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_sigbus };
 	int cycles, i;
 
 	if (argc != 4 || (strcmp(argv[1], "unbind") && strcmp(argv[1], "remove") &&
@@ -283,7 +257,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pcimem-unplug-test unbind|remove|hotplug SLOT CYCLES\n");
 		return 2;
 	}
-	sigaction(SIGBUS, &sa, NULL);
+	catch_sigbus();
 	for (i = 0; i < cycles; i++)
 		cycle(argv[1], argv[2]);
 	for (i = 0; i < C_COUNT; i++)
