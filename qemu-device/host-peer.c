@@ -321,15 +321,15 @@ static int run_peers(struct host_peer *p, const struct peer_args *a)
 static int run_ring(struct host_peer *p, const struct peer_args *a)
 {
 	uint64_t i;
-	int err;
+	int code, err;
 
-	err = check_peer(p, a->peer, a->vector);
-	for (i = 0; i < a->opt.count && !err; i++) {
+	code = check_peer(p, a->peer, a->vector);
+	for (i = 0; i < a->opt.count && !code; i++) {
 		err = ivshm_client_ring(p->c, a->peer, (unsigned int)a->vector);
 		if (err)
-			err = cli_fail(p->socket, -err);
+			code = cli_fail(p->socket, -err);
 	}
-	return err;
+	return code;
 }
 
 static int run_wait(struct host_peer *p, const struct peer_args *a)
@@ -339,9 +339,10 @@ static int run_wait(struct host_peer *p, const struct peer_args *a)
 	int err;
 
 	if (a->has_vector) {
-		err = check_own_vector(p, a->vector);
-		if (err)
-			return err;
+		int code = check_own_vector(p, a->vector);
+
+		if (code)
+			return code;
 	}
 	deadline = deadline_after(a->opt.timeout_ms);
 	err = 0;
@@ -389,14 +390,14 @@ static int shm_region(struct host_peer *p, bool writes, bool rw,
 static int run_region(struct host_peer *p, const struct peer_args *a)
 {
 	struct region r;
-	int err;
+	int code;
 
-	err = shm_region(p, a->region->region->writes, a->rw, &r);
-	if (err)
-		return err;
-	err = a->region->region->run(&r, &a->region_args);
+	code = shm_region(p, a->region->region->writes, a->rw, &r);
+	if (code)
+		return code;
+	code = a->region->region->run(&r, &a->region_args);
 	region_close(&r);
-	return err;
+	return code;
 }
 
 /* ping and pong's own region over the shared memory. */
@@ -409,13 +410,13 @@ struct host_mailbox {
 static int host_mailbox_open(void *ctx, struct mailbox *mb)
 {
 	struct host_mailbox *h = ctx;
-	int err;
+	int code;
 
-	err = check_own_vector(h->p, mb->vector);
-	if (!err)
-		err = shm_region(h->p, true, h->a->rw, &h->r);
-	if (err)
-		return err;
+	code = check_own_vector(h->p, mb->vector);
+	if (!code)
+		code = shm_region(h->p, true, h->a->rw, &h->r);
+	if (code)
+		return code;
 	mb->r = &h->r;
 	mb->self = ivshm_client_id(h->p->c);
 	mb->ops = &host_ops;
@@ -438,11 +439,11 @@ static const struct mailbox_side host_side = {
 static int run_ping(struct host_peer *p, const struct peer_args *a)
 {
 	struct host_mailbox h = { .p = p, .a = a };
-	int err;
+	int code;
 
-	err = check_peer(p, a->peer, a->opt.vector);
-	if (err)
-		return err;
+	code = check_peer(p, a->peer, a->opt.vector);
+	if (code)
+		return code;
 	return mailbox_command_ping(&host_side, &h, &a->opt, a->peer);
 }
 
@@ -511,17 +512,17 @@ static int run_stream(struct host_peer *p, const struct peer_args *a,
 	struct host_link h = { .p = p, .vector = a->opt.vector };
 	struct channel_link l;
 	struct region r;
-	int err;
+	int code;
 
 	if (a->rw) {
 		cli_error(p->socket, "send and recv need the shared memory mapped, not --rw");
 		return EXIT_USAGE;
 	}
-	err = check_own_vector(p, a->opt.vector);
-	if (!err)
-		err = shm_region(p, true, false, &r);
-	if (err)
-		return err;
+	code = check_own_vector(p, a->opt.vector);
+	if (!code)
+		code = shm_region(p, true, false, &r);
+	if (code)
+		return code;
 	l = (struct channel_link) {
 		.name = p->socket, .mem = r.map, .size = r.size,
 		.offset = a->opt.offset, .force = a->opt.force,
@@ -529,11 +530,11 @@ static int run_stream(struct host_peer *p, const struct peer_args *a,
 		.ctx = &h, .timeout_ms = a->opt.timeout_ms, .json = a->opt.json,
 	};
 	if (send)
-		err = channel_stream_send(&l, a->peer, STDIN_FILENO);
+		code = channel_stream_send(&l, a->peer, STDIN_FILENO);
 	else
-		err = channel_stream_recv(&l, !a->has_peer, a->peer, STDOUT_FILENO);
+		code = channel_stream_recv(&l, !a->has_peer, a->peer, STDOUT_FILENO);
 	region_close(&r);
-	return err;
+	return code;
 }
 
 static int run_send(struct host_peer *p, const struct peer_args *a)
@@ -554,13 +555,11 @@ static int run_connected(const struct cli_run *r, bool peer_arg,
 	const struct host_tool_options *o = r->ctx;
 	struct peer_args a = { .opt = r->opt, .rw = o->rw };
 	struct host_peer p;
-	uint64_t peer;
-	int err;
+	int code;
 
 	if (peer_arg) {
-		if (!cli_parse_max("peer", r->argv[0], IVSHMEM_MAX_PEER_ID, &peer))
+		if (!cli_parse_peer(r->argv[0], &a.peer))
 			return EXIT_USAGE;
-		a.peer = (unsigned int)peer;
 		a.has_peer = true;
 	}
 	a.has_vector = vector_arg && r->argc > peer_arg;
@@ -575,19 +574,19 @@ static int run_connected(const struct cli_run *r, bool peer_arg,
 	}
 
 	if (o->peer) {		/* a line of peer SOCKET shell */
-		err = run(o->peer, &a);
+		code = run(o->peer, &a);
 		/* The next line may ring other peers: forget this one. */
 		if (o->peer->error == -EPIPE)
 			o->peer->error = 0;
 		o->peer->watch = -1;
-		return err;
+		return code;
 	}
-	err = peer_connect(&p, r->target);
-	if (err)
-		return err;
-	err = run(&p, &a);
+	code = peer_connect(&p, r->target);
+	if (code)
+		return code;
+	code = run(&p, &a);
 	peer_close(&p);
-	return err;
+	return code;
 }
 
 static const struct cli_tool shell_tool;
@@ -613,7 +612,7 @@ static int run_shell(struct host_peer *p, const struct peer_args *a)
 	while (fgets(line, sizeof(line), stdin)) {
 		char *argv[SHELL_WORDS + 2] = { program_invocation_name };
 		char *save = NULL, *w;
-		int argc = 1, rc;
+		int argc = 1, code;
 
 		for (w = strtok_r(line, " \t\r\n", &save); w && argc <= SHELL_WORDS;
 		     w = strtok_r(NULL, " \t\r\n", &save))
@@ -622,8 +621,8 @@ static int run_shell(struct host_peer *p, const struct peer_args *a)
 			continue;
 		if (!strcmp(argv[1], "quit"))
 			break;
-		rc = cli_main(&t, argc, argv);
-		printf("= %d\n", rc);
+		code = cli_main(&t, argc, argv);
+		printf("= %d\n", code);
 		fflush(stdout);
 		err = pump_queued(p);
 		if (err && err != -EPIPE)

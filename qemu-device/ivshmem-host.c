@@ -80,13 +80,13 @@ static pid_t find_user(const struct stat *st)
  */
 static bool in_use(int fd, const struct stat *st, pid_t *pid)
 {
-	int err = 0;
+	int errnum = 0;
 
 	signal(SIGIO, SIG_IGN);	/* a lease break must not kill us */
 	if (fcntl(fd, F_SETLEASE, F_WRLCK))
-		err = errno;
+		errnum = errno;
 	*pid = find_user(st);
-	return err == EAGAIN || err == EBUSY || *pid;
+	return errnum == EAGAIN || errnum == EBUSY || *pid;
 }
 
 /*
@@ -95,30 +95,14 @@ static bool in_use(int fd, const struct stat *st, pid_t *pid)
  * it open or mapped: shrinking a file QEMU maps kills QEMU with SIGBUS,
  * and zeroing it pulls the memory from under a running guest.
  */
-static int cmd_create(int argc, char **argv)
+static int cmd_create(const char *file, const char *size_arg, bool force)
 {
-	const char *file = NULL, *size_arg = NULL;
 	char text[32];
-	bool force = false;
 	struct stat st;
 	uint64_t size;
 	pid_t pid;
-	int fd, i, err = 0;
+	int fd, errnum = 0;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
-			force = true;
-		else if (!file)
-			file = argv[i];
-		else if (!size_arg)
-			size_arg = argv[i];
-		else
-			file = size_arg = NULL, i = argc;
-	}
-	if (!file || !size_arg) {
-		cli_error(NULL, "usage: ivshmem-host create [--force] FILE SIZE");
-		return EXIT_USAGE;
-	}
 	if (!cli_parse_size("size", size_arg, &size))
 		return EXIT_USAGE;
 	if (!size || (size & (size - 1))) {
@@ -134,11 +118,11 @@ static int cmd_create(int argc, char **argv)
 		if (fd < 0)
 			return cli_fail(file, errno);
 		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-			err = errno ? errno : EINVAL;
+			errnum = errno ? errno : EINVAL;
 			close(fd);
-			if (err == EINVAL)
+			if (errnum == EINVAL)
 				cli_error(file, "exists and is not a regular file");
-			return err == EINVAL ? EXIT_USAGE : cli_fail(file, err);
+			return errnum == EINVAL ? EXIT_USAGE : cli_fail(file, errnum);
 		}
 		if (!force) {
 			close(fd);
@@ -157,33 +141,33 @@ static int cmd_create(int argc, char **argv)
 			return EXIT_IOERR;
 		}
 		if (ftruncate(fd, 0))
-			err = errno;
+			errnum = errno;
 	}
-	if (!err && ftruncate(fd, (off_t)size))
-		err = errno;
+	if (!errnum && ftruncate(fd, (off_t)size))
+		errnum = errno;
 	fcntl(fd, F_SETLEASE, F_UNLCK);
 	close(fd);
-	return err ? cli_fail(file, err) : EXIT_OK;
+	return errnum ? cli_fail(file, errnum) : EXIT_OK;
 }
 
 /* Open @file and find its size. Exit code. */
 static int open_file(const char *file, bool writes, int *fd, uint64_t *size)
 {
 	struct stat st;
-	int err;
+	int errnum;
 
 	*fd = open(file, (writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (*fd < 0)
 		return cli_fail(file, errno);
 	if (fstat(*fd, &st))
-		err = errno;
+		errnum = errno;
 	else if (!S_ISREG(st.st_mode))
-		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		errnum = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 	else
-		err = 0;
-	if (err) {
+		errnum = 0;
+	if (errnum) {
 		close(*fd);
-		return cli_fail(file, err);
+		return cli_fail(file, errnum);
 	}
 	*size = (uint64_t)st.st_size;
 	return EXIT_OK;
@@ -193,11 +177,11 @@ static int cmd_info(const char *file)
 {
 	uint64_t size;
 	char text[32];
-	int fd, err;
+	int fd, code;
 
-	err = open_file(file, false, &fd, &size);
-	if (err)
-		return err;
+	code = open_file(file, false, &fd, &size);
+	if (code)
+		return code;
 	close(fd);
 	printf("file: %s\n", file);
 	printf("size: %llu (%s)\n", (unsigned long long)size,
@@ -211,27 +195,25 @@ static int cmd_region(const struct cli_command *c,
 {
 	struct region r;
 	uint64_t size;
-	int fd, err;
+	int fd, code, err;
 
-	err = open_file(file, c->region->writes, &fd, &size);
-	if (err)
-		return err;
+	code = open_file(file, c->region->writes, &fd, &size);
+	if (code)
+		return code;
 	err = region_init(&r, file, "shared memory", fd, c->region->writes,
 			  size, mode);
 	if (err) {
 		close(fd);
 		return cli_fail(file, -err);
 	}
-	err = c->region->run(&r, a);
+	code = c->region->run(&r, a);
 	region_close(&r);
-	return err;
+	return code;
 }
 
 static int run_create(const struct cli_run *r)
 {
-	char *argv[] = { (char *)r->target, r->argv[0], "--force", NULL };
-
-	return cmd_create(r->opt.force ? 3 : 2, argv);
+	return cmd_create(r->target, r->argv[0], r->opt.force);
 }
 
 static int run_info(const struct cli_run *r)
@@ -255,18 +237,19 @@ static int run_stream(const struct cli_run *r, bool send)
 	const struct host_tool_options *o = r->ctx;
 	struct channel_link l;
 	struct region reg;
-	uint64_t peer = 0, size;
-	int fd, err;
+	unsigned int peer = 0;
+	uint64_t size;
+	int fd, code, err;
 
-	if (r->argc && !cli_parse_max("peer", r->argv[0], 65535, &peer))
+	if (r->argc && !cli_parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
 	if (o->rw) {
 		cli_error(r->target, "send and recv need FILE mapped, not --rw");
 		return EXIT_USAGE;
 	}
-	err = open_file(r->target, true, &fd, &size);
-	if (err)
-		return err;
+	code = open_file(r->target, true, &fd, &size);
+	if (code)
+		return code;
 	err = region_init(&reg, r->target, "shared memory", fd, true, size,
 			  REGION_MMAP);
 	if (err) {
@@ -279,11 +262,11 @@ static int run_stream(const struct cli_run *r, bool send)
 		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
 	};
 	if (send)
-		err = channel_stream_send(&l, (uint32_t)peer, STDIN_FILENO);
+		code = channel_stream_send(&l, peer, STDIN_FILENO);
 	else
-		err = channel_stream_recv(&l, !r->argc, (uint32_t)peer, STDOUT_FILENO);
+		code = channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
 	region_close(&reg);
-	return err;
+	return code;
 }
 
 static int run_send(const struct cli_run *r)

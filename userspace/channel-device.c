@@ -78,19 +78,19 @@ static int run_stream(const struct cli_run *r, bool send)
 	struct channel_link l;
 	struct device d;
 	struct region reg;
-	uint64_t peer = 0;
+	unsigned int peer = 0;
 	bool bells;
-	int err;
+	int code, err;
 
-	if (r->argc && !cli_parse_max("peer", r->argv[0], 65535, &peer))
+	if (r->argc && !cli_parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
 	if (o->rw) {
 		cli_error(r->target, "send and recv need the BAR mapped, not --rw");
 		return EXIT_USAGE;
 	}
-	err = device_open(&d, r->target, true, o);
-	if (err)
-		return err;
+	code = device_open(&d, r->target, true, o);
+	if (code)
+		return code;
 	if (d.bar.flags & PCIMEM_BAR_REGS) {
 		cli_error(d.path, "%s holds registers: a channel needs shared memory", d.what);
 		device_close(&d);
@@ -106,14 +106,14 @@ static int run_stream(const struct cli_run *r, bool send)
 	g.d = &d;
 	err = bells ? rearm(&g) : 0;
 	if (err) {
-		err = guest_error(&g, err);
+		code = guest_error(&g, err);
 		device_close(&d);
-		return err;
+		return code;
 	}
-	err = device_region(&d, true, false, &reg);
-	if (err) {
+	code = device_region(&d, true, false, &reg);
+	if (code) {
 		device_close(&d);
-		return err;
+		return code;
 	}
 	l = (struct channel_link) {
 		.name = d.path, .mem = reg.map, .size = reg.size,
@@ -123,12 +123,12 @@ static int run_stream(const struct cli_run *r, bool send)
 		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
 	};
 	if (send)
-		err = channel_stream_send(&l, (uint32_t)peer, STDIN_FILENO);
+		code = channel_stream_send(&l, peer, STDIN_FILENO);
 	else
-		err = channel_stream_recv(&l, !r->argc, (uint32_t)peer, STDOUT_FILENO);
+		code = channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
 	region_close(&reg);
 	device_close(&d);
-	return err;
+	return code;
 }
 
 static int run_send(const struct cli_run *r)

@@ -463,7 +463,7 @@ static int put(struct stream *s, struct sender *w, const void *buf,
 {
 	uint64_t old, rec = ((uint64_t)CHANNEL_RECORD_HEADER + len + 7) & ~7ULL;
 	uint64_t half = w->tx.size / 2;
-	int err;
+	int err, code;
 
 	for (;;) {
 		old = w->tx.own;
@@ -486,29 +486,29 @@ static int put(struct stream *s, struct sender *w, const void *buf,
 		w->target = old + rec - w->tx.size;
 		if (old >= half && old - half > w->target)
 			w->target = old - half;
-		err = step(s, arm_space, w);
-		if (err == STEP_GONE)
+		code = step(s, arm_space, w);
+		if (code == STEP_GONE)
 			return sender_gone(s, w);
-		if (err)
-			return err;
+		if (code)
+			return code;
 	}
 }
 
 static int drain(struct stream *s, struct sender *w)
 {
-	int err;
+	int code;
 
 	w->target = w->tx.own;
 	progress(s);
 	while (!channel_drained(&w->tx)) {
-		err = step(s, arm_space, w);
+		code = step(s, arm_space, w);
 		/* It may have taken the END and left since we looked. */
-		if (err == STEP_GONE && channel_drained(&w->tx))
+		if (code == STEP_GONE && channel_drained(&w->tx))
 			break;
-		if (err == STEP_GONE)
+		if (code == STEP_GONE)
 			return sender_gone(s, w);
-		if (err)
-			return err;
+		if (code)
+			return code;
 	}
 	return EXIT_OK;
 }
@@ -523,21 +523,21 @@ int channel_stream_send(const struct channel_link *l, uint32_t peer,
 	unsigned char *buf;
 	bool first = true;
 	ssize_t n;
-	int err;
+	int code;
 
-	err = join(&s, l, l->self_id < 0 ? (int)peer : -1);
-	if (err)
-		return err;
-	err = check_peer_arg(&s, peer);
-	if (!err)
-		err = find_peer(&s, peer, deadline_after(l->timeout_ms));
-	if (!err && channel_ring_open(&s.ch, s.slot, s.peer_slot, true, &w.tx)) {
+	code = join(&s, l, l->self_id < 0 ? (int)peer : -1);
+	if (code)
+		return code;
+	code = check_peer_arg(&s, peer);
+	if (!code)
+		code = find_peer(&s, peer, deadline_after(l->timeout_ms));
+	if (!code && channel_ring_open(&s.ch, s.slot, s.peer_slot, true, &w.tx)) {
 		cli_error(l->name, "ring to peer %u: %s", peer, w.tx.why);
-		err = EXIT_IOERR;
+		code = EXIT_IOERR;
 	}
-	if (err) {
+	if (code) {
 		leave(&s);
-		return err;
+		return code;
 	}
 	chunk = channel_max_message(w.tx.size) / 4;
 	if (chunk < 2 * sizeof(*f))
@@ -556,24 +556,24 @@ int channel_stream_send(const struct channel_link *l, uint32_t peer,
 			continue;
 		if (n < 0) {
 			/* No END: the receiver sees the stream cut short. */
-			err = cli_fail("standard input", errno);
+			code = cli_fail("standard input", errno);
 			break;
 		}
 		f->type = (first ? CHANNEL_FRAME_BEGIN : 0) |
 			  (n ? 0 : CHANNEL_FRAME_END);
 		f->stream = s.gen;
-		err = put(&s, &w, buf, (uint32_t)(sizeof(*f) + (size_t)n));
-		if (err || !n)
+		code = put(&s, &w, buf, (uint32_t)(sizeof(*f) + (size_t)n));
+		if (code || !n)
 			break;
 		s.bytes += (uint64_t)n;
 		first = false;
 	}
-	if (!err)
-		err = drain(&s, &w);
+	if (!code)
+		code = drain(&s, &w);
 	free(buf);
 	summary(&s);
 	leave(&s);
-	return err;
+	return code;
 }
 
 /* ---- recv ---- */
@@ -647,7 +647,7 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 	struct channel_frame f;
 	uint32_t i;
 	ssize_t n;
-	int err;
+	int code;
 
 	for (;;) {
 		got = false;
@@ -687,9 +687,9 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 			if (s->l->ops && channel_need_space_doorbell(&v->rx[i], old, v->rx[i].own))
 				ring_peer(s);
 			s->messages++;
-			err = write_all(out_fd, buf + sizeof(f), (size_t)n - sizeof(f));
-			if (err)
-				return err;
+			code = write_all(out_fd, buf + sizeof(f), (size_t)n - sizeof(f));
+			if (code)
+				return code;
 			s->bytes += (uint64_t)n - sizeof(f);
 			if (f.type & CHANNEL_FRAME_END)
 				return EXIT_OK;
@@ -708,11 +708,11 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 				  s->l->timeout_ms);
 			return EXIT_MISMATCH;
 		}
-		err = step(s, arm_data, v);
-		if (err == STEP_GONE)
+		code = step(s, arm_data, v);
+		if (code == STEP_GONE)
 			last_look = true;	/* what it sent before it went */
-		else if (err)
-			return err;
+		else if (code)
+			return code;
 	}
 }
 
@@ -724,29 +724,29 @@ int channel_stream_recv(const struct channel_link *l, bool any,
 	struct stream s;
 	uint32_t i;
 	size_t size;
-	int err;
+	int code;
 
-	err = join(&s, l, !any && l->self_id < 0 ? (int)peer : -1);
-	if (err)
-		return err;
-	err = any ? EXIT_OK : check_peer_arg(&s, peer);
-	for (i = 0; !err && i < s.ch.max_peers; i++) {
+	code = join(&s, l, !any && l->self_id < 0 ? (int)peer : -1);
+	if (code)
+		return code;
+	code = any ? EXIT_OK : check_peer_arg(&s, peer);
+	for (i = 0; !code && i < s.ch.max_peers; i++) {
 		if (i == s.slot)
 			continue;
 		if (channel_ring_open(&s.ch, i, s.slot, false, &v.rx[i])) {
 			cli_error(l->name, "ring from slot %u: %s", i, v.rx[i].why);
-			err = EXIT_IOERR;
+			code = EXIT_IOERR;
 		}
 		v.from[i] = true;
 	}
 	size = channel_max_message(s.ch.ring_size);
-	buf = err ? NULL : malloc(size);
-	if (!err && !buf)
-		err = cli_fail(NULL, ENOMEM);
-	if (!err)
-		err = receive(&s, &v, buf, size, any, peer, out_fd);
+	buf = code ? NULL : malloc(size);
+	if (!code && !buf)
+		code = cli_fail(NULL, ENOMEM);
+	if (!code)
+		code = receive(&s, &v, buf, size, any, peer, out_fd);
 	free(buf);
 	summary(&s);
 	leave(&s);
-	return err;
+	return code;
 }

@@ -90,7 +90,8 @@ static int fail(struct channel *ch, int err, const char *why)
 	return err;
 }
 
-static const char *check_sizes(uint32_t max_peers, uint32_t ring_size)
+/* What is wrong with a table of @max_peers and rings of @ring_size, or NULL. */
+static const char *bad_sizes(uint32_t max_peers, uint32_t ring_size)
 {
 	if (max_peers < 2 || max_peers > CHANNEL_MAX_PEERS)
 		return "the peer table needs 2 to 16 slots";
@@ -139,7 +140,7 @@ int channel_format(struct channel *ch, volatile void *base, uint64_t len,
 	const char *why;
 
 	*ch = (struct channel) { 0 };
-	why = check_sizes(max_peers, ring_size);
+	why = bad_sizes(max_peers, ring_size);
 	if (why)
 		return fail(ch, -EINVAL, why);
 	h = make_header(max_peers, ring_size);
@@ -178,7 +179,7 @@ int channel_create(struct channel *ch, volatile void *base, uint64_t len,
 	uint32_t m;
 
 	*ch = (struct channel) { 0 };
-	why = check_sizes(max_peers, ring_size);
+	why = bad_sizes(max_peers, ring_size);
 	if (why)
 		return fail(ch, -EINVAL, why);
 	h = make_header(max_peers, ring_size);
@@ -234,7 +235,7 @@ int channel_open(struct channel *ch, volatile void *base, uint64_t len)
 		return fail(ch, -EPROTO, "the channel header's checksum is wrong");
 	if (h.header_size != sizeof(h) || h.reserved)
 		return fail(ch, -EPROTO, "the channel header has an unknown layout");
-	why = check_sizes(h.max_peers, h.ring_size);
+	why = bad_sizes(h.max_peers, h.ring_size);
 	if (why)
 		return fail(ch, -EPROTO, why);
 	if (h.total_size != channel_size(h.max_peers, h.ring_size))

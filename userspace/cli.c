@@ -29,9 +29,9 @@ void cli_error(const char *subject, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_errno_exit(int err)
+int cli_errno_exit(int errnum)
 {
-	switch (err) {
+	switch (errnum) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
@@ -44,10 +44,10 @@ int cli_errno_exit(int err)
 	}
 }
 
-int cli_fail(const char *subject, int err)
+int cli_fail(const char *subject, int errnum)
 {
-	cli_error(subject, "%s", strerror(err));
-	return cli_errno_exit(err);
+	cli_error(subject, "%s", strerror(errnum));
+	return cli_errno_exit(errnum);
 }
 
 #ifndef PCIMEM_VERSION
@@ -444,7 +444,7 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 	const char *target = parent_target;
 	struct cli_run r;
 	unsigned int k;
-	int err;
+	int code;
 
 	if (argc < 1) {
 		if (p->help) {
@@ -481,9 +481,9 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 	if (c->target && t->target) {
 		target = NULL;
 		if (t->select) {
-			err = t->select(t->ctx, &target);
-			if (err)
-				return err;
+			code = t->select(t->ctx, &target);
+			if (code)
+				return code;
 		}
 		if (!target) {
 			if (argc < 1)
@@ -519,7 +519,7 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 }
 
 /* Whatever the command did, output it could not write is an error. */
-static int finish_stdout(int err)
+static int finish_stdout(int code)
 {
 	if (fflush(stdout) || ferror(stdout)) {
 		int e = errno ? errno : EIO;
@@ -527,13 +527,13 @@ static int finish_stdout(int err)
 		cli_error("standard output", "%s", strerror(e));
 		return EXIT_IOERR;
 	}
-	return err;
+	return code;
 }
 
 int cli_main(const struct cli_tool *t, int argc, char **argv)
 {
 	struct parsed p;
-	int err;
+	int code;
 
 	if (!parse_options(t, argc, argv, &p))
 		return EXIT_USAGE;
@@ -564,8 +564,8 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 		return finish_stdout(EXIT_OK);
 	}
 	errno = 0;
-	err = dispatch(t, &p, NULL, NULL, NULL, argc, argv);
-	return finish_stdout(err);
+	code = dispatch(t, &p, NULL, NULL, NULL, argc, argv);
+	return finish_stdout(code);
 }
 
 /* ---- JSON ---- */
@@ -645,6 +645,16 @@ bool cli_parse_max(const char *what, const char *s, uint64_t max,
 			  (unsigned long long)max);
 		return false;
 	}
+	return true;
+}
+
+bool cli_parse_peer(const char *s, unsigned int *peer)
+{
+	uint64_t v;
+
+	if (!cli_parse_max("peer", s, IVSHMEM_MAX_PEER_ID, &v))
+		return false;
+	*peer = (unsigned int)v;
 	return true;
 }
 

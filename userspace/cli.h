@@ -53,11 +53,17 @@ extern const char cli_version[];
 void cli_error(const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Exit code for a failed system call's errno. */
-int cli_errno_exit(int err);
+/*
+ * Names, here and in the tools: err is a negative errno (-ENOENT), errnum
+ * a positive one (errno's value), code an exit code, why a message;
+ * a check_...() validates, says why and returns an exit code.
+ */
 
-/* Report errno @err against @subject; returns its exit code. */
-int cli_fail(const char *subject, int err);
+/* Exit code for a failed system call's errno. */
+int cli_errno_exit(int errnum);
+
+/* Report errno @errnum against @subject; returns its exit code. */
+int cli_fail(const char *subject, int errnum);
 
 /* ---- numbers and patterns ---- */
 
@@ -69,9 +75,14 @@ bool cli_strtou64(const char *s, int base, uint64_t *v);
 bool cli_parse_u64(const char *what, const char *s, uint64_t *v);
 /* A size or offset: number.h's grammar with its suffixes. */
 bool cli_parse_size(const char *what, const char *s, uint64_t *v);
+/* The largest ivshmem peer ID (IVPosition is 16 bits). */
+#define IVSHMEM_MAX_PEER_ID	65535
+
 /* A number no larger than @max ("bad vector '70': larger than 63"). */
 bool cli_parse_max(const char *what, const char *s, uint64_t max,
 		   uint64_t *v);
+/* An ivshmem peer ID, 0 to IVSHMEM_MAX_PEER_ID. */
+bool cli_parse_peer(const char *s, unsigned int *peer);
 bool cli_parse_width(const char *s, unsigned int *bytes);
 /* Text, or "hex:" (any case) and pairs of hex digits. */
 bool cli_parse_pattern(const char *s, struct pattern *p);

@@ -120,16 +120,16 @@ static bool parse_dump(int argc, char **argv, struct command_args *a)
 static int run_dump(const struct region *r, const struct command_args *a)
 {
 	uint64_t len = a->length;
-	int err;
+	int code, err;
 
 	/* Only the default length is cut short at the end of the region. */
 	if (!a->has_length && a->offset < r->size && len > r->size - a->offset)
 		len = r->size - a->offset;
-	err = check_range(r, a->offset, len);
-	if (!err)
-		err = check_registers(r, a->offset, len);
-	if (err)
-		return err;
+	code = check_range(r, a->offset, len);
+	if (!code)
+		code = check_registers(r, a->offset, len);
+	if (code)
+		return code;
 	err = region_dump(r, a->offset, len, stdout);
 	return err ? io_error(r, err) : EXIT_OK;
 }
@@ -145,11 +145,11 @@ static bool parse_read(int argc, char **argv, struct command_args *a)
 static int run_read(const struct region *r, const struct command_args *a)
 {
 	uint64_t value;
-	int err;
+	int code, err;
 
-	err = check_value_access(r, a->offset, a->width);
-	if (err)
-		return err;
+	code = check_value_access(r, a->offset, a->width);
+	if (code)
+		return code;
 	err = region_read_value(r, a->offset, a->width, &value);
 	if (err)
 		return io_error(r, err);
@@ -175,11 +175,11 @@ static bool parse_write(int argc, char **argv, struct command_args *a)
 
 static int run_write(const struct region *r, const struct command_args *a)
 {
-	int err;
+	int code, err;
 
-	err = check_value_access(r, a->offset, a->width);
-	if (err)
-		return err;
+	code = check_value_access(r, a->offset, a->width);
+	if (code)
+		return code;
 	err = region_write_value(r, a->offset, a->width, a->value);
 	return err ? io_error(r, err) : EXIT_OK;
 }
@@ -246,11 +246,11 @@ static int run_fill(const struct region *r, const struct command_args *a)
 	struct region pr = *r;
 	struct progress p;
 	bool shown;
-	int err;
+	int code, err;
 
-	err = check_not_empty(&command_fill, r);
-	if (err)
-		return err;
+	code = check_not_empty(&command_fill, r);
+	if (code)
+		return code;
 	shown = start_progress(&pr, a, "fill", &p);
 	err = region_fill(&pr, a->pattern.bytes, a->pattern.len);
 	end_progress(shown);
@@ -281,11 +281,11 @@ static int run_verify(const struct region *r, const struct command_args *a)
 	struct region pr = *r;
 	struct progress p;
 	bool shown;
-	int err;
+	int code, err;
 
-	err = check_not_empty(&command_verify, r);
-	if (err)
-		return err;
+	code = check_not_empty(&command_verify, r);
+	if (code)
+		return code;
 	if (a->all)
 		m.range = print_range;
 	shown = start_progress(&pr, a, "verify", &p);
@@ -319,13 +319,13 @@ static int run_expect(const struct region *r, const struct command_args *a)
 {
 	unsigned char found[PATTERN_MAX];
 	size_t len = a->pattern.len;
-	int err;
+	int code, err;
 
-	err = check_range(r, a->offset, len);
-	if (!err)
-		err = check_registers(r, a->offset, len);
-	if (err)
-		return err;
+	code = check_range(r, a->offset, len);
+	if (!code)
+		code = check_registers(r, a->offset, len);
+	if (code)
+		return code;
 	err = region_read_bytes(r, a->offset, found, len);
 	if (err)
 		return io_error(r, err);
@@ -343,13 +343,13 @@ static int run_expect(const struct region *r, const struct command_args *a)
 
 static int run_put(const struct region *r, const struct command_args *a)
 {
-	int err;
+	int code, err;
 
-	err = check_range(r, a->offset, a->pattern.len);
-	if (!err)
-		err = check_registers(r, a->offset, a->pattern.len);
-	if (err)
-		return err;
+	code = check_range(r, a->offset, a->pattern.len);
+	if (!code)
+		code = check_registers(r, a->offset, a->pattern.len);
+	if (code)
+		return code;
 	err = region_write_bytes(r, a->offset, a->pattern.bytes, a->pattern.len);
 	if (!err)
 		err = region_sync(r);

@@ -37,16 +37,16 @@ int device_resolve(const char *dev, char *path, size_t len)
 
 static int get_info(struct device *d)
 {
-	int err;
+	int errnum;
 
 	if (!ioctl(d->fd, PCIMEM_IOC_INFO, &d->info))
 		return EXIT_OK;
-	err = errno;
-	if (err == ENOTTY || err == EINVAL) {
-		cli_error(d->path, "not a pcimem device (%s)", strerror(err));
+	errnum = errno;
+	if (errnum == ENOTTY || errnum == EINVAL) {
+		cli_error(d->path, "not a pcimem device (%s)", strerror(errnum));
 		return EXIT_NODEV;
 	}
-	return cli_fail(d->path, err);
+	return cli_fail(d->path, errnum);
 }
 
 int device_bar_info(const struct device *d, unsigned int bar,
@@ -111,24 +111,24 @@ static int select_bar(struct device *d, const struct device_options *o)
 int device_open(struct device *d, const char *dev, bool writes,
 		const struct device_options *o)
 {
-	int err;
+	int code;
 
 	*d = (struct device) { .fd = -1 };
-	err = device_resolve(dev, d->path, sizeof(d->path));
-	if (err)
-		return err;
+	code = device_resolve(dev, d->path, sizeof(d->path));
+	if (code)
+		return code;
 	d->fd = open(d->path, (writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (d->fd < 0 && errno == ENOENT && !discover_module_loaded())
 		return discover_no_module();
 	if (d->fd < 0)
 		return cli_fail(d->path, errno);
 
-	err = get_info(d);
-	if (!err && o && (o->bar != DEVICE_NO_BAR || o->memtype != PCIMEM_MT_DEFAULT))
-		err = select_bar(d, o);
-	if (err) {
+	code = get_info(d);
+	if (!code && o && (o->bar != DEVICE_NO_BAR || o->memtype != PCIMEM_MT_DEFAULT))
+		code = select_bar(d, o);
+	if (code) {
 		device_close(d);
-		return err;
+		return code;
 	}
 	snprintf(d->what, sizeof(d->what), "BAR%u", d->info.bar);
 
@@ -188,9 +188,10 @@ int device_region(struct device *d, bool writes, bool rw, struct region *r)
 		return EXIT_USAGE;
 	}
 	if (mode == REGION_MMAP) {
-		err = check_mappable(d);
-		if (err)
-			return err;
+		int code = check_mappable(d);
+
+		if (code)
+			return code;
 	}
 	fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)

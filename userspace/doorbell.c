@@ -82,10 +82,10 @@ static int check_interrupts(const struct device *d)
 
 static int check_vector(const struct device *d, uint64_t vector)
 {
-	int err = check_interrupts(d);
+	int code = check_interrupts(d);
 
-	if (err || vector < d->info.vectors)
-		return err;
+	if (code || vector < d->info.vectors)
+		return code;
 	cli_error(d->path, "vector %" PRIu64 " out of range (device has %u)",
 		  vector, d->info.vectors);
 	return EXIT_USAGE;
@@ -103,16 +103,6 @@ static int check_doorbell(const struct device *d)
 	return d->info.peer_id < 0 || !d->info.vectors ? no_doorbell(d) : EXIT_OK;
 }
 
-static bool parse_peer(const char *s, unsigned int *peer)
-{
-	uint64_t v;
-
-	if (!cli_parse_max("peer", s, IVSHMEM_MAX_PEER_ID, &v))
-		return false;
-	*peer = (unsigned int)v;
-	return true;
-}
-
 /* ---- ring ---- */
 
 static int ring(const struct device *d, unsigned int peer, unsigned int vector)
@@ -127,28 +117,28 @@ static int run_ring(const struct cli_run *r)
 	struct device d;
 	unsigned int peer;
 	uint64_t vector;
-	int err;
+	int code, err;
 
-	if (!parse_peer(r->argv[0], &peer) ||
+	if (!cli_parse_peer(r->argv[0], &peer) ||
 	    !cli_parse_max("vector", r->argv[1], PCIMEM_MAX_VECTORS - 1, &vector))
 		return EXIT_USAGE;
-	err = device_open(&d, r->target, true, NULL);
-	if (err)
-		return err;
-	err = check_doorbell(&d);
-	if (!err)
-		err = check_vector(&d, vector);
-	if (!err) {
+	code = device_open(&d, r->target, true, NULL);
+	if (code)
+		return code;
+	code = check_doorbell(&d);
+	if (!code)
+		code = check_vector(&d, vector);
+	if (!code) {
 		err = ring(&d, peer, (unsigned int)vector);
 		if (err == -EOPNOTSUPP)
-			err = no_doorbell(&d);
+			code = no_doorbell(&d);
 		else if (err == -ENODEV)
-			err = events_error(&d, err);
+			code = events_error(&d, err);
 		else if (err)
-			err = cli_fail(d.path, -err);
+			code = cli_fail(d.path, -err);
 	}
 	device_close(&d);
-	return err;
+	return code;
 }
 
 /* ---- events, wait ---- */
@@ -157,18 +147,18 @@ static int run_events(const struct cli_run *r)
 {
 	struct pcimem_events ev;
 	struct device d;
-	int err;
+	int code, err;
 
-	err = device_open(&d, r->target, false, NULL);
-	if (err)
-		return err;
+	code = device_open(&d, r->target, false, NULL);
+	if (code)
+		return code;
 	err = read_events(&d, &ev);
 	if (err)
-		err = events_error(&d, err);
+		code = events_error(&d, err);
 	else
 		report_events(stdout, d.path, &ev, r->opt.json);
 	device_close(&d);
-	return err;
+	return code;
 }
 
 /* Growth since @base: of @vector, or of all vectors when it is < 0. */
@@ -233,20 +223,20 @@ static int run_wait(const struct cli_run *r)
 	bool any = r->argc == 0;
 	uint64_t vector = 0;
 	struct device d;
-	int err;
+	int code;
 
 	if (!any && !cli_parse_max("vector", r->argv[0], PCIMEM_MAX_VECTORS - 1,
 				   &vector))
 		return EXIT_USAGE;
-	err = device_open(&d, r->target, false, NULL);
-	if (err)
-		return err;
-	err = any ? check_interrupts(&d) : check_vector(&d, vector);
-	if (!err)
-		err = wait_events(&d, any ? -1 : (int)vector, r->opt.count,
+	code = device_open(&d, r->target, false, NULL);
+	if (code)
+		return code;
+	code = any ? check_interrupts(&d) : check_vector(&d, vector);
+	if (!code)
+		code = wait_events(&d, any ? -1 : (int)vector, r->opt.count,
 				  r->opt.timeout_ms);
 	device_close(&d);
-	return err;
+	return code;
 }
 
 /* ---- ping, pong ---- */
@@ -311,29 +301,29 @@ static int guest_mailbox_open(void *ctx, struct mailbox *mb)
 	struct device *d = &g->d;
 	struct pcimem_events ev;
 	unsigned int v;
-	int err;
+	int code, err;
 
-	err = device_open(d, g->dev, true, g->o);
-	if (err)
-		return err;
-	err = check_doorbell(d);
-	if (!err)
-		err = check_vector(d, mb->vector);
-	if (!err && (d->bar.flags & PCIMEM_BAR_REGS)) {
+	code = device_open(d, g->dev, true, g->o);
+	if (code)
+		return code;
+	code = check_doorbell(d);
+	if (!code)
+		code = check_vector(d, mb->vector);
+	if (!code && (d->bar.flags & PCIMEM_BAR_REGS)) {
 		cli_error(d->path, "%s holds registers: the mailbox needs the shared memory",
 			  d->what);
-		err = EXIT_USAGE;
+		code = EXIT_USAGE;
 	}
-	if (!err) {
+	if (!code) {
 		err = read_events(d, &ev);
 		if (err)
-			err = events_error(d, err);
+			code = events_error(d, err);
 	}
-	if (!err)
-		err = device_region(d, true, g->o->rw, &g->r);
-	if (err) {
+	if (!code)
+		code = device_region(d, true, g->o->rw, &g->r);
+	if (code) {
 		device_close(d);
-		return err;
+		return code;
 	}
 
 	g->bell = (struct guest_bell) { .d = d };
@@ -364,7 +354,7 @@ static int run_ping(const struct cli_run *r)
 	struct guest_mailbox g = { .o = r->ctx, .dev = r->target };
 	unsigned int peer;
 
-	if (!parse_peer(r->argv[0], &peer))
+	if (!cli_parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
 	return mailbox_command_ping(&guest_side, &g, &r->opt, peer);
 }

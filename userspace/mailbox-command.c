@@ -21,22 +21,22 @@ static int mailbox_start(const struct mailbox_side *side, void *ctx,
 			 const struct cli_command_options *opt,
 			 struct mailbox *mb)
 {
-	int err;
+	int code;
 
 	*mb = (struct mailbox) {
 		.offset = opt->offset,
 		.vector = opt->vector,
 		.timeout_ms = opt->timeout_ms,
 	};
-	err = side->open(ctx, mb);
-	if (err)
-		return err;
-	err = mailbox_check(mb);
-	if (err) {
+	code = side->open(ctx, mb);
+	if (code)
+		return code;
+	code = mailbox_check(mb);
+	if (code) {
 		cli_error(mb->r->name, "%s", mb->why);
 		side->close(ctx);
 	}
-	return err;
+	return code;
 }
 
 int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
@@ -46,7 +46,7 @@ int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
 	struct mailbox_latency lat;
 	uint64_t *rtt = NULL;
 	struct mailbox mb;
-	int err;
+	int code;
 
 	if (opt->latency) {
 		rtt = calloc(opt->count, sizeof(*rtt));
@@ -56,14 +56,14 @@ int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
 			return EXIT_USAGE;
 		}
 	}
-	err = mailbox_start(side, ctx, opt, &mb);
-	if (!err) {
-		err = mailbox_ping(&mb, peer, opt->count, rtt);
-		if (err)
+	code = mailbox_start(side, ctx, opt, &mb);
+	if (!code) {
+		code = mailbox_ping(&mb, peer, opt->count, rtt);
+		if (code)
 			cli_error(mb.r->name, "%s", mb.why);
 		side->close(ctx);
 	}
-	if (!err) {
+	if (!code) {
 		printf("ping: %" PRIu64 " round trips ok\n", opt->count);
 		if (rtt) {
 			mailbox_latency(rtt, opt->count, &lat);
@@ -72,23 +72,23 @@ int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
 		}
 	}
 	free(rtt);
-	return err;
+	return code;
 }
 
 int mailbox_command_pong(const struct mailbox_side *side, void *ctx,
 			 const struct cli_command_options *opt)
 {
 	struct mailbox mb;
-	int err;
+	int code;
 
-	err = mailbox_start(side, ctx, opt, &mb);
-	if (err)
-		return err;
-	err = mailbox_pong(&mb, opt->count);
-	if (err)
+	code = mailbox_start(side, ctx, opt, &mb);
+	if (code)
+		return code;
+	code = mailbox_pong(&mb, opt->count);
+	if (code)
 		cli_error(mb.r->name, "%s", mb.why);
 	else
 		printf("pong: %" PRIu64 " messages answered\n", opt->count);
 	side->close(ctx);
-	return err;
+	return code;
 }

@@ -245,28 +245,28 @@ int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
 	char text[TEXT_LEN];
 	struct message m;
 	uint64_t i, t0;
-	int err;
+	int code;
 
-	err = mailbox_check(mb);
-	if (!err)
-		err = clear_slot(mb, MAILBOX_REQUEST);
-	for (i = 1; i <= count && !err; i++) {
+	code = mailbox_check(mb);
+	if (!code)
+		code = clear_slot(mb, MAILBOX_REQUEST);
+	for (i = 1; i <= count && !code; i++) {
 		t0 = monotonic_ns();
 		snprintf(text, sizeof(text), "ping %" PRIu64, i);
-		err = write_message(mb, MAILBOX_REQUEST, i, text);
-		if (!err)
-			err = ring(mb, "request", i, peer);
-		if (!err)
-			err = wait_one(mb, "reply", i);
-		if (!err)
-			err = read_message(mb, MAILBOX_REPLY, &m);
+		code = write_message(mb, MAILBOX_REQUEST, i, text);
+		if (!code)
+			code = ring(mb, "request", i, peer);
+		if (!code)
+			code = wait_one(mb, "reply", i);
+		if (!code)
+			code = read_message(mb, MAILBOX_REPLY, &m);
 		snprintf(text, sizeof(text), "pong %" PRIu64, i);
-		if (!err)
-			err = check_message(mb, "reply", &m, i, peer, text);
-		if (!err && rtt_ns)
+		if (!code)
+			code = check_message(mb, "reply", &m, i, peer, text);
+		if (!code && rtt_ns)
 			rtt_ns[i - 1] = monotonic_ns() - t0;
 	}
-	return err;
+	return code;
 }
 
 int mailbox_pong(struct mailbox *mb, uint64_t count)
@@ -274,25 +274,25 @@ int mailbox_pong(struct mailbox *mb, uint64_t count)
 	char text[TEXT_LEN];
 	struct message m;
 	uint64_t i;
-	int err;
+	int code;
 
-	err = mailbox_check(mb);
-	if (!err)
-		err = clear_slot(mb, MAILBOX_REPLY);
-	for (i = 1; i <= count && !err; i++) {
-		err = wait_one(mb, "request", i);
-		if (!err)
-			err = read_message(mb, MAILBOX_REQUEST, &m);
+	code = mailbox_check(mb);
+	if (!code)
+		code = clear_slot(mb, MAILBOX_REPLY);
+	for (i = 1; i <= count && !code; i++) {
+		code = wait_one(mb, "request", i);
+		if (!code)
+			code = read_message(mb, MAILBOX_REQUEST, &m);
 		snprintf(text, sizeof(text), "ping %" PRIu64, i);
-		if (!err)
-			err = check_message(mb, "request", &m, i, -1, text);
+		if (!code)
+			code = check_message(mb, "request", &m, i, -1, text);
 		snprintf(text, sizeof(text), "pong %" PRIu64, i);
-		if (!err)
-			err = write_message(mb, MAILBOX_REPLY, i, text);
-		if (!err)
-			err = ring(mb, "reply", i, m.sender);
+		if (!code)
+			code = write_message(mb, MAILBOX_REPLY, i, text);
+		if (!code)
+			code = ring(mb, "reply", i, m.sender);
 	}
-	return err;
+	return code;
 }
 
 static int compare_u64(const void *a, const void *b)

@@ -62,7 +62,6 @@
 #define MAILBOX_PAYLOAD_MAX	(MAILBOX_SLOT_SIZE - MAILBOX_PAYLOAD)
 
 #define MAILBOX_DEFAULT_TIMEOUT_MS	10000
-#define IVSHMEM_MAX_PEER_ID	65535
 
 /* How a side rings its partner and waits for its own doorbell. */
 struct mailbox_ops {

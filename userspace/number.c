@@ -26,7 +26,7 @@ static int digit_value(char c, unsigned int base)
 /* The shift of a size suffix ("K", "KiB", ...), or -1 if @s is none. */
 static int suffix_shift(const char *s)
 {
-	static const char units[] = "KMG";
+	static const char units[] = "KMGT";
 	int i;
 
 	for (i = 0; units[i]; i++) {

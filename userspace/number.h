@@ -3,8 +3,8 @@
  * The one grammar of numbers on every command line of the project
  * (pcimem, ivshmem-host, ivshmem-server): decimal, or hexadecimal after
  * 0x; a leading 0 is decimal, never octal; sizes and offsets may end in
- * K, M or G, or KiB, MiB or GiB (both meaning 1024, 1024^2, 1024^3; any
- * letter case). No sign, no blanks, nothing after the number.
+ * K, M, G or T, or KiB, MiB, GiB or TiB (both meaning 1024, 1024^2,
+ * 1024^3, 1024^4; any letter case). No sign, no blanks, nothing after the number.
  *
  * Quiet and self-contained (libc only), so any program can link it.
  */
@@ -14,11 +14,11 @@
 #include <stdint.h>
 
 /* Flags of number_parse(). */
-#define NUMBER_SUFFIX	(1U << 0)	/* accept K, M, G, KiB, MiB, GiB */
+#define NUMBER_SUFFIX	(1U << 0)	/* accept K, M, G, T, KiB, ... TiB */
 
 /* What number_parse() accepts, for help texts and messages. */
 #define NUMBER_GRAMMAR	"decimal or 0x hex (a leading 0 is decimal)"
-#define NUMBER_SUFFIXES	"K, M, G (or KiB, MiB, GiB)"
+#define NUMBER_SUFFIXES	"K, M, G, T (or KiB, MiB, GiB, TiB)"
 
 /* @s into *@v: 0, -EINVAL (not a number of this grammar) or -ERANGE. */
 int number_parse(const char *s, unsigned int flags, uint64_t *v);

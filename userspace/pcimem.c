@@ -35,11 +35,11 @@ static int run_info(const struct cli_run *r)
 {
 	const struct device_options *o = r->ctx;
 	struct device d;
-	int err;
+	int code;
 
-	err = device_open(&d, r->target, false, o);
-	if (err)
-		return err;
+	code = device_open(&d, r->target, false, o);
+	if (code)
+		return code;
 	device_close(&d);
 	report_info(stdout, &d.info, r->opt.json);
 	return EXIT_OK;
@@ -50,36 +50,36 @@ static int run_bars(const struct cli_run *r)
 	struct pcimem_bar_info bi;
 	struct device d;
 	unsigned int bar;
-	int err;
+	int code, err;
 
-	err = device_open(&d, r->target, false, NULL);
-	if (err)
-		return err;
+	code = device_open(&d, r->target, false, NULL);
+	if (code)
+		return code;
 	/* Ask about every BAR before printing: a JSON document or nothing. */
 	report_bars_begin(stdout, d.path, r->opt.json);
-	for (bar = 0; bar < DEVICE_BARS && !err; bar++) {
+	for (bar = 0; bar < DEVICE_BARS && !code; bar++) {
 		err = device_bar_info(&d, bar, &bi);
 		if (err) {
 			cli_error(d.path, "BAR%u: %s", bar, strerror(-err));
-			err = cli_errno_exit(-err);
+			code = cli_errno_exit(-err);
 		} else {
 			report_bar(stdout, bar, &bi, r->opt.json);
 		}
 	}
-	if (!err)
+	if (!code)
 		report_bars_end(stdout, r->opt.json);
 	device_close(&d);
-	return err;
+	return code;
 }
 
 static int run_id(const struct cli_run *r)
 {
 	struct device d;
-	int err;
+	int code;
 
-	err = device_open(&d, r->target, false, NULL);
-	if (err)
-		return err;
+	code = device_open(&d, r->target, false, NULL);
+	if (code)
+		return code;
 	device_close(&d);
 	if (d.info.peer_id < 0) {
 		cli_error(d.path, "no peer ID: not an ivshmem device");
@@ -97,23 +97,23 @@ static int run_region(const struct cli_run *run)
 	struct command_args a;
 	struct device d;
 	struct region r;
-	int err;
+	int code;
 
 	if (!command_parse(run, &a))
 		return EXIT_USAGE;
-	err = device_open(&d, run->target, rc->writes, o);
-	if (err)
-		return err;
+	code = device_open(&d, run->target, rc->writes, o);
+	if (code)
+		return code;
 	if (rc->memory_only && d.bar.access_width > 1)
-		err = command_refuse_registers(run->c, d.path, d.what);
-	if (!err)
-		err = device_region(&d, rc->writes, o->rw, &r);
-	if (!err) {
-		err = rc->run(&r, &a);
+		code = command_refuse_registers(run->c, d.path, d.what);
+	if (!code)
+		code = device_region(&d, rc->writes, o->rw, &r);
+	if (!code) {
+		code = rc->run(&r, &a);
 		region_close(&r);
 	}
 	device_close(&d);
-	return err;
+	return code;
 }
 
 static const struct cli_command command_list = {
@@ -217,14 +217,14 @@ static bool handle_option(void *ctx, int val, const char *arg)
 static int select_device(void *ctx, const char **target)
 {
 	struct device_options *o = ctx;
-	int err;
+	int code;
 
 	if (!o->filter.slot && !o->filter.id)
 		return EXIT_OK;
-	err = discover_select(&o->filter, o->node, sizeof(o->node));
-	if (!err)
+	code = discover_select(&o->filter, o->node, sizeof(o->node));
+	if (!code)
 		*target = o->node;
-	return err;
+	return code;
 }
 
 static const struct cli_tool pcimem_tool = {

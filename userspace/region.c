@@ -169,8 +169,9 @@ int region_write_bytes(const struct region *r, uint64_t off,
 	return 0;
 }
 
-static int check_access(const struct region *r, uint64_t off,
-			unsigned int width)
+/* Whether one access of @width bytes at @off is allowed: 0 or -errno. */
+static int validate_access(const struct region *r, uint64_t off,
+			   unsigned int width)
 {
 	if (width != 1 && width != 2 && width != 4 && width != 8)
 		return -EINVAL;
@@ -205,7 +206,7 @@ int region_read_value(const struct region *r, uint64_t off,
 	const volatile void *p;
 	int err;
 
-	err = check_access(r, off, width);
+	err = validate_access(r, off, width);
 	if (err)
 		return err;
 	if (r->mode == REGION_FD) {
@@ -237,7 +238,7 @@ int region_write_value(const struct region *r, uint64_t off,
 	volatile void *p;
 	int err;
 
-	err = check_access(r, off, width);
+	err = validate_access(r, off, width);
 	if (err)
 		return err;
 	if (!r->writable)

@@ -835,30 +835,30 @@ static void test_library_errors(void)
 	struct ivshm_server_config cfg;
 	struct ivshm_client *c = NULL;
 	struct server s;
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX], why[256];
 	int ret, fd;
 
 	test_cfg(&cfg, path, sizeof(path), 1);
 	cfg.shm_size = 3 << 20;
-	ret = try_create(&cfg, err, sizeof(err));
-	check((ret == -EINVAL ? 0 : check_fail("returned %d (%s)", ret,
-	      err)) == 0, "library refuses a size that is not a power of two");
+	ret = try_create(&cfg, why, sizeof(why));
+	check(ret == -EINVAL || check_why("returned %d (%s)", ret, why),
+	      "library refuses a size that is not a power of two");
 
 	test_cfg(&cfg, path, sizeof(path), 0);
-	ret = try_create(&cfg, err, sizeof(err));
+	ret = try_create(&cfg, why, sizeof(why));
 	if (ret == -EINVAL) {
 		test_cfg(&cfg, path, sizeof(path), 65);
-		ret = try_create(&cfg, err, sizeof(err));
+		ret = try_create(&cfg, why, sizeof(why));
 	}
-	check((ret == -EINVAL ? 0 : check_fail("returned %d (%s)", ret,
-	      err)) == 0, "library refuses 0 and 65 vectors");
+	check(ret == -EINVAL || check_why("returned %d (%s)", ret, why),
+	      "library refuses 0 and 65 vectors");
 
 	test_cfg(&cfg, path, sizeof(path), 1);
 	ret = server_start(&s, &cfg);
 	if (!ret) {
-		ret = try_create(&cfg, err, sizeof(err));
-		ret = ret == -EADDRINUSE && strstr(err, "another server") ? 0 :
-			check_fail("returned %d (%s)", ret, err);
+		ret = try_create(&cfg, why, sizeof(why));
+		ret = ret == -EADDRINUSE && strstr(why, "another server") ? 0 :
+			check_fail("returned %d (%s)", ret, why);
 	}
 	/* the refused server's probe may have taken an ID */
 	if (!ret)
@@ -872,9 +872,9 @@ static void test_library_errors(void)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
-	ret = try_create(&cfg, err, sizeof(err));
-	check((ret == -EEXIST && access(path,
-	      F_OK) == 0 ? 0 : check_fail("returned %d (%s)", ret, err)) == 0,
+	ret = try_create(&cfg, why, sizeof(why));
+	check((ret == -EEXIST && access(path, F_OK) == 0) ||
+	      check_why("returned %d (%s)", ret, why),
 	      "library refuses to replace a file that is not a socket");
 	unlink(path);
 }
@@ -884,7 +884,7 @@ static void test_existing_object(void)
 	struct ivshm_server_config cfg;
 	struct ivshm_client *a = NULL, *b = NULL;
 	struct server s;
-	char path[PATH_MAX], name[64], err[256];
+	char path[PATH_MAX], name[64], why[256];
 	int ret;
 
 	snprintf(name, sizeof(name), "/ivshmem-test-old-%ld", (long)getpid());
@@ -894,9 +894,9 @@ static void test_existing_object(void)
 	cfg.shm_size = 2 << 20;
 	ret = make_object(name, 1 << 20, 0x5a);
 	if (!ret) {
-		ret = try_create(&cfg, err, sizeof(err));
-		ret = ret == -EEXIST && strstr(err, "1 MiB") && strstr(err, "2 MiB") ?
-			0 : check_fail("returned %d (%s)", ret, err);
+		ret = try_create(&cfg, why, sizeof(why));
+		ret = ret == -EEXIST && strstr(why, "1 MiB") && strstr(why, "2 MiB") ?
+			0 : check_fail("returned %d (%s)", ret, why);
 	}
 	if (!ret)
 		ret = expect_object(name, 1 << 20, 0x5a);
@@ -912,7 +912,7 @@ static void test_existing_object(void)
 	      "an existing object of the size asked is served as it is, its data kept");
 
 	snprintf(path, sizeof(path), "%s/no-such-dir/s", tmpdir);
-	ret = try_create(&cfg, err, sizeof(err));
+	ret = try_create(&cfg, why, sizeof(why));
 	ret = ret < 0 ? expect_object(name, 1 << 20, 0x5a) :
 		check_fail("a missing socket directory was accepted");
 	check(ret == 0,
@@ -925,7 +925,7 @@ static void test_memfd(void)
 	struct ivshm_server_config cfg;
 	struct ivshm_client *a = NULL, *b = NULL;
 	struct server s;
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX], why[256];
 	volatile uint32_t *ma = MAP_FAILED, *mb = MAP_FAILED;
 	struct stat st;
 	int ret;
@@ -979,10 +979,9 @@ static void test_memfd(void)
 	cfg.shm_memfd = true;
 	cfg.shm_hugetlb = true;
 	cfg.shm_size = 1 << 20;
-	ret = try_create(&cfg, err, sizeof(err));
-	check((ret < 0 && strstr(err,
-	      "memfd (huge pages)") ? 0 : check_fail("returned %d (%s)", ret,
-	      err)) == 0,
+	ret = try_create(&cfg, why, sizeof(why));
+	check((ret < 0 && strstr(why, "memfd (huge pages)")) ||
+	      check_why("returned %d (%s)", ret, why),
 	      "--hugetlb: a size that is not a multiple of the huge page size is refused");
 }
 
@@ -1039,11 +1038,8 @@ static void test_4g(void)
 
 int main(void)
 {
-	int fds_before, fds_after;
-
 	if (test_setup())
 		return 1;
-	fds_before = count_fds();
 	test_handshake_one();
 	test_handshake_several();
 	test_ids(false);
@@ -1065,11 +1061,5 @@ int main(void)
 	test_existing_object();
 	test_memfd();
 	test_4g();
-	fds_after = count_fds();
-	check(fds_after == fds_before ||
-	      check_why("%d open before, %d after", fds_before, fds_after),
-	      "no file descriptors leaked");
-
-	remove_tmpdir();
-	return check_summary();
+	return test_finish();
 }

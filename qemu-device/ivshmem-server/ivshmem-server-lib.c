@@ -115,16 +115,16 @@ static void srv_log(const struct ivshm_server *srv, bool info,
 	fflush(srv->log);
 }
 
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+static int set_why(char *why, size_t whylen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static int set_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+static int set_why(char *why, size_t whylen, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (errlen) {
+	if (whylen) {
 		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
+		vsnprintf(why, whylen, fmt, ap);
 		va_end(ap);
 	}
 	return ret;
@@ -621,11 +621,11 @@ static void add_client(struct ivshm_server *srv, int sock)
  * listening socket readable forever, so accept it on a spare descriptor
  * and close it at once.
  */
-static void shed_connection(struct ivshm_server *srv, int err)
+static void shed_connection(struct ivshm_server *srv, int errnum)
 {
 	int fd;
 
-	srv_log(srv, false, "accept: %s: refusing a client", strerror(err));
+	srv_log(srv, false, "accept: %s: refusing a client", strerror(errnum));
 	if (srv->spare_fd < 0)
 		return;
 	close_fd(&srv->spare_fd);
@@ -775,7 +775,7 @@ static const char *human(uint64_t v, char *buf, size_t len)
  */
 static int open_shm(struct ivshm_server *srv,
 		    const struct ivshm_server_config *cfg,
-		    char *err, size_t errlen)
+		    char *why, size_t whylen)
 {
 	char have[32], want[32];
 	struct stat st;
@@ -789,7 +789,7 @@ static int open_shm(struct ivshm_server *srv,
 			flags = MFD_CLOEXEC | MFD_HUGETLB;
 		srv->shm_fd = memfd_create("ivshmem", flags);
 		if (srv->shm_fd < 0)
-			return set_err(err, errlen, -errno, "memfd_create%s: %s",
+			return set_why(why, whylen, -errno, "memfd_create%s: %s",
 				       cfg->shm_hugetlb ? " (huge pages)" : "",
 				       strerror(errno));
 		what = cfg->shm_hugetlb ? "memfd (huge pages)" : "memfd";
@@ -797,14 +797,14 @@ static int open_shm(struct ivshm_server *srv,
 		char *path;
 
 		if (asprintf(&path, "%s/ivshmem.XXXXXX", cfg->shm_dir) < 0)
-			return set_err(err, errlen, -ENOMEM, "out of memory");
+			return set_why(why, whylen, -ENOMEM, "out of memory");
 		srv->shm_fd = mkostemp(path, O_CLOEXEC);
 		ret = -errno;
 		if (srv->shm_fd >= 0)
 			unlink(path);
 		free(path);
 		if (srv->shm_fd < 0)
-			return set_err(err, errlen, ret,
+			return set_why(why, whylen, ret,
 				       "%s: cannot create a file: %s",
 				       cfg->shm_dir, strerror(-ret));
 		what = cfg->shm_dir;
@@ -816,27 +816,27 @@ static int open_shm(struct ivshm_server *srv,
 			srv->shm_name = strdup(what);
 			if (!srv->shm_name) {
 				shm_unlink(what);
-				return set_err(err, errlen, -ENOMEM, "out of memory");
+				return set_why(why, whylen, -ENOMEM, "out of memory");
 			}
 		} else if (errno == EEXIST) {
 			srv->shm_fd = shm_open(what, O_RDWR | O_CLOEXEC, 0600);
 		}
 		if (srv->shm_fd < 0)
-			return set_err(err, errlen, -errno, "shm_open %s: %s",
+			return set_why(why, whylen, -errno, "shm_open %s: %s",
 				       what, strerror(errno));
 	}
 
 	if (fstat(srv->shm_fd, &st) < 0)
-		return set_err(err, errlen, -errno, "%s: fstat: %s",
+		return set_why(why, whylen, -errno, "%s: fstat: %s",
 			       what, strerror(errno));
 	if (st.st_size && (uint64_t)st.st_size != cfg->shm_size)
-		return set_err(err, errlen, -EEXIST,
+		return set_why(why, whylen, -EEXIST,
 			       "shared memory object %s exists with %s, not the %s asked for: "
 			       "its data is kept; ask for its size, or remove it first",
 			       what, human((uint64_t)st.st_size, have, sizeof(have)),
 			       human(cfg->shm_size, want, sizeof(want)));
 	if (!st.st_size && ftruncate(srv->shm_fd, (off_t)cfg->shm_size) < 0)
-		return set_err(err, errlen, -errno, "%s: cannot set size %s: %s",
+		return set_why(why, whylen, -errno, "%s: cannot set size %s: %s",
 			       what, human(cfg->shm_size, want, sizeof(want)),
 			       strerror(errno));
 	srv->shm_size = cfg->shm_size;
@@ -845,7 +845,7 @@ static int open_shm(struct ivshm_server *srv,
 
 /* Split path into a directory fd and a base name kept for unlinking. */
 static int open_sock_dir(struct ivshm_server *srv, const char *path,
-			 char *err, size_t errlen)
+			 char *why, size_t whylen)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
@@ -860,18 +860,18 @@ static int open_sock_dir(struct ivshm_server *srv, const char *path,
 	}
 	if (!dir || !srv->sock_base) {
 		free(dir);
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+		return set_why(why, whylen, -ENOMEM, "out of memory");
 	}
 	if (!*srv->sock_base) {
 		free(dir);
-		return set_err(err, errlen, -EINVAL,
+		return set_why(why, whylen, -EINVAL,
 			       "%s: socket path names a directory", path);
 	}
 	srv->sock_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srv->sock_dirfd < 0) {
 		int ret = -errno;
 
-		set_err(err, errlen, ret, "%s (the socket's directory): %s", dir,
+		set_why(why, whylen, ret, "%s (the socket's directory): %s", dir,
 			strerror(errno));
 		free(dir);
 		return ret;
@@ -886,7 +886,7 @@ static int open_sock_dir(struct ivshm_server *srv, const char *path,
  * (EAGAIN) cannot hang it.
  */
 static int check_existing_socket(const struct sockaddr_un *sa,
-				 char *err, size_t errlen)
+				 char *why, size_t whylen)
 {
 	const char *path = sa->sun_path;
 	struct stat st;
@@ -894,13 +894,13 @@ static int check_existing_socket(const struct sockaddr_un *sa,
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return set_err(err, errlen, -errno, "socket: %s",
+		return set_why(why, whylen, -errno, "socket: %s",
 			       strerror(errno));
 	e = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
 	close(fd);
 
 	if (e == 0 || e == EAGAIN || e == EINPROGRESS)
-		return set_err(err, errlen, -EADDRINUSE,
+		return set_why(why, whylen, -EADDRINUSE,
 			       "%s: another server is listening on this socket",
 			       path);
 	if (e == ENOENT)
@@ -908,48 +908,48 @@ static int check_existing_socket(const struct sockaddr_un *sa,
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return set_err(err, errlen, -errno, "%s: %s", path,
+		return set_why(why, whylen, -errno, "%s: %s", path,
 			       strerror(errno));
 	}
 	if (!S_ISSOCK(st.st_mode))
-		return set_err(err, errlen, -EEXIST,
+		return set_why(why, whylen, -EEXIST,
 			       "%s: exists and is not a socket", path);
 	if (e != ECONNREFUSED)
-		return set_err(err, errlen, -e, "%s: %s", path, strerror(e));
+		return set_why(why, whylen, -e, "%s: %s", path, strerror(e));
 	if (unlink(path) < 0 && errno != ENOENT)
-		return set_err(err, errlen, -errno,
+		return set_why(why, whylen, -errno,
 			       "%s: cannot remove stale socket: %s", path,
 			       strerror(errno));
 	return 0;
 }
 
 static int open_listen(struct ivshm_server *srv, const char *path,
-		       char *err, size_t errlen)
+		       char *why, size_t whylen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	int ret;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return set_err(err, errlen, -ENAMETOOLONG,
+		return set_why(why, whylen, -ENAMETOOLONG,
 			       "%s: socket path too long (max %zu bytes)",
 			       path, sizeof(sa.sun_path) - 1);
 	strcpy(sa.sun_path, path);
 
-	ret = open_sock_dir(srv, path, err, errlen);
+	ret = open_sock_dir(srv, path, why, whylen);
 	if (ret < 0)
 		return ret;
-	ret = check_existing_socket(&sa, err, errlen);
+	ret = check_existing_socket(&sa, why, whylen);
 	if (ret < 0)
 		return ret;
 
 	srv->listen_fd = socket(AF_UNIX,
 				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (srv->listen_fd < 0)
-		return set_err(err, errlen, -errno, "socket: %s",
+		return set_why(why, whylen, -errno, "socket: %s",
 			       strerror(errno));
 	if (bind(srv->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return set_err(err, errlen, -errno, "%s: bind: %s", path,
+		return set_why(why, whylen, -errno, "%s: bind: %s", path,
 			       strerror(errno));
 	if (fstatat(srv->sock_dirfd, srv->sock_base, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0) {
@@ -960,7 +960,7 @@ static int open_listen(struct ivshm_server *srv, const char *path,
 		ret = -errno;
 		unlinkat(srv->sock_dirfd, srv->sock_base, 0);
 		srv->sock_ino = 0;
-		return set_err(err, errlen, ret, "%s: listen: %s", path,
+		return set_why(why, whylen, ret, "%s: listen: %s", path,
 			       strerror(-ret));
 	}
 	return 0;
@@ -968,42 +968,42 @@ static int open_listen(struct ivshm_server *srv, const char *path,
 
 int ivshm_server_create(struct ivshm_server **out,
 			const struct ivshm_server_config *cfg,
-			char *err, size_t errlen)
+			char *why, size_t whylen)
 {
 	struct ivshm_server *srv;
 	int ret;
 
 	*out = NULL;
-	if (errlen)
-		err[0] = '\0';
+	if (whylen)
+		why[0] = '\0';
 	if (!cfg->socket_path || !*cfg->socket_path)
-		return set_err(err, errlen, -EINVAL, "no socket path");
+		return set_why(why, whylen, -EINVAL, "no socket path");
 	if (!cfg->shm_dir && !cfg->shm_memfd && (!cfg->shm_name || !*cfg->shm_name))
-		return set_err(err, errlen, -EINVAL, "no shared memory name");
+		return set_why(why, whylen, -EINVAL, "no shared memory name");
 	if (!ivshm_is_power_of_2(cfg->shm_size) ||
 	    cfg->shm_size > (uint64_t)INT64_MAX)
-		return set_err(err, errlen, -EINVAL,
+		return set_why(why, whylen, -EINVAL,
 			       "size %llu is not a power of two",
 			       (unsigned long long)cfg->shm_size);
 	if (cfg->shm_size < (uint64_t)sysconf(_SC_PAGESIZE))
-		return set_err(err, errlen, -EINVAL,
+		return set_why(why, whylen, -EINVAL,
 			       "size %llu is less than a page (%ld bytes)",
 			       (unsigned long long)cfg->shm_size,
 			       sysconf(_SC_PAGESIZE));
 	if (cfg->shm_hugetlb && !cfg->shm_memfd)
-		return set_err(err, errlen, -EINVAL,
+		return set_why(why, whylen, -EINVAL,
 			       "huge pages need a memfd (or -m on a hugetlbfs mount)");
 	if (cfg->vectors < 1 || cfg->vectors > IVSHM_MAX_VECTORS)
-		return set_err(err, errlen, -EINVAL,
+		return set_why(why, whylen, -EINVAL,
 			       "%u vectors: must be between 1 and %d",
 			       cfg->vectors, IVSHM_MAX_VECTORS);
 	if (cfg->max_peers > IVSHM_MAX_PEERS)
-		return set_err(err, errlen, -EINVAL,
+		return set_why(why, whylen, -EINVAL,
 			       "at most %d peers", IVSHM_MAX_PEERS);
 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
-		return set_err(err, errlen, -ENOMEM, "out of memory");
+		return set_why(why, whylen, -ENOMEM, "out of memory");
 	srv->vectors = cfg->vectors;
 	srv->max_peers = cfg->max_peers ? cfg->max_peers : IVSHM_MAX_PEERS;
 	srv->send_timeout_ms = cfg->send_timeout_ms;
@@ -1022,11 +1022,11 @@ int ivshm_server_create(struct ivshm_server **out,
 		srv->listen_fd = cfg->listen_fd;
 		srv->listen_inherited = true;
 	} else {
-		ret = open_listen(srv, cfg->socket_path, err, errlen);
+		ret = open_listen(srv, cfg->socket_path, why, whylen);
 		if (ret < 0)
 			goto fail;
 	}
-	ret = open_shm(srv, cfg, err, errlen);
+	ret = open_shm(srv, cfg, why, whylen);
 	if (ret < 0)
 		goto fail;
 	/* Started: an object created here now stays for others to find. */

@@ -99,11 +99,11 @@ struct ivshm_server;
  * Create the shared memory and the listening socket.  A socket path that
  * another server answers on is refused (-EADDRINUSE); a stale socket left
  * behind by a dead server is replaced.  On error returns -errno and puts
- * a message into err (if errlen > 0).
+ * a message into why (if whylen > 0).
  */
 int ivshm_server_create(struct ivshm_server **out,
 			const struct ivshm_server_config *cfg,
-			char *err, size_t errlen);
+			char *why, size_t whylen);
 
 /* The listening socket, for callers with their own event loop. */
 int ivshm_server_listen_fd(const struct ivshm_server *srv);

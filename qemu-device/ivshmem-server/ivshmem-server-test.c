@@ -77,8 +77,7 @@ static pid_t spawn_checked(const char *what, const char *const *args,
 	pid_t pid = spawn(args, err_fd);
 
 	if (pid < 0)
-		check((check_fail("spawn: %s", strerror(errno))) == 0, "%s",
-		      what);
+		check(check_why("spawn: %s", strerror(errno)), "%s", what);
 	return pid;
 }
 
@@ -312,8 +311,7 @@ static void test_program_foreground(void)
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		check((check_fail("make stale socket: %s",
-		      strerror(errno))) == 0,
+		check(check_why("make stale socket: %s", strerror(errno)),
 		      "program: stale socket taken over");
 		return;
 	}
@@ -643,7 +641,7 @@ static void test_program_socket_activation(void)
 		pid = spawn_activated(sock, args, 1, true, &efd);
 	}
 	if (pid < 0) {
-		check((check_fail("spawn: %s", strerror(errno))) == 0,
+		check(check_why("spawn: %s", strerror(errno)),
 		      "program: socket activation");
 		return;
 	}
@@ -709,7 +707,6 @@ static void test_program_socket_activation(void)
 
 int main(int argc, char **argv)
 {
-	int fds_before, fds_after;
 
 	if (argc > 1) {
 		snprintf(server_bin, sizeof(server_bin), "%s", argv[1]);
@@ -735,7 +732,6 @@ int main(int argc, char **argv)
 
 	if (test_setup())
 		return 1;
-	fds_before = count_fds();
 	test_program_options();
 	test_program_live_socket();
 	test_program_leaves_nothing();
@@ -744,11 +740,5 @@ int main(int argc, char **argv)
 	test_program_daemon();
 	test_program_silent_peer();
 	test_program_churn();
-	fds_after = count_fds();
-	check(fds_after == fds_before ||
-	      check_why("%d open before, %d after", fds_before, fds_after),
-	      "no file descriptors leaked");
-
-	remove_tmpdir();
-	return check_summary();
+	return test_finish();
 }

@@ -5,6 +5,7 @@
  * SIGTERM, SIGINT or SIGHUP.
  */
 #include "ivshmem-server-lib.h"
+#include "number.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,61 +96,17 @@ static void usage(FILE *f)
 		IVSHM_MAX_PEERS, IVSHM_MAX_PEERS);
 }
 
-/* Decimal number with an optional K, M, G or T (binary) suffix. */
-static int parse_size(const char *arg, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (*arg < '0' || *arg > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno)
-		return -errno;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 't': case 'T':
-		shift = 40;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end && end[1])
-		return -EINVAL;
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
+/* A number no larger than @max, in the tools' one grammar (number.h). */
 static int parse_uint(const char *arg, unsigned long max, unsigned long *out)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
+	int err = number_parse(arg, 0, &v);
 
-	if (*arg < '0' || *arg > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno)
-		return -errno;
-	if (*end)
-		return -EINVAL;
+	if (err)
+		return err;
 	if (v > max)
 		return -ERANGE;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -347,7 +304,7 @@ int main(int argc, char **argv)
 	const char *pidfile_arg = NULL;
 	char *pidfile = NULL;
 	bool foreground = false;
-	char err[512], name[32], size_opt[32] = "", size_arg[64] = "";
+	char why[512], name[32], size_opt[32] = "", size_arg[64] = "";
 	int c, longindex, notify_fd = -1, sfd, ret;
 	unsigned long ul;
 	sigset_t sigs;
@@ -370,7 +327,7 @@ int main(int argc, char **argv)
 			cfg.shm_dir = optarg;
 			break;
 		case 'l':
-			if (parse_size(optarg, &cfg.shm_size) < 0) {
+			if (number_parse(optarg, NUMBER_SUFFIX, &cfg.shm_size) < 0) {
 				fprintf(stderr, PROG ": %s %s: invalid size\n",
 					opt_name(c, longindex, name, sizeof(name)),
 					optarg);
@@ -487,9 +444,9 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 
 	cfg.log = stderr;
-	ret = ivshm_server_create(&srv, &cfg, err, sizeof(err));
+	ret = ivshm_server_create(&srv, &cfg, why, sizeof(why));
 	if (ret < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+		fprintf(stderr, PROG ": %s\n", why);
 		free(pidfile);
 		return 1;
 	}

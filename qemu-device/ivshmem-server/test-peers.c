@@ -31,6 +31,9 @@
 char tmpdir[64];
 unsigned int sock_seq;
 
+/* The descriptors open when the suite started. */
+static int fds_before;
+
 int test_setup(void)
 {
 	struct rlimit rl;
@@ -47,8 +50,37 @@ int test_setup(void)
 		perror("mkdtemp");
 		return -1;
 	}
+	fds_before = count_fds();
 	return 0;
 }
+
+/* Remove tmpdir and what is in it. */
+static void remove_tmpdir(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(tmpdir);
+}
+
+int test_finish(void)
+{
+	int fds_after = count_fds();
+
+	check(fds_after == fds_before ||
+	      check_why("%d open before, %d after", fds_before, fds_after),
+	      "no file descriptors leaked");
+	remove_tmpdir();
+	return check_summary();
+}
+
+/* ---- a server running in a thread ---- */
 
 void test_cfg(struct ivshm_server_config *cfg, char *path, size_t len,
 	      unsigned int vectors)
@@ -75,14 +107,14 @@ static void *server_thread(void *arg)
 
 int server_start(struct server *s, const struct ivshm_server_config *cfg)
 {
-	char err[256];
+	char why[256];
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s", cfg->socket_path);
-	ret = ivshm_server_create(&s->srv, cfg, err, sizeof(err));
+	ret = ivshm_server_create(&s->srv, cfg, why, sizeof(why));
 	if (ret < 0)
-		return check_fail("ivshm_server_create: %s", err);
+		return check_fail("ivshm_server_create: %s", why);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->stop_fd < 0) {
 		ivshm_server_destroy(s->srv);
@@ -144,17 +176,25 @@ int expect_raw(int sock, int64_t want, bool with_fd, int *fd_out)
 	return 0;
 }
 
-bool is_eventfd(int fd)
+/* Where /proc/self/fd/@fd points, into @buf: its length, or -1. */
+static ssize_t fd_target(int fd, char *buf, size_t len)
 {
-	char link[64], target[64];
+	char link[64];
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return strcmp(target, "anon_inode:[eventfd]") == 0;
+	n = readlink(link, buf, len - 1);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+bool is_eventfd(int fd)
+{
+	char target[64];
+
+	return fd_target(fd, target, sizeof(target)) >= 0 &&
+	       strcmp(target, "anon_inode:[eventfd]") == 0;
 }
 
 static const char *event_name(enum ivshm_event_type t)
@@ -367,7 +407,7 @@ int drain_until_leave(struct ivshm_client *c, unsigned int peer)
 	return 0;
 }
 
-/* ---- tests: the output queue ---- */
+/* ---- the output queue ---- */
 
 int drain_outq(struct outq *q, int64_t *vals, int *fds, unsigned int max,
 	       unsigned int *n)
@@ -383,7 +423,7 @@ bool fd_open(int fd)
 	return fcntl(fd, F_GETFD) >= 0;
 }
 
-/* ---- tests: peers that stop reading ---- */
+/* ---- peers that stop reading ---- */
 
 
 static long now_ms(void)
@@ -790,16 +830,16 @@ void churn_checks(const char *path, pid_t pid, long mem_slack, const char *what)
 		close(a.sock);
 }
 
-int try_create(const struct ivshm_server_config *cfg, char *err, size_t errlen)
+int try_create(const struct ivshm_server_config *cfg, char *why, size_t whylen)
 {
 	struct ivshm_server *srv = NULL;
-	int ret = ivshm_server_create(&srv, cfg, err, errlen);
+	int ret = ivshm_server_create(&srv, cfg, why, whylen);
 
 	ivshm_server_destroy(srv);
 	return ret;
 }
 
-/* ---- tests: the shared memory is the user's data ---- */
+/* ---- the shared memory is the user's data ---- */
 
 int make_object(const char *name, size_t size, unsigned char byte)
 {
@@ -851,33 +891,12 @@ int expect_object(const char *name, size_t size, unsigned char byte)
 	return 0;
 }
 
-/* ---- tests: memfd, huge pages, sizes above 1 GiB, socket activation ---- */
+/* ---- memfd, huge pages, sizes above 1 GiB, socket activation ---- */
 
 bool is_memfd(int fd)
 {
-	char path[64], target[256];
-	ssize_t n;
+	char target[256];
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return !strncmp(target, "/memfd:", 7);
-}
-
-/* ---- main ---- */
-
-void remove_tmpdir(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	if (d) {
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.')
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	rmdir(tmpdir);
+	return fd_target(fd, target, sizeof(target)) >= 0 &&
+	       !strncmp(target, "/memfd:", 7);
 }

@@ -32,11 +32,16 @@ extern unsigned int sock_seq;
 
 /*
  * A suite's start: SIGPIPE ignored, the watchdog (WATCHDOG_S) armed, the
- * descriptor limit raised, tmpdir made. 0, or -1 after perror().
+ * descriptor limit raised, tmpdir made, the open descriptors counted. 0,
+ * or -1 after perror().
  */
 int test_setup(void);
-/* Remove tmpdir and what is in it. */
-void remove_tmpdir(void);
+/*
+ * A suite's end: the check that every descriptor opened since
+ * test_setup() was closed, tmpdir removed, "N passed, N failed". Returns
+ * the exit status.
+ */
+int test_finish(void);
 
 /* ---- a server running in a thread ---- */
 
@@ -184,7 +189,7 @@ void silent_peer_checks(const char *path, pid_t pid, unsigned int joiners,
 void churn_checks(const char *path, pid_t pid, long mem_slack, const char *what);
 
 /* ivshm_server_create() for cfg, its result destroyed: what it returned. */
-int try_create(const struct ivshm_server_config *cfg, char *err, size_t errlen);
+int try_create(const struct ivshm_server_config *cfg, char *why, size_t whylen);
 
 /* ---- the shared memory is the user's data ---- */
 
@@ -198,9 +203,5 @@ int expect_object(const char *name, size_t size, unsigned char byte);
 
 /* Does fd name a memfd ("/memfd:NAME (deleted)")? */
 bool is_memfd(int fd);
-
-/* ---- main ---- */
-
-void remove_tmpdir(void);
 
 #endif /* IVSHMEM_TEST_PEERS_H */
