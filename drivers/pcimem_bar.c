@@ -15,11 +15,7 @@
 
 #include "pcimem_dev.h"
 
-static const char *const pcimem_memtype_names[] = {
-	[PCIMEM_MT_UC] = "uc",
-	[PCIMEM_MT_WC] = "wc",
-	[PCIMEM_MT_WB] = "wb",
-};
+static const char *const pcimem_memtype_names[] = PCIMEM_MT_NAMES;
 
 const char *pcimem_memtype_name(unsigned int memtype)
 {

@@ -351,7 +351,7 @@ int pcimem_ring(struct pcimem_dev *pd, u32 peer, u32 vector)
 		  IVSHMEM_DOORBELL_VECTOR + 1;
 	if (!pd->variant || pd->variant->kind != PCIMEM_IVSHMEM || !pd->vectors)
 		return -EOPNOTSUPP;
-	if (peer > 0xffff || vector >= vectors)
+	if (peer > PCIMEM_MAX_PEER_ID || vector >= vectors)
 		return -EINVAL;
 	iowrite32(peer << IVSHMEM_DOORBELL_PEER_SHIFT | vector,
 		  pcimem_regs(pd) + IVSHMEM_DOORBELL);

@@ -70,12 +70,20 @@ static const struct pcimem_variant pcimem_variants[] = {
 			     .ram_bars = true },
 };
 
+/* The devices of uapi/pcimem.h's PCIMEM_KNOWN_DEVICES, in its order. */
 static const struct pci_device_id pcimem_ids[] = {
-	{ PCI_DEVICE(0x1af4, 0x1110), .driver_data = PCIMEM_IVSHMEM },
-	{ PCI_DEVICE(0x1234, 0x11e8), .driver_data = PCIMEM_EDU },
-	{ PCI_DEVICE(0x1234, 0x11e9), .driver_data = PCIMEM_TESTDEV },
+	{ PCI_DEVICE(PCIMEM_VENDOR_REDHAT, PCIMEM_DEVICE_IVSHMEM),
+	  .driver_data = PCIMEM_IVSHMEM },
+	{ PCI_DEVICE(PCIMEM_VENDOR_QEMU, PCIMEM_DEVICE_EDU), .driver_data = PCIMEM_EDU },
+	{ PCI_DEVICE(PCIMEM_VENDOR_QEMU, PCIMEM_DEVICE_TESTDEV),
+	  .driver_data = PCIMEM_TESTDEV },
 	{ }
 };
+
+/* A device added to one list and not to the other fails the build. */
+static_assert(ARRAY_SIZE(pcimem_ids) - 1 ==
+	      sizeof((struct pcimem_known_device[])PCIMEM_KNOWN_DEVICES) /
+	      sizeof(struct pcimem_known_device));
 MODULE_DEVICE_TABLE(pci, pcimem_ids);
 
 static dev_t pcimem_devt;

@@ -8,12 +8,7 @@
 
 #include "pcimem_dev.h"
 
-static const char *const pcimem_irq_mode_names[] = {
-	[PCIMEM_IRQ_NONE] = "none",
-	[PCIMEM_IRQ_INTX] = "intx",
-	[PCIMEM_IRQ_MSI] = "msi",
-	[PCIMEM_IRQ_MSIX] = "msix",
-};
+static const char *const pcimem_irq_mode_names[] = PCIMEM_IRQ_MODE_NAMES;
 
 /*
  * The attributes go away in remove() before the device is marked gone, and
@@ -56,17 +51,6 @@ static ssize_t main_bar_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(main_bar);
 
-static const char *pcimem_bar_kind(const struct pcimem_bar *bar)
-{
-	if (bar->flags & PCIMEM_BAR_MSIX)
-		return "msix";
-	if (bar->flags & PCIMEM_BAR_IO)
-		return "io";
-	if (bar->flags & PCIMEM_BAR_RAM)
-		return "ram";
-	return "regs";
-}
-
 /* One line per present BAR: index, kind, size in bytes, memory type, mmap. */
 static ssize_t bars_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -82,7 +66,8 @@ static ssize_t bars_show(struct device *dev, struct device_attribute *attr,
 		if (!bar->flags)
 			continue;
 		len += sysfs_emit_at(buf, len, "%d %s %llu %s %s\n", i,
-				     pcimem_bar_kind(bar), (unsigned long long)bar->size,
+				     pcimem_bar_kind_name(bar->flags),
+				     (unsigned long long)bar->size,
 				     pcimem_memtype_name(bar->memtype),
 				     bar->flags & PCIMEM_BAR_MMAP ? "mmap" : "no-mmap");
 	}

@@ -61,14 +61,72 @@
 #define PCIMEM_MT_WC		1U	/* write-combining */
 #define PCIMEM_MT_WB		2U	/* write-back */
 #define PCIMEM_MT_DEFAULT	0xffffffffU	/* in PCIMEM_IOC_SELECT: the BAR's default */
+/*
+ * Their names, indexed by PCIMEM_MT_* (sysfs, the module parameter
+ * ram_memtype, the tools): static const char *const n[] = PCIMEM_MT_NAMES;
+ */
+#define PCIMEM_MT_NAMES		{ "uc", "wc", "wb" }
 
 /* How interrupts reach the driver: struct pcimem_info.irq_mode */
 #define PCIMEM_IRQ_NONE		0U
 #define PCIMEM_IRQ_INTX		1U
 #define PCIMEM_IRQ_MSI		2U
 #define PCIMEM_IRQ_MSIX		3U
+/* Their names, indexed by PCIMEM_IRQ_* (sysfs irq_mode, the tools) */
+#define PCIMEM_IRQ_MODE_NAMES	{ "none", "intx", "msi", "msix" }
 
+/* Interrupt vectors counted per device, at most (struct pcimem_events) */
 #define PCIMEM_MAX_VECTORS	64
+/* ivshmem peer IDs are 0 to this (the high half of the Doorbell register) */
+#define PCIMEM_MAX_PEER_ID	65535U
+
+/*
+ * What a BAR is, from its PCIMEM_BAR_* flags, as sysfs bars and the tools
+ * name it: "absent", "msix", "io", "regs", "ram", or "mem" for memory that
+ * is neither (the driver classifies every memory BAR as one of the two).
+ */
+static inline const char *pcimem_bar_kind_name(__u32 flags)
+{
+	if (!flags)
+		return "absent";
+	if (flags & PCIMEM_BAR_MSIX)
+		return "msix";
+	if (flags & PCIMEM_BAR_IO)
+		return "io";
+	if (flags & PCIMEM_BAR_REGS)
+		return "regs";
+	if (flags & PCIMEM_BAR_RAM)
+		return "ram";
+	return "mem";
+}
+
+/*
+ * The devices pcimem knows, by PCI vendor and device ID. (Others can still
+ * be bound through new_id or driver_override.)
+ */
+#define PCIMEM_VENDOR_REDHAT	0x1af4U	/* virtio's vendor: ivshmem */
+#define PCIMEM_VENDOR_QEMU	0x1234U	/* QEMU's own devices */
+#define PCIMEM_DEVICE_IVSHMEM	0x1110U
+#define PCIMEM_DEVICE_EDU	0x11e8U
+#define PCIMEM_DEVICE_TESTDEV	0x11e9U	/* qemu-device/testdev/pcimem-testdev.rst */
+
+/*
+ * The same devices as a table, each with a name for when pci.ids has none:
+ * static const struct pcimem_known_device t[] = PCIMEM_KNOWN_DEVICES;
+ * The driver's ID table lists the same, in this order (its build checks
+ * that it has as many). Not an ioctl structure: never passed to the kernel.
+ */
+struct pcimem_known_device {
+	__u16 vendor;
+	__u16 device;
+	const char *name;
+};
+
+#define PCIMEM_KNOWN_DEVICES {						\
+	{ PCIMEM_VENDOR_REDHAT, PCIMEM_DEVICE_IVSHMEM, "ivshmem" },	\
+	{ PCIMEM_VENDOR_QEMU, PCIMEM_DEVICE_EDU, "QEMU edu" },		\
+	{ PCIMEM_VENDOR_QEMU, PCIMEM_DEVICE_TESTDEV, "pcimem-testdev" },	\
+}
 
 struct pcimem_info {
 	__u32 domain;		/* PCI segment */
@@ -111,7 +169,7 @@ struct pcimem_select {
 };
 
 struct pcimem_ring {
-	__u32 peer;		/* ivshmem peer ID, 0-65535 */
+	__u32 peer;		/* ivshmem peer ID, 0-PCIMEM_MAX_PEER_ID */
 	__u32 vector;		/* below struct pcimem_info.vectors */
 	__u32 flags;		/* zero */
 	__u32 reserved[5];	/* zero */
