@@ -193,7 +193,7 @@ TESTDEV_LAYOUTS=(
 	bar0-kind=io,bar0-size=256,intx=off
 	vendor-id=0x1af4,device-id=0x1110,regs-bar=1,bar0-size=0,bar1-size=4K,bar1-kind=mem32,intx=off
 	device-id=0x11e8,bar0-size=128,intx=off
-	vendor-id=0x1af4,device-id=0x1110,msi-vectors=0
+	vendor-id=0x1af4,device-id=0x1110,regs=ivshmem,ivposition=3,bar0-size=256,msi-vectors=0
 	vendor-id=0x1af4,device-id=0x1110,msix-vectors=4,msix-bar=2,msix-table-offset=0x10000,intx=off
 	device-id=0x0001,msix-vectors=4,msix-bar=4,bar4-size=4K,bar4-kind=mem32,msix-exclusive=on,intx=off
 	bar4-size=16,bar4-kind=mem64-pref,intx=off,msi-vectors=0

@@ -8,8 +8,10 @@
 # lab=testdev (QEMU's PC): the layouts of TESTDEV_LAYOUTS in
 # ci/run-tests.sh, in that order from 00:04.0 on; each binds or is refused
 # with its message, the contracts hold for every BAR of the bound ones,
-# INTx, MSI and MSI-X count exactly, a storm, DMA, privileges, a shared
-# INTx line with a device off the bus on it, a device
+# INTx, MSI and MSI-X count exactly, a storm, DMA, privileges, ivshmem's
+# INTx path (a testdev with ivshmem's registers, regs=ivshmem) on a line
+# shared with a testdev, a shared INTx line with a device off the bus on
+# it, a device
 # that falls off the bus and is hot-unplugged, and last the driver's
 # pattern around MSI-X tables in the main BAR.
 # lab=testdev-reset (q35, each device behind a root port of its own): a
@@ -17,6 +19,7 @@
 # sysfs while threads read it; then two functions behind one port (03:00.0,
 # 03:00.1) reset together by the port's reset_subordinate (6.12, 6.1.y), which
 # holds both devices' locks at once: lockdep must not call it recursion.
+# shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
 
 hostlink_open
@@ -55,6 +58,27 @@ refused() {
 irq_mode_is() {
 	d=/sys/class/pcimem/$(basename "$(node_of "$1")")
 	[ "$(cat "$d/irq_mode")" = "$2" ] && { [ -z "${3:-}" ] || [ "$(cat "$d/vectors")" = "$3" ]; }
+}
+
+# vector0 NODE: vector 0's interrupts since probe (pcimem events).
+vector0() {
+	pcimem events "$1" | sed -n 's/^vector 0: //p'
+}
+
+# ring_count NODE PEER N: N rings of PEER's vector 0 by pcimem ring count N
+# on NODE's vector 0, and no more once they all arrived.
+ring_count() {
+	before=$(vector0 "$1")
+	[ -n "$before" ] || return 1
+	for _ in $(seq "$3"); do
+		pcimem ring "$1" "$2" 0 || return 1
+	done
+	for _ in $(seq 50); do
+		[ "$(vector0 "$1")" -ge $((before + $3)) ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+	[ "$(vector0 "$1")" -eq $((before + $3)) ]
 }
 
 # above_4g SLOT BAR: the PCI core placed the BAR above 4 GiB.
@@ -167,10 +191,17 @@ else
 	# behind the kernel's back).
 	tdt privileges "$(node_of 00:13.0)"
 
-	section "a shared INTx line, one device on it off the bus"
+	section "ivshmem's INTx path, on a line shared with a pcimem-testdev"
 	# 00:10.0 and 00:14.0 use pin A of slots 16 and 20: the PC routes
-	# both to PIRQ A ((slot + pin - 1) mod 4), one line.
+	# both to PIRQ A ((slot + pin - 1) mod 4), one line. 00:10.0 has
+	# ivshmem's registers (regs=ivshmem) with IVPosition 3.
 	check "00:14.0 (INTx only, the line of 00:10.0) is bound" bound_to_pcimem 00:14.0
+	ivs=$(node_of 00:10.0)
+	tdt ivshmem-intx "$ivs" 00:10.0 3 "$(node_of 00:14.0)" 00:14.0
+	check "00:10.0: 5 rings to itself by the command line (pcimem ring $ivs 3 0) count 5" \
+		ring_count "$ivs" 3 5
+
+	section "a shared INTx line, one device on it off the bus"
 	tdt shared "$(node_of 00:10.0)" 00:10.0 "$(node_of 00:14.0)" 00:14.0
 
 	section "a device that falls off the bus, then goes"

@@ -42,6 +42,13 @@
  *   pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT
  *	two devices on one INTx line: DEAD off the bus (qom-set fail), LIVE
  *	storming; DEAD's handler counts none of LIVE's interrupts.
+ *   pcimem-testdev-test ivshmem-intx NODE SLOT PEER OTHER_NODE OTHER_SLOT
+ *	ivshmem's INTx path: NODE a device posing as ivshmem with ivshmem's
+ *	registers (regs=ivshmem, IVPosition PEER), INTx only, on one line
+ *	with OTHER, a pcimem-testdev with INTx. Rings to itself through
+ *	PCIMEM_IOC_RING count exactly (counts, EPOLLPRI, eventfd) and none
+ *	of OTHER's interrupts; IntrStatus clears on read; IntrMask 0 holds
+ *	the interrupt back, and 1 lets the pending one through, once.
  *   pcimem-testdev-test gap NODE BAR TABLE PBA
  *	the MSI-X table and its PBA apart in BAR: their pages are refused,
  *	the pages between them read, written and mapped.
@@ -53,8 +60,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,10 +70,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "guest-util.h"
 #include "pcimem.h"
 
 #define PAGE		4096UL
@@ -111,27 +116,6 @@ static int open_node(const char *node, int flags)
 		exit(1);
 	}
 	return fd;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static int select_bar(int fd, unsigned int bar, unsigned int memtype)
-{
-	struct pcimem_select sel = { .bar = bar, .memtype = memtype };
-
-	return ioctl(fd, PCIMEM_IOC_SELECT, &sel);
-}
-
-static int bar_info(int fd, unsigned int bar, struct pcimem_bar_info *bi)
-{
-	memset(bi, 0, sizeof(*bi));
-	bi->bar = bar;
-	return ioctl(fd, PCIMEM_IOC_BAR_INFO, bi);
 }
 
 /* Registers through read()/write() of a file that reaches BAR0. */
@@ -1003,31 +987,6 @@ static int reset_main(const char *node, const char *slot)
 
 /* ---- falling off the bus --------------------------------------------- */
 
-/* Per thread: the mapped reader meets SIGBUS too, once the device is gone. */
-static _Thread_local sigjmp_buf sigbus_jmp;
-static _Thread_local volatile sig_atomic_t sigbus_armed;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	if (sigbus_armed)
-		siglongjmp(sigbus_jmp, 1);
-	_exit(99);
-}
-
-static int faults(volatile const uint32_t *p)
-{
-	int ret = 1;
-
-	if (!sigsetjmp(sigbus_jmp, 1)) {
-		sigbus_armed = 1;
-		(void)*p;
-		ret = 0;
-	}
-	sigbus_armed = 0;
-	return ret;
-}
-
 struct failer {
 	volatile uint32_t *map;
 	atomic_int *stop;
@@ -1053,7 +1012,6 @@ static void *fail_reader(void *arg)
 
 static int fail_main(const char *node, const char *slot)
 {
-	struct sigaction sa = { .sa_handler = on_sigbus };
 	int regs = open_regs(node, O_RDWR), i;
 	volatile uint32_t *m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, regs, 0);
 	struct pollfd p = { .fd = regs, .events = POLLPRI };
@@ -1063,7 +1021,7 @@ static int fail_main(const char *node, const char *slot)
 	pthread_t t;
 	uint32_t v;
 
-	sigaction(SIGBUS, &sa, NULL);
+	catch_sigbus();
 	if (m == MAP_FAILED) {
 		check(0, "%s: map the registers: %s", node, strerror(errno));
 		return 1;
@@ -1101,6 +1059,192 @@ static int fail_main(const char *node, const char *slot)
 	      "%s: poll() reports POLLERR|POLLHUP", slot);
 	check(munmap((void *)m, PAGE) == 0 && close(regs) == 0, "%s: munmap() and close() work",
 	      slot);
+	return check_failures() ? 1 : 0;
+}
+
+/* ---- ivshmem's INTx (regs=ivshmem) --------------------------------- */
+
+/* ivshmem's registers (BAR0) */
+#define IV_INTR_MASK	0x00
+#define IV_INTR_STATUS	0x04
+#define IV_POSITION	0x08
+
+static int irq_of(const char *slot);
+
+static int ring(int fd, uint32_t peer, uint32_t vector)
+{
+	struct pcimem_ring r = { .peer = peer, .vector = vector };
+
+	return ioctl(fd, PCIMEM_IOC_RING, &r);
+}
+
+/* The interrupts on line IRQ that no handler took (/proc/irq/IRQ/spurious). */
+static long unhandled_of(int irq)
+{
+	char path[64], key[32];
+	long v, unhandled = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/spurious", irq);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %ld", key, &v) == 2)
+		if (!strcmp(key, "unhandled"))
+			unhandled = v;
+	fclose(f);
+	return unhandled;
+}
+
+/* Vector 0 of two devices: the counts, and what their eventfds had since the last snap. */
+struct snap {
+	uint64_t count[2], efd[2];
+};
+
+static void snap_of(const struct irq_ctx *a, const struct irq_ctx *b, struct snap *n)
+{
+	struct pcimem_events ev;
+
+	n->count[0] = get_events(a->fd, &ev) ? UINT64_MAX : ev.count[0];
+	n->count[1] = get_events(b->fd, &ev) ? UINT64_MAX : ev.count[0];
+	n->efd[0] = eventfd_take(a->efd[0]);
+	n->efd[1] = eventfd_take(b->efd[0]);
+}
+
+#define IV_RINGS	20
+
+static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
+			     const char *other_node, const char *other_slot)
+{
+	struct pcimem_info info;
+	struct irq_ctx c, o;
+	struct snap n0, n1;
+	unsigned int i, pri_ok = 0, exact = 0;
+	int irq = irq_of(slot);
+	long unhandled0, unhandled1;
+	uint32_t v;
+
+	if (irq_setup(&c, node) || irq_setup(&o, other_node))
+		return 1;
+	if (ioctl(c.fd, PCIMEM_IOC_INFO, &info)) {
+		check(0, "%s: PCIMEM_IOC_INFO: %s", node, strerror(errno));
+		return 1;
+	}
+	check(info.vendor == 0x1af4 &&
+	      info.device == 0x1110 && c.mode == PCIMEM_IRQ_INTX && c.vectors == 1,
+	      "%s (%s): an ivshmem (%04x:%04x) on INTx, one vector (%s, %u)", node, slot,
+	      info.vendor, info.device, mode_names[c.mode & 3], c.vectors);
+	v = rd(c.regs, IV_POSITION);
+	check(v == peer && info.peer_id == (int32_t)peer,
+	      "%s: IVPosition reads %u and the driver's peer_id %d agrees", slot, v, info.peer_id);
+	check(rd(c.regs, IV_INTR_MASK) == 1, "%s: the driver set IntrMask to 1 (reads %u)", slot,
+	      rd(c.regs, IV_INTR_MASK));
+	check(rd(c.regs, IV_INTR_STATUS) == 0, "%s: IntrStatus reads 0: nothing pending", slot);
+	check(o.mode == PCIMEM_IRQ_INTX && irq > 0 && irq == irq_of(other_slot),
+	      "%s and %s (a pcimem-testdev on INTx) share interrupt line %d (%s: %d)", slot,
+	      other_slot, irq, other_slot, irq_of(other_slot));
+	unhandled0 = unhandled_of(irq);
+
+	/* Rings to itself, one at a time. */
+	snap_of(&c, &o, &n0);
+	for (i = 0; i < IV_RINGS; i++) {
+		struct pcimem_events before, after;
+
+		get_events(c.fd, &before);
+		if (ring(c.fd, peer, 0)) {
+			check(0, "%s: PCIMEM_IOC_RING of peer %u, vector 0: %s", slot, peer,
+			      strerror(errno));
+			break;
+		}
+		pri_ok += pri_within(c.fd, 5000);
+		get_events(c.fd, &after);
+		exact += after.count[0] == before.count[0] + 1;
+	}
+	snap_of(&c, &o, &n1);
+	check(pri_ok == IV_RINGS, "%s: each of %d rings to itself (peer %u) woke poll() with "
+	      "EPOLLPRI (%u did)", slot, IV_RINGS, peer, pri_ok);
+	check(exact == IV_RINGS && n1.count[0] - n0.count[0] == IV_RINGS,
+	      "%s: each ring counted exactly once (%u of %d; %llu in all)", slot, exact,
+	      IV_RINGS, (unsigned long long)(n1.count[0] - n0.count[0]));
+	check(n1.efd[0] == IV_RINGS, "%s: its eventfd reads %d (%llu)", slot, IV_RINGS,
+	      (unsigned long long)n1.efd[0]);
+	check(n1.count[1] == n0.count[1] && n1.efd[1] == 0,
+	      "%s, on the same line, counted none of them (%llu): its STATUS was clear, IRQ_NONE",
+	      other_slot, (unsigned long long)(n1.count[1] - n0.count[1]));
+	check(rd(c.regs, IV_INTR_STATUS) == 0,
+	      "%s: IntrStatus reads 0 after them: the handler's read cleared it", slot);
+
+	/* The other device's interrupts on the line are not ivshmem's. */
+	snap_of(&c, &o, &n0);
+	for (i = 0; i < IV_RINGS; i++)
+		if (raise_and_wait(&o, 0))
+			break;
+	snap_of(&c, &o, &n1);
+	check(i == IV_RINGS && n1.count[1] - n0.count[1] == IV_RINGS && n1.efd[1] == IV_RINGS,
+	      "%s: %d raises on its pin counted %llu, its eventfd %llu", other_slot, IV_RINGS,
+	      (unsigned long long)(n1.count[1] - n0.count[1]), (unsigned long long)n1.efd[1]);
+	check(n1.count[0] == n0.count[0] && n1.efd[0] == 0,
+	      "%s counted none of them (%llu): IntrStatus was 0, IRQ_NONE", slot,
+	      (unsigned long long)(n1.count[0] - n0.count[0]));
+
+	/* Without MSI-X any vector sets IntrStatus: one interrupt, vector 0's. */
+	snap_of(&c, &o, &n0);
+	check(ring(c.fd, peer, 5) == 0 && pri_within(c.fd, 5000),
+	      "%s: a ring of its vector 5 interrupts too (INTx: any vector)", slot);
+	sleep_us(100000);
+	snap_of(&c, &o, &n1);
+	check(n1.count[0] - n0.count[0] == 1 && n1.efd[0] == 1,
+	      "%s: it counted once, on vector 0 (%llu)", slot,
+	      (unsigned long long)(n1.count[0] - n0.count[0]));
+
+	/* A ring of another peer: there is none (no server), nothing comes. */
+	snap_of(&c, &o, &n0);
+	check(ring(c.fd, peer + 1, 0) == 0, "%s: ringing peer %u is accepted", slot, peer + 1);
+	sleep_us(200000);
+	snap_of(&c, &o, &n1);
+	check(n1.count[0] == n0.count[0] && n1.count[1] == n0.count[1],
+	      "%s: and no interrupt comes of it, on either device (%llu, %llu)", slot,
+	      (unsigned long long)(n1.count[0] - n0.count[0]), (unsigned long long)(n1.count[1] - n0.count[1]));
+
+	/* IntrMask 0 holds the interrupt back; IntrStatus keeps it till read. */
+	snap_of(&c, &o, &n0);
+	check(wr(c.regs, IV_INTR_MASK, 0) == 0 && rd(c.regs, IV_INTR_MASK) == 0,
+	      "%s: IntrMask written 0", slot);
+	for (i = 0; i < 3; i++)
+		ring(c.fd, peer, 0);
+	check(!pri_within(c.fd, 200), "%s: masked, 3 rings wake no poll()", slot);
+	snap_of(&c, &o, &n1);
+	check(n1.count[0] == n0.count[0] && n1.efd[0] == 0,
+	      "%s: and count nothing (%llu)", slot, (unsigned long long)(n1.count[0] - n0.count[0]));
+	v = rd(c.regs, IV_INTR_STATUS);
+	check(v == 1, "%s: IntrStatus reads 1, pending, however many rings (0x%x)", slot, v);
+	v = rd(c.regs, IV_INTR_STATUS);
+	check(v == 0, "%s: then 0: the read cleared it (0x%x)", slot, v);
+	check(wr(c.regs, IV_INTR_MASK, 1) == 0 && !pri_within(c.fd, 200),
+	      "%s: IntrMask 1 again, with nothing pending, brings no interrupt", slot);
+	check(wr(c.regs, IV_INTR_MASK, 0) == 0 && ring(c.fd, peer, 0) == 0 &&
+	      wr(c.regs, IV_INTR_STATUS, 0) == 0 && rd(c.regs, IV_INTR_STATUS) == 0,
+	      "%s: masked, a ring's IntrStatus is cleared by writing 0 too", slot);
+
+	/* Two rings under the mask are one IntrStatus: one interrupt on unmask. */
+	snap_of(&c, &o, &n0);
+	ring(c.fd, peer, 0);
+	ring(c.fd, peer, 0);
+	check(!pri_within(c.fd, 200), "%s: masked, 2 more rings wake no poll()", slot);
+	check(wr(c.regs, IV_INTR_MASK, 1) == 0 && pri_within(c.fd, 5000),
+	      "%s: IntrMask 1 lets the pending interrupt through", slot);
+	sleep_us(100000);
+	snap_of(&c, &o, &n1);
+	check(n1.count[0] - n0.count[0] == 1 && n1.efd[0] == 1,
+	      "%s: once: two masked rings are one IntrStatus, one interrupt (%llu)", slot,
+	      (unsigned long long)(n1.count[0] - n0.count[0]));
+	check(rd(c.regs, IV_INTR_STATUS) == 0 && rd(c.regs, IV_INTR_MASK) == 1,
+	      "%s: IntrStatus 0 again, IntrMask 1 as the driver left it", slot);
+
+	unhandled1 = unhandled_of(irq);
+	check(unhandled0 >= 0 && unhandled1 == unhandled0,
+	      "line %d: no interrupt on it went unhandled all along (/proc/irq/%d/spurious: "
+	      "unhandled %ld, then %ld)", irq, irq, unhandled0, unhandled1);
 	return check_failures() ? 1 : 0;
 }
 
@@ -1222,6 +1366,9 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "gap"))
 		return gap_main(argv[2], (unsigned int)strtoul(argv[3], NULL, 0),
 				strtoull(argv[4], NULL, 0), strtoull(argv[5], NULL, 0));
+	if (argc == 7 && !strcmp(argv[1], "ivshmem-intx"))
+		return ivshmem_intx_main(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 0),
+					 argv[5], argv[6]);
 	if (argc == 6 && !strcmp(argv[1], "shared"))
 		return shared_main(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: pcimem-testdev-test bars NODE SLOT\n"
@@ -1233,6 +1380,7 @@ int main(int argc, char **argv)
 		"       pcimem-testdev-test reset NODE SLOT\n"
 		"       pcimem-testdev-test fail NODE SLOT\n"
 		"       pcimem-testdev-test shared DEAD_NODE DEAD_SLOT LIVE_NODE LIVE_SLOT\n"
-		"       pcimem-testdev-test gap NODE BAR TABLE PBA\n");
+		"       pcimem-testdev-test gap NODE BAR TABLE PBA\n"
+		"       pcimem-testdev-test ivshmem-intx NODE SLOT PEER OTHER_NODE OTHER_SLOT\n");
 	return 2;
 }

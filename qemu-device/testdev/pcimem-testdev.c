@@ -67,6 +67,17 @@ enum { DMA_RES_NONE, DMA_RES_DONE, DMA_RES_NO_MASTER, DMA_RES_RANGE,
        DMA_RES_BUS };
 #define REGS_MIN_SIZE   0x80    /* the smallest register BAR */
 
+/*
+ * regs=ivshmem: the register BAR is ivshmem's instead (as QEMU's
+ * ivshmem-doorbell has it, with the INTx semantics of its spec).
+ */
+#define IV_INTR_MASK    0x00    /* RW: the pin is IntrStatus & IntrMask */
+#define IV_INTR_STATUS  0x04    /* RW, read to clear */
+#define IV_POSITION     0x08    /* RO: the ivposition property */
+#define IV_DOORBELL     0x0c    /* WO: peer << 16 | vector (low byte) */
+#define IV_REGS_MIN_SIZE 0x10
+enum { REGS_TESTDEV, REGS_IVSHMEM };
+
 /* What a BAR holds. */
 enum { BAR_ABSENT, BAR_REGS, BAR_RAM, BAR_PORTS, BAR_MSIX };
 
@@ -106,6 +117,8 @@ struct TestdevState {
     uint8_t revision;
     TestdevBar bar[TD_BARS];
     uint8_t regs_bar, dma_bar;
+    char *regs;                 /* "testdev" (unset) or "ivshmem" */
+    uint16_t ivposition;
     bool intx, flr, express;
     uint32_t msi_vectors, msix_vectors;
     uint8_t msix_bar;
@@ -116,8 +129,9 @@ struct TestdevState {
     bool fail;
     uint32_t read_delay_us, storm_us;
 
-    /* Registers. */
-    uint32_t scratch, status, count, level, errors;
+    /* Registers (regs=ivshmem: status is IntrStatus). */
+    int regs_kind;
+    uint32_t scratch, status, count, level, errors, iv_mask;
     uint32_t dma_off, dma_len, dma_lo, dma_hi, dma_res;
     bool dma_busy;
 
@@ -160,20 +174,31 @@ static int td_mode(TestdevState *s)
     return MODE_NONE;
 }
 
-/* The pin: LEVEL or a pending raise, and never from a device that failed. */
+/*
+ * The pin: LEVEL or a pending raise (regs=ivshmem: IntrStatus & IntrMask),
+ * and never from a device that failed.
+ */
 static void td_update_intx(TestdevState *s)
 {
-    if (s->intx) {
-        pci_set_irq(PCI_DEVICE(s),
-                    !s->fail && (s->level || (s->status & STATUS_INTX)));
+    bool up;
+
+    if (!s->intx) {
+        return;
     }
+    if (s->regs_kind == REGS_IVSHMEM) {
+        up = s->status & s->iv_mask;
+    } else {
+        up = s->level || (s->status & STATUS_INTX);
+    }
+    pci_set_irq(PCI_DEVICE(s), !s->fail && up);
 }
 
 /*
  * Raises vector N: an MSI-X or MSI message when one of them is enabled,
  * else the INTx pin (which the command register's INTx-disable may keep
  * from the interrupt controller: the status register's bit 3 still shows
- * it, as on real hardware).
+ * it, as on real hardware). regs=ivshmem without MSI-X or MSI: any vector
+ * sets IntrStatus to 1, as QEMU's ivshmem does.
  */
 static void td_raise(TestdevState *s, uint32_t vector)
 {
@@ -196,11 +221,11 @@ static void td_raise(TestdevState *s, uint32_t vector)
         }
         msi_notify(pdev, vector);
     } else {
-        if (!s->intx || vector != 0) {
+        if (!s->intx || (vector != 0 && s->regs_kind != REGS_IVSHMEM)) {
             s->errors++;
             return;
         }
-        s->status |= STATUS_INTX;
+        s->status = s->regs_kind == REGS_IVSHMEM ? 1 : s->status | STATUS_INTX;
         td_update_intx(s);
     }
     s->count++;
@@ -301,12 +326,58 @@ static uint32_t td_caps(TestdevState *s)
     return caps | vectors << CAPS_VECTORS_SHIFT;
 }
 
+/* regs=ivshmem */
+static uint32_t td_iv_read(TestdevState *s, hwaddr addr)
+{
+    uint32_t v;
+
+    switch (addr) {
+    case IV_INTR_MASK:
+        return s->iv_mask;
+    case IV_INTR_STATUS:
+        v = s->status;
+        s->status = 0;
+        td_update_intx(s);
+        return v;
+    case IV_POSITION:
+        return s->ivposition;
+    default:
+        return 0;
+    }
+}
+
+static void td_iv_write(TestdevState *s, hwaddr addr, uint32_t val)
+{
+    switch (addr) {
+    case IV_INTR_MASK:
+        s->iv_mask = val;
+        td_update_intx(s);
+        break;
+    case IV_INTR_STATUS:
+        s->status = val;
+        td_update_intx(s);
+        break;
+    case IV_DOORBELL:
+        /* There are no other peers: ringing one is lost, as without a server. */
+        if (val >> 16 != s->ivposition) {
+            s->errors++;
+            break;
+        }
+        /* ivshmem takes the vector from the low byte alone. */
+        td_raise(s, val & 0xff);
+        break;
+    }
+}
+
 static uint64_t td_regs_read(TestdevState *s, hwaddr addr, unsigned size)
 {
     uint32_t v;
 
     if (size != 4 || (addr & 3)) {
         return ~0ull >> (64 - 8 * size);
+    }
+    if (s->regs_kind == REGS_IVSHMEM) {
+        return td_iv_read(s, addr);
     }
     switch (addr) {
     case REG_IDENT:
@@ -349,6 +420,10 @@ static void td_regs_write(TestdevState *s, hwaddr addr, uint64_t val,
                           unsigned size)
 {
     if (size != 4 || (addr & 3)) {
+        return;
+    }
+    if (s->regs_kind == REGS_IVSHMEM) {
+        td_iv_write(s, addr, val);
         return;
     }
     switch (addr) {
@@ -581,6 +656,7 @@ static void td_reset(DeviceState *dev)
     TestdevState *s = PCIMEM_TESTDEV(dev);
 
     s->scratch = s->status = s->count = s->level = s->errors = 0;
+    s->iv_mask = 0;
     s->dma_off = s->dma_len = s->dma_lo = s->dma_hi = s->dma_res = 0;
     s->storm_us = 0;
     timer_del(&s->storm_timer);
@@ -793,9 +869,12 @@ static bool td_check_bar(TestdevState *s, int n, Error **errp)
     }
 
     if (n == s->regs_bar) {
-        if (b->size < REGS_MIN_SIZE) {
+        unsigned min = s->regs_kind == REGS_IVSHMEM ? IV_REGS_MIN_SIZE :
+                       REGS_MIN_SIZE;
+
+        if (b->size < min) {
             error_setg(errp, "BAR%d holds the registers (regs-bar) and needs"
-                       " at least %d bytes", n, REGS_MIN_SIZE);
+                       " at least %u bytes", n, min);
             return false;
         }
         b->content = BAR_REGS;
@@ -942,6 +1021,14 @@ static void td_realize(PCIDevice *pdev, Error **errp)
         error_setg(errp, "regs-bar %u is not a BAR (0-5)", s->regs_bar);
         return;
     }
+    if (!s->regs || !strcmp(s->regs, "testdev")) {
+        s->regs_kind = REGS_TESTDEV;
+    } else if (!strcmp(s->regs, "ivshmem")) {
+        s->regs_kind = REGS_IVSHMEM;
+    } else {
+        error_setg(errp, "regs '%s' is unknown: testdev or ivshmem", s->regs);
+        return;
+    }
     if (s->dma_bar >= TD_BARS) {
         error_setg(errp, "dma-bar %u is not a BAR (0-5)", s->dma_bar);
         return;
@@ -1074,6 +1161,8 @@ static Property td_properties[] = {
                      TYPE_MEMORY_BACKEND, HostMemoryBackend *),
     DEFINE_PROP_UINT8("regs-bar", TestdevState, regs_bar, 0),
     DEFINE_PROP_UINT8("dma-bar", TestdevState, dma_bar, 2),
+    DEFINE_PROP_STRING("regs", TestdevState, regs),
+    DEFINE_PROP_UINT16("ivposition", TestdevState, ivposition, 0),
     DEFINE_PROP_BOOL("intx", TestdevState, intx, true),
     DEFINE_PROP_UINT32("msi-vectors", TestdevState, msi_vectors, 1),
     DEFINE_PROP_UINT32("msix-vectors", TestdevState, msix_vectors, 0),
