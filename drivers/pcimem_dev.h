@@ -202,6 +202,8 @@ struct pcimem_dev {
 	struct inode *inode;		/* every user mapping hangs off its i_mapping */
 	unsigned int irq_mode;		/* PCIMEM_IRQ_* */
 	unsigned int vectors;		/* interrupt vectors counted */
+	u64 fill_bytes;			/* the pattern fill at probe: bytes written */
+	u64 fill_ns;			/* and how long it took (debugfs probe_fill) */
 	struct dentry *debugfs;		/* set after the node, cleared in remove() */
 
 	/*
