@@ -31,99 +31,19 @@
 # the script exits, whatever happened.
 set -u
 rel=${1:?usage: doorbell-tests.sh KERNEL_RELEASE}
+# shellcheck source=ci/paths.sh
 . "$(dirname "$0")/paths.sh"
-kernel=${VMLINUZ:-$build/kernels/$rel/vmlinuz}
-initrd=${INITRD:-$build/guest/$rel/initramfs.cpio.gz}
-mkdir -p "$logs"
-export MEM=${MEM:-256}		# guest RAM, for a launch-vm.sh that takes MEM
-
-dir=$(mktemp -d /tmp/pcimem-doorbell.XXXXXX)
-tag=pcimem-db-$$-${dir##*.}	# /dev/shm/$tag-*: the servers' memory
-groups=()			# process groups: QEMUs with their launchers
-servers=()
-
-cleanup() {
-	local p f
-	for p in "${groups[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
-	# Host peers doorbell-agent.sh left running (each its own session).
-	for f in "$dir"/*/bg-*.pid; do
-		[ -e "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null
-	done
-	for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${groups[@]}" "${servers[@]}"; do wait "$p" 2>/dev/null; done
-	rm -f /dev/shm/"$tag"-*
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() { echo "ok - $1"; }
-fail() {
-	echo "FAIL - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 15 | sed 's/^/    | /'
-	return 0
-}
-# check NAME STATUS [DETAILS]: ok when STATUS is 0.
-check() { if [ "$2" -eq 0 ]; then ok "$1"; else fail "$1" "${3:-}"; fi; }
-
-# server NAME VECTORS [PROGRAM]: our ivshmem server (or PROGRAM, which
-# takes the same options: QEMU's) on $dir/NAME.sock with 4 MiB of
-# /dev/shm/$tag-NAME; succeeds once a peer can join.
-server() {
-	local sock=$dir/$1.sock
-	"${3:-$bin/ivshmem-server}" -F -S "$sock" -M "$tag-$1" -l 4M -n "$2" \
-		>"$dir/$1.server.log" 2>&1 &
-	servers+=("$!")
-	for _ in $(seq 50); do
-		timeout 10 "$bin/ivshmem-host" peer "$sock" id >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$dir/$1.server.log"
-	return 1
-}
+lab=doorbell agent=$here/doorbell-agent.sh
+# shellcheck source=ci/guest-pair.sh
+. "$here/guest-pair.sh"
 
 # peers SOCKET: the IDs the server lists, once they settle (peer-ids.sh),
 # or "unsettled".
+# shellcheck source=ci/peer-ids.sh
 . "$here/peer-ids.sh"
 peers() { settled_ids "$bin/ivshmem-host" "$1" || echo "unsettled"; }
 
-# vm NAME STATE LIMIT APPEND DEVICE_ARGS...: boot a guest in its own process
-# group, its host agent doorbell-agent.sh with STATE; the pid in $vm_pid.
-vm() {
-	local name=$1 state=$2 limit=$3 append=$4
-	shift 4
-	mkdir -p "$state"
-	DOORBELL_STATE=$state DOORBELL_TOOL=$bin/ivshmem-host \
-	setsid "$top/qemu-device/launch-vm.sh" --kernel "$kernel" --initrd "$initrd" \
-		--log "$logs/doorbell-$rel-$name.log" --timeout "$limit" \
-		--agent "$here/doorbell-agent.sh" --append "$append ${EXTRA_APPEND:-}" "$@" \
-		>"$dir/$name.judge" 2>&1 &
-	vm_pid=$!
-	groups+=("$vm_pid")
-}
-
-# finish NAME PID: wait for the guest, echo its checks prefixed with NAME,
-# and judge its console.
-finish() {
-	local name=$1 log=$logs/doorbell-$rel-$1.log rc line
-	wait "$2"
-	rc=$?
-	sed -n '/^--- dmesg ---$/,/^--- end of dmesg ---$/!p' "$log" | tr -d '\r' |
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) echo "ok - $name: ${line#ok - }" ;;
-		"FAIL - "*) echo "FAIL - $name: ${line#FAIL - }" ;;
-		"    "*) echo "$line" ;;
-		esac
-	done
-	check "$name: the console reached its last line, no kernel report (judge-log.sh)" \
-		"$rc" "$(cat "$dir/$name.judge") (console: $log)"
-}
-
-if [ ! -e "$kernel" ] || [ ! -e "$initrd" ]; then
-	fail "kernel $rel and its initramfs are built" "missing $kernel or $initrd"
-	exit 1
-fi
+built || exit 1
 
 # run NAME: whether RUNS names NAME.
 run() { case " ${RUNS:-msix nomsi pair qemu} " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -138,7 +58,7 @@ if run msix; then
 	export DOORBELL_LIMIT=60
 	vm msix "$dir/msix" 150 "lab=doorbell mode=msix rounds=30 rings=20" \
 		--doorbell "$dir/msix.sock:4:/dev/shm/$tag-msix" --shm "/dev/shm/$tag-plain:4M"
-	finish msix "$vm_pid"
+	reap msix "$vm_pid"
 	s=$(peers "$dir/msix.sock")
 	check "host: the guest left server 1 when it powered off (peers: '$s')" "$([ -z "$s" ] && echo 0 || echo 1)"
 	"$bin/ivshmem-host" expect "/dev/shm/$tag-msix" 0x100010 "ping 30" >/dev/null 2>&1
@@ -152,7 +72,7 @@ if run nomsi; then
 	export DOORBELL_SOCKETS="/dev/shm/$tag-nomsi=$dir/nomsi.sock"
 	vm nomsi "$dir/nomsi" 120 "lab=doorbell mode=nomsi pci=nomsi" \
 		--doorbell "$dir/nomsi.sock:1:/dev/shm/$tag-nomsi"
-	finish nomsi "$vm_pid"
+	reap nomsi "$vm_pid"
 fi
 
 # ---- 3. three guests, one server: a and b, a leaves, c joins ----
@@ -165,7 +85,7 @@ if run pair; then
 	vm b "$state" 240 "lab=doorbell-pair role=b rounds=200" --doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair"
 	b_pid=$vm_pid
 	vm a "$state" 150 "lab=doorbell-pair role=a rounds=200" --doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair"
-	finish a "$vm_pid"
+	reap a "$vm_pid"
 	s=$(peers "$dir/pair.sock")
 	b_id=$(cat "$state/key-b-id" 2>/dev/null)
 	check "host: after a powered off, the server lists only b (peers: '$s', b: '$b_id')" \
@@ -177,8 +97,8 @@ if run pair; then
 		sleep 0.1
 	done
 	vm c "$state" 150 "lab=doorbell-pair role=c rounds=200" --doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair"
-	finish c "$vm_pid"
-	finish b "$b_pid"
+	reap c "$vm_pid"
+	reap b "$b_pid"
 	s=$(peers "$dir/pair.sock")
 	check "host: after all three powered off, the server lists nobody (peers: '$s')" \
 		"$([ -z "$s" ] && echo 0 || echo 1)"
@@ -201,7 +121,7 @@ if run qemu; then
 		export DOORBELL_LIMIT=60
 		vm qemu-server "$dir/qemu" 150 "lab=doorbell mode=msix rounds=10 rings=5" \
 			--doorbell "$dir/qemu.sock:4:/dev/shm/$tag-qemu" --shm "/dev/shm/$tag-plainq:4M"
-		finish qemu-server "$vm_pid"
+		reap qemu-server "$vm_pid"
 		s=$(peers "$dir/qemu.sock")
 		check "host: the guest left QEMU's server when it powered off (peers: '$s')" \
 			"$([ -z "$s" ] && echo 0 || echo 1)"
