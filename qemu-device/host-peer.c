@@ -35,7 +35,7 @@ struct host_peer {
 	struct ivshm_client *c;
 	int watch;		/* peer whose leaving ends a wait, or -1 */
 	int error;		/* once the watched peer or the server is gone */
-	uint64_t total[IVSHM_CLIENT_MAX_VECTORS];	/* rings since connect */
+	uint64_t total[PCIMEM_MAX_VECTORS];	/* rings since connect */
 };
 
 /* ---- the connection ---- */
@@ -196,7 +196,7 @@ static int check_peer(struct host_peer *p, unsigned int peer, uint64_t vector)
 static int host_poll(struct host_peer *p, int vector, uint64_t deadline,
 		     uint64_t *got)
 {
-	struct pollfd pfd[IVSHM_CLIENT_MAX_VECTORS + 1];
+	struct pollfd pfd[PCIMEM_MAX_VECTORS + 1];
 	unsigned int first, n, i;
 	bool rung = false;
 	int ready;
@@ -263,7 +263,7 @@ static int host_ring(void *ctx, unsigned int peer, unsigned int vector)
 static int host_wait(void *ctx, unsigned int vector, int timeout_ms,
 		     uint64_t *rings)
 {
-	uint64_t got[IVSHM_CLIENT_MAX_VECTORS] = { 0 };
+	uint64_t got[PCIMEM_MAX_VECTORS] = { 0 };
 	int err;
 
 	err = host_poll(ctx, (int)vector, deadline_after(timeout_ms), got);
@@ -334,7 +334,7 @@ static int run_ring(struct host_peer *p, const struct peer_args *a)
 
 static int run_wait(struct host_peer *p, const struct peer_args *a)
 {
-	uint64_t got[IVSHM_CLIENT_MAX_VECTORS] = { 0 }, sum = 0, deadline;
+	uint64_t got[PCIMEM_MAX_VECTORS] = { 0 }, sum = 0, deadline;
 	unsigned int v;
 	int err;
 
@@ -349,10 +349,10 @@ static int run_wait(struct host_peer *p, const struct peer_args *a)
 	while (!err && sum < a->opt.count) {
 		err = host_poll(p, a->has_vector ? (int)a->vector : -1,
 				deadline, got);
-		for (sum = 0, v = 0; v < IVSHM_CLIENT_MAX_VECTORS; v++)
+		for (sum = 0, v = 0; v < PCIMEM_MAX_VECTORS; v++)
 			sum += got[v];
 	}
-	for (v = 0; v < IVSHM_CLIENT_MAX_VECTORS; v++)
+	for (v = 0; v < PCIMEM_MAX_VECTORS; v++)
 		if (got[v])
 			printf("vector %u: +%" PRIu64 " (total %" PRIu64 ")\n",
 			       v, got[v], p->total[v]);
@@ -472,7 +472,7 @@ static int link_ring(void *ctx, uint32_t peer)
 
 static int link_wait(void *ctx, int timeout_ms)
 {
-	uint64_t got[IVSHM_CLIENT_MAX_VECTORS] = { 0 };
+	uint64_t got[PCIMEM_MAX_VECTORS] = { 0 };
 	struct host_link *h = ctx;
 	int err;
 
@@ -565,7 +565,7 @@ static int run_connected(const struct cli_run *r, bool peer_arg,
 	a.has_vector = vector_arg && r->argc > peer_arg;
 	if (a.has_vector &&
 	    !cli_parse_max("vector", r->argv[peer_arg],
-			   IVSHM_CLIENT_MAX_VECTORS - 1, &a.vector))
+			   PCIMEM_MAX_VECTORS - 1, &a.vector))
 		return EXIT_USAGE;
 	if (r->c->region) {
 		a.region = r->c;

@@ -652,7 +652,7 @@ bool cli_parse_peer(const char *s, unsigned int *peer)
 {
 	uint64_t v;
 
-	if (!cli_parse_max("peer", s, IVSHMEM_MAX_PEER_ID, &v))
+	if (!cli_parse_max("peer", s, PCIMEM_MAX_PEER_ID, &v))
 		return false;
 	*peer = (unsigned int)v;
 	return true;

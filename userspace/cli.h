@@ -75,13 +75,10 @@ bool cli_strtou64(const char *s, int base, uint64_t *v);
 bool cli_parse_u64(const char *what, const char *s, uint64_t *v);
 /* A size or offset: number.h's grammar with its suffixes. */
 bool cli_parse_size(const char *what, const char *s, uint64_t *v);
-/* The largest ivshmem peer ID (IVPosition is 16 bits). */
-#define IVSHMEM_MAX_PEER_ID	65535
-
 /* A number no larger than @max ("bad vector '70': larger than 63"). */
 bool cli_parse_max(const char *what, const char *s, uint64_t max,
 		   uint64_t *v);
-/* An ivshmem peer ID, 0 to IVSHMEM_MAX_PEER_ID. */
+/* An ivshmem peer ID, 0 to PCIMEM_MAX_PEER_ID (uapi/pcimem.h). */
 bool cli_parse_peer(const char *s, unsigned int *peer);
 bool cli_parse_width(const char *s, unsigned int *bytes);
 /* Text, or "hex:" (any case) and pairs of hex digits. */

@@ -209,11 +209,7 @@ int device_region(struct device *d, bool writes, bool rw, struct region *r)
 	return EXIT_OK;
 }
 
-static const char *const memtype_names[] = {
-	[PCIMEM_MT_UC] = "uc",
-	[PCIMEM_MT_WC] = "wc",
-	[PCIMEM_MT_WB] = "wb",
-};
+static const char *const memtype_names[] = PCIMEM_MT_NAMES;
 
 const char *device_memtype_name(unsigned int memtype)
 {
@@ -238,27 +234,12 @@ bool device_parse_memtype(const char *s, unsigned int *memtype)
 
 const char *device_irq_mode_name(unsigned int mode)
 {
-	static const char *const names[] = {
-		[PCIMEM_IRQ_NONE] = "none",
-		[PCIMEM_IRQ_INTX] = "intx",
-		[PCIMEM_IRQ_MSI] = "msi",
-		[PCIMEM_IRQ_MSIX] = "msix",
-	};
+	static const char *const names[] = PCIMEM_IRQ_MODE_NAMES;
 
 	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
 }
 
 const char *device_bar_kind(unsigned int flags)
 {
-	if (!flags)
-		return "absent";
-	if (flags & PCIMEM_BAR_MSIX)
-		return "msix";
-	if (flags & PCIMEM_BAR_IO)
-		return "io";
-	if (flags & PCIMEM_BAR_REGS)
-		return "regs";
-	if (flags & PCIMEM_BAR_RAM)
-		return "ram";
-	return "mem";
+	return pcimem_bar_kind_name(flags);
 }

@@ -12,6 +12,8 @@
 
 #include <pci/pci.h>
 
+#include "pcimem.h"
+
 #include "cli.h"
 #include "discover.h"
 
@@ -23,18 +25,10 @@
 #define SIZE_TEXT		32
 #define NAME_LEN		256
 
-struct supported_device {
-	u16 vendor;
-	u16 device;
-	const char *name;	/* when pci.ids has none */
-};
+/* The devices pcimem binds by ID, each with a name for when pci.ids has none. */
+static const struct pcimem_known_device supported[] = PCIMEM_KNOWN_DEVICES;
 
-static const struct supported_device supported[] = {
-	{ 0x1af4, 0x1110, "ivshmem" },
-	{ 0x1234, 0x11e8, "QEMU edu" },
-};
-
-static const struct supported_device *find_supported(const struct pci_dev *d)
+static const struct pcimem_known_device *find_supported(const struct pci_dev *d)
 {
 	size_t i;
 
@@ -295,7 +289,7 @@ static void print_device(FILE *out, struct pci_access *pacc,
 /* Whether @d is for pcimem: a supported ID, or bound to it anyway. */
 static bool is_ours(struct pci_dev *d, const char **name)
 {
-	const struct supported_device *s;
+	const struct pcimem_known_device *s;
 	const char *driver;
 
 	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES |

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "deadline.h"
 #include "mailbox.h"
+#include "pcimem.h"
 
 #define TEXT_LEN	32	/* "ping 18446744073709551615" */
 
@@ -149,10 +150,10 @@ static int check_message(struct mailbox *mb, const char *kind,
 		return fail(mb, EXIT_MISMATCH,
 			    "%s %" PRIu64 ": from peer %" PRIu32 ", expected peer %ld",
 			    kind, seq, m->sender, sender);
-	if (m->sender > IVSHMEM_MAX_PEER_ID)
+	if (m->sender > PCIMEM_MAX_PEER_ID)
 		return fail(mb, EXIT_MISMATCH,
 			    "%s %" PRIu64 ": sender %" PRIu32 " is no peer ID (0-%u)",
-			    kind, seq, m->sender, IVSHMEM_MAX_PEER_ID);
+			    kind, seq, m->sender, PCIMEM_MAX_PEER_ID);
 	if (m->length > MAILBOX_PAYLOAD_MAX)
 		return fail(mb, EXIT_MISMATCH,
 			    "%s %" PRIu64 ": length %" PRIu32 " exceeds %d bytes",

@@ -19,7 +19,7 @@
 struct peer_entry {
 	unsigned int id;
 	unsigned int nfds;
-	int fds[IVSHM_CLIENT_MAX_VECTORS];
+	int fds[PCIMEM_MAX_VECTORS];
 };
 
 struct ivshm_client {
@@ -28,7 +28,7 @@ struct ivshm_client {
 	int shm_fd;
 	uint64_t shm_size;
 	unsigned int nown;
-	int own[IVSHM_CLIENT_MAX_VECTORS];
+	int own[PCIMEM_MAX_VECTORS];
 	struct peer_entry *peers;	/* sorted by id */
 	unsigned int npeers;
 	unsigned int peers_cap;
@@ -216,11 +216,11 @@ static int apply_msg(struct ivshm_client *c, int64_t val, int fd,
 		c->shm_size = (uint64_t)st.st_size;
 		return 1;
 	}
-	if (val < 0 || val > IVSHM_CLIENT_MAX_ID)
+	if (val < 0 || val > PCIMEM_MAX_PEER_ID)
 		goto bad;
 
 	if ((unsigned int)val == c->id) {
-		if (fd < 0 || c->nown == IVSHM_CLIENT_MAX_VECTORS)
+		if (fd < 0 || c->nown == PCIMEM_MAX_VECTORS)
 			goto bad;
 		ev->type = IVSHM_EVENT_OWN_VECTOR;
 		ev->peer = c->id;
@@ -243,7 +243,7 @@ static int apply_msg(struct ivshm_client *c, int64_t val, int fd,
 		close(fd);
 		return -ENOMEM;
 	}
-	if (p->nfds == IVSHM_CLIENT_MAX_VECTORS)
+	if (p->nfds == PCIMEM_MAX_VECTORS)
 		goto bad;
 	ev->type = IVSHM_EVENT_PEER_VECTOR;
 	ev->vector = p->nfds;
@@ -280,7 +280,7 @@ int ivshm_client_connect(struct ivshm_client **out, const char *path,
 	int fd, ret;
 
 	*out = NULL;
-	if (vectors > IVSHM_CLIENT_MAX_VECTORS)
+	if (vectors > PCIMEM_MAX_VECTORS)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -308,7 +308,7 @@ int ivshm_client_connect(struct ivshm_client **out, const char *path,
 		goto fail;
 	if (fd >= 0)
 		close(fd);
-	if (val < 0 || val > IVSHM_CLIENT_MAX_ID || fd >= 0) {
+	if (val < 0 || val > PCIMEM_MAX_PEER_ID || fd >= 0) {
 		ret = -EPROTO;
 		goto fail;
 	}
@@ -407,7 +407,7 @@ int ivshm_client_ring(struct ivshm_client *c, unsigned int peer,
 int ivshm_client_wait(struct ivshm_client *c, int vector, int timeout_ms,
 		      uint64_t *count)
 {
-	struct pollfd pfds[IVSHM_CLIENT_MAX_VECTORS];
+	struct pollfd pfds[PCIMEM_MAX_VECTORS];
 	unsigned int first, n, i;
 	int ret;
 

@@ -10,8 +10,7 @@
 
 #include <stdint.h>
 
-#define IVSHM_CLIENT_MAX_VECTORS	64
-#define IVSHM_CLIENT_MAX_ID		65535
+#include "pcimem.h"	/* PCIMEM_MAX_VECTORS, PCIMEM_MAX_PEER_ID */
 
 /*
  * Low level: connect a close-on-exec stream socket to path (returns the

@@ -993,10 +993,10 @@ int ivshm_server_create(struct ivshm_server **out,
 	if (cfg->shm_hugetlb && !cfg->shm_memfd)
 		return set_why(why, whylen, -EINVAL,
 			       "huge pages need a memfd (or -m on a hugetlbfs mount)");
-	if (cfg->vectors < 1 || cfg->vectors > IVSHM_MAX_VECTORS)
+	if (cfg->vectors < 1 || cfg->vectors > PCIMEM_MAX_VECTORS)
 		return set_why(why, whylen, -EINVAL,
 			       "%u vectors: must be between 1 and %d",
-			       cfg->vectors, IVSHM_MAX_VECTORS);
+			       cfg->vectors, PCIMEM_MAX_VECTORS);
 	if (cfg->max_peers > IVSHM_MAX_PEERS)
 		return set_why(why, whylen, -EINVAL,
 			       "at most %d peers", IVSHM_MAX_PEERS);

@@ -29,9 +29,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pcimem.h"	/* PCIMEM_MAX_VECTORS, PCIMEM_MAX_PEER_ID */
+
 #define IVSHM_PROTOCOL_VERSION	0
-#define IVSHM_MAX_VECTORS	64	/* per peer, same limit as QEMU's server */
-#define IVSHM_MAX_PEERS		65536	/* IDs 0..65535 (IVPosition is 16-bit) */
+/*
+ * Vectors per peer: at most PCIMEM_MAX_VECTORS, QEMU's server's limit too.
+ * Peers at once: one per peer ID, 0..PCIMEM_MAX_PEER_ID.
+ */
+#define IVSHM_MAX_PEERS		((int)PCIMEM_MAX_PEER_ID + 1)
 
 #define IVSHM_DEFAULT_SOCKET	"/tmp/ivshmem_socket"
 #define IVSHM_DEFAULT_SHM_NAME	"ivshmem"
@@ -71,7 +76,7 @@ struct ivshm_server_config {
 	 */
 	bool listen_fd_set;
 	int listen_fd;
-	unsigned int vectors;		/* 1..IVSHM_MAX_VECTORS */
+	unsigned int vectors;		/* 1..PCIMEM_MAX_VECTORS */
 	unsigned int max_peers;		/* 0: IVSHM_MAX_PEERS */
 	/*
 	 * A client whose socket takes nothing of what is due to it for this

@@ -91,7 +91,7 @@ static void usage(FILE *f)
 		"Without -F the command returns once the socket is listening. Started by\n"
 		"systemd's socket activation (LISTEN_FDS, LISTEN_PID), it serves on the\n"
 		"socket it is given and ignores -S.\n",
-		IVSHM_MAX_VECTORS, IVSHM_DEFAULT_VECTORS,
+		PCIMEM_MAX_VECTORS, IVSHM_DEFAULT_VECTORS,
 		IVSHM_DEFAULT_SEND_TIMEOUT_MS, IVSHM_QUEUE_LIMIT,
 		IVSHM_MAX_PEERS, IVSHM_MAX_PEERS);
 }
@@ -351,12 +351,12 @@ int main(int argc, char **argv)
 			snprintf(size_arg, sizeof(size_arg), "%s", optarg);
 			break;
 		case 'n':
-			if (parse_uint(optarg, IVSHM_MAX_VECTORS, &ul) < 0 ||
+			if (parse_uint(optarg, PCIMEM_MAX_VECTORS, &ul) < 0 ||
 			    ul < 1) {
 				fprintf(stderr,
 					PROG ": %s %s: vectors must be between 1 and %d\n",
 					opt_name(c, longindex, name, sizeof(name)),
-					optarg, IVSHM_MAX_VECTORS);
+					optarg, PCIMEM_MAX_VECTORS);
 				return 1;
 			}
 			cfg.vectors = (unsigned int)ul;

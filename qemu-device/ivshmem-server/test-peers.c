@@ -553,7 +553,7 @@ int join_timed(const char *path, unsigned int vectors, unsigned int silent,
 		if (ret < 0) {
 			ret = check_fail("waiting for an ID: %s",
 					 strerror(-ret));
-		} else if (fd >= 0 || val < 0 || val > IVSHM_CLIENT_MAX_ID) {
+		} else if (fd >= 0 || val < 0 || val > PCIMEM_MAX_PEER_ID) {
 			if (fd >= 0)
 				close(fd);
 			ret = check_fail("got %lld as an ID", (long long)val);
@@ -611,33 +611,13 @@ void close_watchers(struct watcher *w, unsigned int n)
 			close(w[i].sock);
 }
 
-int count_fds(void)
+/* The entries of the directory @path but . and ..; -1 if it cannot be read. */
+static int count_entries(const char *path)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d = opendir(path);
 	struct dirent *e;
 	int n = 0;
 
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own fd */
-}
-
-/* Descriptors in /proc/PID/fd (pid 0: this process, less the dir's own). */
-static int count_fds_of(pid_t pid)
-{
-	char dir[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	if (!pid)
-		return count_fds();
-	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
-	d = opendir(dir);
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
@@ -645,6 +625,24 @@ static int count_fds_of(pid_t pid)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int count_fds(void)
+{
+	int n = count_entries("/proc/self/fd");
+
+	return n < 0 ? n : n - 1;	/* the directory's own fd */
+}
+
+/* Descriptors in /proc/PID/fd (pid 0: this process, less the dir's own). */
+static int count_fds_of(pid_t pid)
+{
+	char dir[64];
+
+	if (!pid)
+		return count_fds();
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	return count_entries(dir);
 }
 
 /* In process: the allocator's bytes in use; a program: its RssAnon. */
