@@ -7,18 +7,26 @@
 #   one  an ivshmem-doorbell device at 00:04.0 (1 vector, our server) and
 #        an ivshmem-plain one at 00:05.0: SIZE bytes guest to host and host
 #        to guest on each, the same sha256 at both ends (the host ends
-#        through the host agent, ci/channel-agent.sh); then a host recv
-#        and a host send killed mid-stream (the guest's send fails, its
-#        recv reports the stream truncated);
-#   a, b two guests on one server: a sends SIZE bytes to b.
+#        through the host agent, ci/channel-agent.sh); with big=BYTES,
+#        BYTES host to guest streamed, summed as they arrive, never kept;
+#        then, each side in turn killed mid-stream (SIGKILL) under the
+#        other: the guest's send fails and its recv reports the stream
+#        truncated (exit 3) when a host peer is killed, and so do the
+#        host's when the guest's recv or send is killed;
+#   a, b two guests on one server and one plain backing file: a sends SIZE
+#        bytes to b on each (without doorbells the two poll); then b's
+#        recv killed under a's send, and a's send under b's recv.
 # size=BYTES (default 16 MiB): the data, from /dev/urandom, summed here.
-# shellcheck disable=SC2154 # role, size: kernel parameters; reply: host()
+# The guests hear no leave notice from the server when a process dies
+# (the device stays): the heartbeat tells them, within some 3 s.
+# shellcheck disable=SC2154 # role, size, big: kernel parameters; reply: host()
 # shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
 
 D=00:04.0
 P=00:05.0
 SIZE=${size:-16777216}
+BIG=${big:-0}
 hostlink_open
 
 # sum FILE: its sha256.
@@ -66,47 +74,110 @@ bounded_wait() {
 	return $st
 }
 
-# The host's recv killed mid-stream: the guest's send fails (the guest
-# hears no leave from the server: the heartbeat stops).
-killed_receiver() {
-	host info $D chrecv kr >/dev/null
-	peer=$(value)
-	peer=${peer#id }
-	(while head -c 65536 /dev/zero; do sleep 0.05; done) |
-		pcimem send "$node" "$peer" --timeout 60000 2>/tmp/kr.err &
-	pid=$!
-	sleep 2
-	host info $D chkill kr >/dev/null
-	bounded_wait $pid
-	rc=$?
-	if [ $rc = 3 ] && grep -q "went away mid-stream" /tmp/kr.err; then
-		echo "ok - the host's recv killed mid-stream: send exits 3, $(sed 's/^[^:]*: [^:]*: //' /tmp/kr.err)"
-	else
-		echo "FAIL - the host's recv killed mid-stream: send exits 3: exit $rc"
-		sed 's/^/    | /' /tmp/kr.err
-	fi
-}
+# trickle: 64 KiB of zeros every 50 ms, without end (a stream to cut).
+trickle() { while head -c 65536 /dev/zero; do sleep 0.05; done; }
 
-# The host's send killed mid-stream: the guest's recv reports it truncated.
-killed_sender() {
-	pcimem recv "$node" --timeout 60000 >/tmp/ks.data 2>/tmp/ks.err &
-	pid=$!
-	host info $D chtrickle ks "$id" >/dev/null
+# grown FILE: wait (30 s at most) until FILE holds 256 KiB (FILE: the
+# output of a command started in the background, which may not have
+# opened it yet). A send's input copied there by tee: once 256 KiB are
+# in, send has read some beyond the pipe's 64 KiB, so it found its peer
+# and began the stream (it reads only then, a message of at most 64 KiB
+# at a time).
+grown() {
 	i=0
-	while [ "$(wc -c </tmp/ks.data)" -lt 262144 ] && [ $i -lt 300 ]; do
+	while n=$(wc -c 2>/dev/null <"$1"); [ "${n:-0}" -lt 262144 ] && [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# exited WHAT WANT PATTERN RC ERRORS: the side that stayed exited WANT
+# (it did RC) with a line matching PATTERN in ERRORS, which it shows.
+exited() {
+	line=$(printf '%s\n' "$5" | grep -m 1 -- "$3")
+	if [ "$4" = "$2" ] && [ -n "$line" ]; then
+		echo "ok - $1 exits $2, $(echo "$line" | sed 's/^[^:]*: [^:]*: //')"
+	else
+		echo "FAIL - $1 exits $2: exit $4 (143: it hung)"
+		printf '%s\n' "$5" | sed 's/^/    | /'
+	fi
+}
+
+# host_ended NAME: what the host agent's chjoin NAME said: its exit status
+# in $hrc, its standard error in $herr.
+host_ended() {
+	host info $D chjoin "$1" >/dev/null
+	hrc=$(value | sed 's/^rc \([^ ]*\).*/\1/')
+	herr=$(value | sed -n 's/^[^(]*(\(.*\))$/\1/p' | tr ';' '\n')
+}
+
+# The host's recv killed mid-stream: the guest's send fails.
+killed_host_recv() {
+	host info $D chrecv kr >/dev/null
+	peer=$(value)
+	peer=${peer#id }
+	trickle | tee /tmp/kr.in | pcimem send "$node" "$peer" --timeout 60000 2>/tmp/kr.err &
+	pid=$!			# (pcimem's: the pipeline's last)
+	grown /tmp/kr.in
+	host info $D chkill kr >/dev/null
+	bounded_wait $pid
+	exited "the host's recv killed mid-stream: the guest's send" 3 \
+		"went away mid-stream" $? "$(cat /tmp/kr.err)"
+}
+
+# The host's send killed mid-stream: the guest's recv reports it truncated.
+killed_host_send() {
+	pcimem recv "$node" --timeout 60000 >/tmp/ks.data 2>/tmp/ks.err &
+	pid=$!
+	host info $D chtrickle ks "$id" >/dev/null
+	grown /tmp/ks.data
 	host info $D chkill ks >/dev/null
 	bounded_wait $pid
-	rc=$?
-	if [ $rc = 3 ] && grep -q "truncated stream" /tmp/ks.err; then
-		echo "ok - the host's send killed mid-stream: recv exits 3, $(sed 's/^[^:]*: [^:]*: //' /tmp/ks.err)"
-	else
-		echo "FAIL - the host's send killed mid-stream: recv exits 3: exit $rc"
-		sed 's/^/    | /' /tmp/ks.err
-	fi
+	exited "the host's send killed mid-stream: the guest's recv" 3 \
+		"truncated stream" $? "$(cat /tmp/ks.err)"
 	rm -f /tmp/ks.data
+}
+
+# The guest's recv killed mid-stream: the host's send fails.
+killed_guest_recv() {
+	host info $D chtrickle gr "$id" >/dev/null
+	pcimem recv "$node" --timeout 60000 >/tmp/gr.data 2>/tmp/gr.err &
+	pid=$!
+	grown /tmp/gr.data
+	kill -KILL $pid
+	wait $pid
+	rm -f /tmp/gr.data
+	host_ended gr
+	exited "the guest's recv killed mid-stream: the host's send" 3 \
+		"went away mid-stream" "$hrc" "$herr
+(the guest's recv: $(cat /tmp/gr.err))"
+}
+
+# The guest's send killed mid-stream: the host's recv reports it truncated.
+killed_guest_send() {
+	host info $D chrecv gs >/dev/null
+	peer=$(value)
+	peer=${peer#id }
+	trickle | tee /tmp/gs.in | pcimem send "$node" "$peer" --timeout 60000 2>/dev/null &
+	pid=$!
+	grown /tmp/gs.in
+	kill -KILL $pid
+	wait $pid
+	rm -f /tmp/kr.in /tmp/gs.in
+	host_ended gs
+	exited "the guest's send killed mid-stream: the host's recv" 3 \
+		"truncated stream" "$hrc" "$herr"
+}
+
+# big_to_guest: BIG bytes from a host send, summed as they arrive (the
+# guest keeps none of them: it has less RAM than BIG).
+big_to_guest() {
+	host info $D chsend big "$id" "$BIG" >/dev/null
+	{ pcimem recv "$node" --timeout 60000; echo $? >/tmp/big.rc; } | sum - >/tmp/big.sha
+	check "doorbell, host to guest: pcimem recv streams $BIG bytes, summed on the fly" \
+		test "$(cat /tmp/big.rc)" = 0
+	host_is "doorbell, host to guest: the host sent $BIG bytes with that sha256" \
+		"rc 0 sha $(cat /tmp/big.sha)" info $D chjoin big
 }
 
 section "channel streams, guest $role"
@@ -122,6 +193,7 @@ one)
 		sh -c "pcimem info $node | grep -qx 'irq_mode: msix'"
 	guest_to_host $D "$node" "doorbell, guest to host"
 	host_to_guest $D "$node" "$id" "doorbell, host to guest"
+	[ "$BIG" -gt 0 ] && big_to_guest
 	pnode=$(node_of $P)
 	check "$P is ivshmem-plain (no peer ID, no interrupts)" \
 		sh -c "pcimem info $pnode | grep -qx 'vectors: 0'"
@@ -130,8 +202,10 @@ one)
 	host_to_guest $P "$pnode" 0 "plain, host to guest"
 	expect_fail "send to a peer that never comes: exit 3" 3 "has not joined" \
 		pcimem send "$node" 999 --timeout 300 </dev/null
-	killed_receiver
-	killed_sender
+	killed_host_recv
+	killed_host_send
+	killed_guest_recv
+	killed_guest_send
 	;;
 b)
 	host info $D set b-id "$id" >/dev/null
@@ -139,8 +213,34 @@ b)
 		sh -c "pcimem recv $node --timeout 120000 >/tmp/a.data"
 	host info $D set b-sha "$(sum /tmp/a.data)" >/dev/null
 	host info $D get a-sha >/dev/null
+	asha=$(value)
 	check "b: $SIZE bytes from a, the sha256 a sent" \
-		test "$(wc -c </tmp/a.data)-$(sum /tmp/a.data)" = "$SIZE-$(value)"
+		test "$(wc -c </tmp/a.data)-$(sum /tmp/a.data)" = "$SIZE-$asha"
+	# ivshmem-plain: the lowest free slot, 0, is the one a sends to.
+	pnode=$(node_of $P)
+	check "b: pcimem recv takes a's stream on $P (plain: both poll)" \
+		sh -c "pcimem recv $pnode --timeout 120000 >/tmp/a.data"
+	host info $D set b-psha "$(sum /tmp/a.data)" >/dev/null
+	check "b: $SIZE bytes from a on $P, the sha256 a sent" \
+		test "$(wc -c </tmp/a.data)-$(sum /tmp/a.data)" = "$SIZE-$asha"
+	rm -f /tmp/a.data
+	# b's recv killed under a's send (a checks that its send fails).
+	pcimem recv "$node" --timeout 60000 >/tmp/k.data 2>/dev/null &
+	pid=$!
+	host info $D set b-kill >/dev/null
+	grown /tmp/k.data
+	kill -KILL $pid
+	wait $pid
+	# a's send killed under b's recv.
+	pcimem recv "$node" --timeout 60000 >/tmp/k.data 2>/tmp/k.err &
+	pid=$!
+	host info $D set b-cut >/dev/null
+	grown /tmp/k.data
+	host info $D set b-cut-now >/dev/null
+	bounded_wait $pid
+	exited "b: a's send killed mid-stream: b's recv" 3 "truncated stream" $? \
+		"$(cat /tmp/k.err)"
+	rm -f /tmp/k.data
 	;;
 a)
 	host info $D set a-sha "$gsha" >/dev/null
@@ -150,6 +250,23 @@ a)
 		sh -c "pcimem send $node $b --timeout 60000 </tmp/g.data"
 	host info $D get b-sha >/dev/null
 	check "a: b received the same sha256" test "$(value)" = "$gsha"
+	pnode=$(node_of $P)
+	check "a: pcimem send $SIZE bytes to guest b on $P (slot 0; plain: both poll)" \
+		sh -c "pcimem send $pnode 0 --timeout 60000 </tmp/g.data"
+	host info $D get b-psha >/dev/null
+	check "a: b received the same sha256 on $P" test "$(value)" = "$gsha"
+	host info $D get b-kill >/dev/null
+	trickle | pcimem send "$node" "$b" --timeout 60000 2>/tmp/k.err &
+	pid=$!
+	bounded_wait $pid
+	exited "a: b's recv killed mid-stream: a's send" 3 "went away mid-stream" $? \
+		"$(cat /tmp/k.err)"
+	host info $D get b-cut >/dev/null
+	trickle | pcimem send "$node" "$b" --timeout 60000 2>/dev/null &
+	pid=$!
+	host info $D get b-cut-now >/dev/null
+	kill -KILL $pid
+	wait $pid
 	;;
 *)
 	echo "FAIL - unknown role '$role'"
