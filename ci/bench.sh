@@ -29,12 +29,14 @@
 # pass per path and size; every path in turn in each round; default 5),
 # BW_SIZES (default 4K,64K,1M,16M,256M), BW_MIN (bytes each bandwidth pass
 # moves at least, default 16M), HOST_SIZE (the host's file, default 1G), HOST_REPS
-# (default 5), ACCEL (tcg or kvm), INITRD=... replaces the guest's initramfs.
+# (default 5), ACCEL (tcg or kvm), INITRD=... replaces the guest's initramfs,
+# OUT=DIR writes there instead of build/bench. PROFILE=1 (PDUR, PHASES, QEMU):
+# only the profile boot, see bench_profile below.
 # Exit status: 0, or 1 when a guest or a host measurement failed.
 set -u
 # shellcheck source=ci/paths.sh
 . "$(dirname "$0")/paths.sh"
-out=$build/bench
+out=${OUT:-$build/bench}
 mkdir -p "$logs" "$out"
 rels=("$@")
 if [ ${#rels[@]} -eq 0 ]; then

@@ -13,13 +13,14 @@
 #   read-rw          read() of 1 MiB at a time from the node
 #   read-mmap        memcpy of 1 MiB at a time out of an mmap of the node
 #   write-rw         write() of 1 MiB at a time to the node
+#   probe-fill       insmod pattern=abcd (the fill of the 1 GiB BAR), rmmod
 # No timing here is a result; pcimem-bench prints its figures as it goes.
 # shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
 
 D=00:04.0
 DUR=${pdur:-12}
-PHASES=$(echo "${phases:-touch-pcimem,touch-resource2,read-rw,read-mmap,write-rw}" | tr , " ")
+PHASES=$(echo "${phases:-touch-pcimem,touch-resource2,read-rw,read-mmap,write-rw,probe-fill}" | tr , " ")
 res=/sys/bus/pci/devices/0000:$D/resource2
 
 check "insmod pcimem.ko pattern= (the memory is shared)" insmod "$KO" pattern=
@@ -44,6 +45,10 @@ for phase in $PHASES; do
 		pcimem-bench bw mmap "mmap:$node:uc" 256M 1M ;;
 	write-rw) run_for env PCIMEM_BENCH_OPS=write PCIMEM_BENCH_PASSES=1 \
 		pcimem-bench bw rw "rw:$node" 256M 1M ;;
+	probe-fill) rmmod pcimem
+		run_for sh -c "insmod $KO pattern=abcd && rmmod pcimem"
+		insmod "$KO" pattern=
+		node=$(node_of $D) ;;
 	*) echo "FAIL - no profile phase $phase" ;;
 	esac
 	echo "bench-profile end $phase"
