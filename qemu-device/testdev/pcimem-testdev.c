@@ -501,36 +501,15 @@ static void td_content_write(TestdevBar *b, TestdevState *s, hwaddr addr,
     }
 }
 
-static uint64_t td_direct_read(void *opaque, hwaddr addr, unsigned size)
-{
-    TestdevBar *b = opaque;
-
-    return td_content_read(b, b->s, addr, size);
-}
-
-static void td_direct_write(void *opaque, hwaddr addr, uint64_t val,
-                            unsigned size)
-{
-    TestdevBar *b = opaque;
-
-    td_content_write(b, b->s, addr, val, size);
-}
-
-static const MemoryRegionOps td_direct_ops = {
-    .read = td_direct_read,
-    .write = td_direct_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 1, .max_access_size = 8,
-               .unaligned = true },
-    .impl = { .min_access_size = 1, .max_access_size = 8,
-              .unaligned = true },
-};
-
 /*
- * The fault overlay: enabled over the whole BAR while `fail` or
- * `read-delay-us` is set (RAM BARs have no callbacks of their own). It
- * forwards to whatever lies beneath: the MSI-X table or PBA, else the
- * BAR's content.
+ * Every access that reaches our callbacks: those of the registers and the
+ * port buffer (b->io), and those of the fault overlay (b->fault), enabled
+ * over the whole BAR while `fail` or `read-delay-us` is set (RAM BARs have
+ * no callbacks of their own). The overlay forwards to whatever lies
+ * beneath it: the MSI-X table or PBA, else the BAR's content. b->io sees
+ * only what the overlay does not cover, so `fail` and `read-delay-us` are
+ * 0 then and the MSI-X table is not beneath it: one set of callbacks
+ * serves both.
  */
 static bool td_in(hwaddr addr, unsigned size, hwaddr start, uint64_t len)
 {
@@ -558,7 +537,7 @@ static MemoryRegion *td_msix_part(TestdevState *s, int n, hwaddr *addr,
     return NULL;
 }
 
-static uint64_t td_fault_read(void *opaque, hwaddr addr, unsigned size)
+static uint64_t td_bar_read(void *opaque, hwaddr addr, unsigned size)
 {
     TestdevBar *b = opaque;
     TestdevState *s = b->s;
@@ -581,8 +560,8 @@ static uint64_t td_fault_read(void *opaque, hwaddr addr, unsigned size)
     return td_content_read(b, s, addr, size);
 }
 
-static void td_fault_write(void *opaque, hwaddr addr, uint64_t val,
-                           unsigned size)
+static void td_bar_write(void *opaque, hwaddr addr, uint64_t val,
+                         unsigned size)
 {
     TestdevBar *b = opaque;
     TestdevState *s = b->s;
@@ -601,9 +580,9 @@ static void td_fault_write(void *opaque, hwaddr addr, uint64_t val,
     td_content_write(b, s, addr, val, size);
 }
 
-static const MemoryRegionOps td_fault_ops = {
-    .read = td_fault_read,
-    .write = td_fault_write,
+static const MemoryRegionOps td_bar_ops = {
+    .read = td_bar_read,
+    .write = td_bar_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 1, .max_access_size = 8,
                .unaligned = true },
@@ -682,54 +661,75 @@ static void td_set_fail(Object *obj, bool value, Error **errp)
     }
 }
 
-static void td_get_read_delay(Object *obj, Visitor *v, const char *name,
-                              void *opaque, Error **errp)
-{
-    visit_type_uint32(v, name, &PCIMEM_TESTDEV(obj)->read_delay_us, errp);
-}
+/*
+ * The uint32 knobs: read-delay-us and storm-us, each a field of the state,
+ * a check of the value asked for and what follows from a new value.
+ */
+typedef struct TestdevKnob {
+    const char *name, *desc;
+    size_t offset;                              /* of its uint32_t */
+    bool (*check)(uint32_t value, Error **errp);
+    void (*apply)(TestdevState *s);
+} TestdevKnob;
 
-static void td_set_read_delay(Object *obj, Visitor *v, const char *name,
-                              void *opaque, Error **errp)
+static bool td_check_read_delay(uint32_t value, Error **errp)
 {
-    TestdevState *s = PCIMEM_TESTDEV(obj);
-    uint32_t value;
-
-    if (!visit_type_uint32(v, name, &value, errp)) {
-        return;
-    }
     if (value > DELAY_MAX_US) {
         error_setg(errp, "read-delay-us %" PRIu32 " is over the limit of %d"
                    " (one second)", value, DELAY_MAX_US);
-        return;
+        return false;
     }
-    s->read_delay_us = value;
-    td_update_fault(s);
+    return true;
 }
 
-static void td_get_storm(Object *obj, Visitor *v, const char *name,
-                         void *opaque, Error **errp)
+static bool td_check_storm(uint32_t value, Error **errp)
 {
-    visit_type_uint32(v, name, &PCIMEM_TESTDEV(obj)->storm_us, errp);
-}
-
-static void td_set_storm(Object *obj, Visitor *v, const char *name,
-                         void *opaque, Error **errp)
-{
-    TestdevState *s = PCIMEM_TESTDEV(obj);
-    uint32_t value;
-
-    if (!visit_type_uint32(v, name, &value, errp)) {
-        return;
-    }
     if (value && value < STORM_MIN_US) {
         error_setg(errp, "storm-us %" PRIu32 " is too short: 0 (off) or at"
                    " least %d", value, STORM_MIN_US);
-        return;
+        return false;
     }
-    s->storm_us = value;
+    return true;
+}
+
+static void td_apply_storm(TestdevState *s)
+{
     if (DEVICE(s)->realized) {
         td_storm_arm(s);
     }
+}
+
+static const TestdevKnob td_knobs[] = {
+    { "read-delay-us", "microseconds every BAR read takes (0-1000000)",
+      offsetof(TestdevState, read_delay_us), td_check_read_delay,
+      td_update_fault },
+    { "storm-us",
+      "raise vector 0 (or INTx) every this many microseconds (0: off)",
+      offsetof(TestdevState, storm_us), td_check_storm, td_apply_storm },
+};
+
+static uint32_t *td_knob_field(Object *obj, const TestdevKnob *k)
+{
+    return (uint32_t *)((char *)PCIMEM_TESTDEV(obj) + k->offset);
+}
+
+static void td_get_knob(Object *obj, Visitor *v, const char *name,
+                        void *opaque, Error **errp)
+{
+    visit_type_uint32(v, name, td_knob_field(obj, opaque), errp);
+}
+
+static void td_set_knob(Object *obj, Visitor *v, const char *name,
+                        void *opaque, Error **errp)
+{
+    const TestdevKnob *k = opaque;
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp) || !k->check(value, errp)) {
+        return;
+    }
+    *td_knob_field(obj, k) = value;
+    k->apply(PCIMEM_TESTDEV(obj));
 }
 
 /* Realize and exit */
@@ -911,7 +911,7 @@ static bool td_map_bar(TestdevState *s, int n, Error **errp)
         if (b->content == BAR_PORTS) {
             b->ptr = g_malloc0(b->size);
         }
-        memory_region_init_io(&b->io, owner, &td_direct_ops, b, part, b->size);
+        memory_region_init_io(&b->io, owner, &td_bar_ops, b, part, b->size);
         b->content_mr = &b->io;
         break;
     case BAR_RAM:
@@ -941,7 +941,7 @@ static bool td_map_bar(TestdevState *s, int n, Error **errp)
     }
     g_free(part);
     part = g_strdup_printf("%s-fault", name);
-    memory_region_init_io(&b->fault, owner, &td_fault_ops, b, part, b->size);
+    memory_region_init_io(&b->fault, owner, &td_bar_ops, b, part, b->size);
     memory_region_set_enabled(&b->fault, false);
     memory_region_add_subregion_overlap(&b->container, 0, &b->fault, 10);
     pci_register_bar(PCI_DEVICE(s), n, b->type, &b->container);
@@ -1182,6 +1182,7 @@ static void td_class_init(ObjectClass *klass, void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
     TestdevClass *tc = PCIMEM_TESTDEV_CLASS(klass);
+    size_t i;
 
     k->realize = td_realize;
     k->exit = td_exit;
@@ -1201,15 +1202,13 @@ static void td_class_init(ObjectClass *klass, void *data)
     object_class_property_add_bool(klass, "fail", td_get_fail, td_set_fail);
     object_class_property_set_description(klass, "fail",
         "on: all-ones reads and dropped writes (BARs, config space)");
-    object_class_property_add(klass, "read-delay-us", "uint32",
-                              td_get_read_delay, td_set_read_delay, NULL,
-                              NULL);
-    object_class_property_set_description(klass, "read-delay-us",
-        "microseconds every BAR read takes (0-1000000)");
-    object_class_property_add(klass, "storm-us", "uint32", td_get_storm,
-                              td_set_storm, NULL, NULL);
-    object_class_property_set_description(klass, "storm-us",
-        "raise vector 0 (or INTx) every this many microseconds (0: off)");
+    for (i = 0; i < ARRAY_SIZE(td_knobs); i++) {
+        const TestdevKnob *k = &td_knobs[i];
+
+        object_class_property_add(klass, k->name, "uint32", td_get_knob,
+                                  td_set_knob, NULL, (void *)k);
+        object_class_property_set_description(klass, k->name, k->desc);
+    }
 }
 
 static const TypeInfo td_info = {
