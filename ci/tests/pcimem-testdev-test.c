@@ -1111,6 +1111,12 @@ static void snap_of(const struct irq_ctx *a, const struct irq_ctx *b, struct sna
 	n->efd[1] = eventfd_take(b->efd[0]);
 }
 
+/* How far device I's count moved from snap a to snap b. */
+static unsigned long long moved(const struct snap *a, const struct snap *b, int i)
+{
+	return b->count[i] - a->count[i];
+}
+
 #define IV_RINGS	20
 
 static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
@@ -1163,14 +1169,14 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	snap_of(&c, &o, &n1);
 	check(pri_ok == IV_RINGS, "%s: each of %d rings to itself (peer %u) woke poll() with "
 	      "EPOLLPRI (%u did)", slot, IV_RINGS, peer, pri_ok);
-	check(exact == IV_RINGS && n1.count[0] - n0.count[0] == IV_RINGS,
+	check(exact == IV_RINGS && moved(&n0, &n1, 0) == IV_RINGS,
 	      "%s: each ring counted exactly once (%u of %d; %llu in all)", slot, exact,
-	      IV_RINGS, (unsigned long long)(n1.count[0] - n0.count[0]));
+	      IV_RINGS, moved(&n0, &n1, 0));
 	check(n1.efd[0] == IV_RINGS, "%s: its eventfd reads %d (%llu)", slot, IV_RINGS,
 	      (unsigned long long)n1.efd[0]);
-	check(n1.count[1] == n0.count[1] && n1.efd[1] == 0,
+	check(!moved(&n0, &n1, 1) && n1.efd[1] == 0,
 	      "%s, on the same line, counted none of them (%llu): its STATUS was clear, IRQ_NONE",
-	      other_slot, (unsigned long long)(n1.count[1] - n0.count[1]));
+	      other_slot, moved(&n0, &n1, 1));
 	check(rd(c.regs, IV_INTR_STATUS) == 0,
 	      "%s: IntrStatus reads 0 after them: the handler's read cleared it", slot);
 
@@ -1180,12 +1186,12 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 		if (raise_and_wait(&o, 0))
 			break;
 	snap_of(&c, &o, &n1);
-	check(i == IV_RINGS && n1.count[1] - n0.count[1] == IV_RINGS && n1.efd[1] == IV_RINGS,
+	check(i == IV_RINGS && moved(&n0, &n1, 1) == IV_RINGS && n1.efd[1] == IV_RINGS,
 	      "%s: %d raises on its pin counted %llu, its eventfd %llu", other_slot, IV_RINGS,
-	      (unsigned long long)(n1.count[1] - n0.count[1]), (unsigned long long)n1.efd[1]);
-	check(n1.count[0] == n0.count[0] && n1.efd[0] == 0,
+	      moved(&n0, &n1, 1), (unsigned long long)n1.efd[1]);
+	check(!moved(&n0, &n1, 0) && n1.efd[0] == 0,
 	      "%s counted none of them (%llu): IntrStatus was 0, IRQ_NONE", slot,
-	      (unsigned long long)(n1.count[0] - n0.count[0]));
+	      moved(&n0, &n1, 0));
 
 	/* Without MSI-X any vector sets IntrStatus: one interrupt, vector 0's. */
 	snap_of(&c, &o, &n0);
@@ -1193,18 +1199,18 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	      "%s: a ring of its vector 5 interrupts too (INTx: any vector)", slot);
 	sleep_us(100000);
 	snap_of(&c, &o, &n1);
-	check(n1.count[0] - n0.count[0] == 1 && n1.efd[0] == 1,
+	check(moved(&n0, &n1, 0) == 1 && n1.efd[0] == 1,
 	      "%s: it counted once, on vector 0 (%llu)", slot,
-	      (unsigned long long)(n1.count[0] - n0.count[0]));
+	      moved(&n0, &n1, 0));
 
 	/* A ring of another peer: there is none (no server), nothing comes. */
 	snap_of(&c, &o, &n0);
 	check(ring(c.fd, peer + 1, 0) == 0, "%s: ringing peer %u is accepted", slot, peer + 1);
 	sleep_us(200000);
 	snap_of(&c, &o, &n1);
-	check(n1.count[0] == n0.count[0] && n1.count[1] == n0.count[1],
+	check(!moved(&n0, &n1, 0) && !moved(&n0, &n1, 1),
 	      "%s: and no interrupt comes of it, on either device (%llu, %llu)", slot,
-	      (unsigned long long)(n1.count[0] - n0.count[0]), (unsigned long long)(n1.count[1] - n0.count[1]));
+	      moved(&n0, &n1, 0), moved(&n0, &n1, 1));
 
 	/* IntrMask 0 holds the interrupt back; IntrStatus keeps it till read. */
 	snap_of(&c, &o, &n0);
@@ -1214,8 +1220,8 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 		ring(c.fd, peer, 0);
 	check(!pri_within(c.fd, 200), "%s: masked, 3 rings wake no poll()", slot);
 	snap_of(&c, &o, &n1);
-	check(n1.count[0] == n0.count[0] && n1.efd[0] == 0,
-	      "%s: and count nothing (%llu)", slot, (unsigned long long)(n1.count[0] - n0.count[0]));
+	check(!moved(&n0, &n1, 0) && n1.efd[0] == 0,
+	      "%s: and count nothing (%llu)", slot, moved(&n0, &n1, 0));
 	v = rd(c.regs, IV_INTR_STATUS);
 	check(v == 1, "%s: IntrStatus reads 1, pending, however many rings (0x%x)", slot, v);
 	v = rd(c.regs, IV_INTR_STATUS);
@@ -1235,9 +1241,9 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	      "%s: IntrMask 1 lets the pending interrupt through", slot);
 	sleep_us(100000);
 	snap_of(&c, &o, &n1);
-	check(n1.count[0] - n0.count[0] == 1 && n1.efd[0] == 1,
+	check(moved(&n0, &n1, 0) == 1 && n1.efd[0] == 1,
 	      "%s: once: two masked rings are one IntrStatus, one interrupt (%llu)", slot,
-	      (unsigned long long)(n1.count[0] - n0.count[0]));
+	      moved(&n0, &n1, 0));
 	check(rd(c.regs, IV_INTR_STATUS) == 0 && rd(c.regs, IV_INTR_MASK) == 1,
 	      "%s: IntrStatus 0 again, IntrMask 1 as the driver left it", slot);
 
