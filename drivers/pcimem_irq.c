@@ -83,6 +83,33 @@ static irqreturn_t pcimem_testdev_intx_irq(int irq, void *data)
 }
 
 /*
+ * INTx, for a device with an interrupt pin: false without a pin, or when
+ * the pin has no interrupt routed to it (pdev->irq 0: the firmware's
+ * routing table leaves it out), which is said once and served as no
+ * interrupts at all. The BARs are still worth having, as with pci=nomsi
+ * and no pin, and a probe that failed there (-ENOSPC, silently) would
+ * have lost them for nothing.
+ */
+static bool pcimem_intx_alloc(struct pcimem_dev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	int nvec;
+
+	if (!pdev->pin)
+		return false;
+	nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
+	if (nvec < 0) {
+		dev_warn(&pdev->dev,
+			 "INTx pin %c has no interrupt routed to it (%d): serving it without interrupts\n",
+			 'A' + pdev->pin - 1, nvec);
+		return false;
+	}
+	pd->irq_mode = PCIMEM_IRQ_INTX;
+	pd->vectors = 1;
+	return true;
+}
+
+/*
  * pcimem-testdev: MSI-X with as many vectors as it has (up to our limit),
  * else MSI with as many as the platform grants (x86 without interrupt
  * remapping: one), else INTx, else nothing.
@@ -110,14 +137,7 @@ static irq_handler_t pcimem_testdev_irq_alloc(struct pcimem_dev *pd)
 			return pcimem_msix_irq;
 		}
 	}
-	if (!pdev->pin)
-		return NULL;
-	nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
-	if (nvec < 0)
-		return ERR_PTR(nvec);
-	pd->irq_mode = PCIMEM_IRQ_INTX;
-	pd->vectors = 1;
-	return pcimem_testdev_intx_irq;
+	return pcimem_intx_alloc(pd) ? pcimem_testdev_intx_irq : NULL;
 }
 
 /*
@@ -172,21 +192,14 @@ static irq_handler_t pcimem_irq_alloc(struct pcimem_dev *pd)
 				 pdev->pin ? ", using INTx" : " and no INTx pin: no interrupts");
 		}
 		/* ivshmem-plain has no interrupt pin; doorbell without MSI-X does. */
-		if (!pdev->pin)
-			return NULL;
-		nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
-		if (nvec < 0)
-			return ERR_PTR(nvec);
-		pd->irq_mode = PCIMEM_IRQ_INTX;
-		pd->vectors = 1;
-		return pcimem_ivshmem_intx_irq;
+		return pcimem_intx_alloc(pd) ? pcimem_ivshmem_intx_irq : NULL;
 	case PCIMEM_EDU:
-		nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
-		if (nvec < 0)
-			return ERR_PTR(nvec);
-		pd->irq_mode = pdev->msi_enabled ? PCIMEM_IRQ_MSI : PCIMEM_IRQ_INTX;
-		pd->vectors = 1;
-		return pcimem_edu_irq;
+		if (pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI) > 0) {
+			pd->irq_mode = PCIMEM_IRQ_MSI;
+			pd->vectors = 1;
+			return pcimem_edu_irq;
+		}
+		return pcimem_intx_alloc(pd) ? pcimem_edu_irq : NULL;
 	case PCIMEM_TESTDEV:
 		return pcimem_testdev_irq_alloc(pd);
 	}
@@ -214,8 +227,8 @@ int pcimem_irq_init(struct pcimem_dev *pd)
 	pd->irq_mode = PCIMEM_IRQ_NONE;
 	pd->vectors = 0;
 	handler = pcimem_irq_alloc(pd);
-	if (IS_ERR_OR_NULL(handler))
-		return PTR_ERR_OR_ZERO(handler);
+	if (!handler)
+		return 0;
 
 	/* MSI and MSI-X are writes by the device: it must master the bus. */
 	if (pd->irq_mode == PCIMEM_IRQ_MSI || pd->irq_mode == PCIMEM_IRQ_MSIX)
