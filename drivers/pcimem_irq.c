@@ -52,16 +52,25 @@ static irqreturn_t pcimem_msix_irq(int irq, void *data)
 }
 
 /*
- * The line may be shared: a zero IntrStatus means someone else's, and so
- * does all-ones, a device off the bus (or not decoding during a reset):
- * counting that would hide a stuck line from the nobody-cared cutoff.
+ * The line may be shared. The pin is up while IntrStatus & IntrMask is
+ * not 0, so with IntrMask 0 the interrupt is someone else's, and
+ * IntrStatus is left alone: reading it would clear the interrupt the mask
+ * holds back, which must come through once it is unmasked. A zero
+ * IntrStatus & IntrMask is someone else's too, and so is all-ones, a
+ * device off the bus (or not decoding during a reset): counting that
+ * would hide a stuck line from the nobody-cared cutoff.
  */
 static irqreturn_t pcimem_ivshmem_intx_irq(int irq, void *data)
 {
 	struct pcimem_vector *v = data;
-	u32 status = ioread32(pcimem_regs(v->pd) + IVSHMEM_INTR_STATUS);
+	void __iomem *regs = pcimem_regs(v->pd);
+	u32 mask = ioread32(regs + IVSHMEM_INTR_MASK);
+	u32 status;
 
-	if (!status || status == ~0U)
+	if (!mask)
+		return IRQ_NONE;
+	status = ioread32(regs + IVSHMEM_INTR_STATUS);
+	if (status == ~0U || !(status & mask))
 		return IRQ_NONE;
 	pcimem_irq_count(v->pd, 0);
 	return IRQ_HANDLED;
