@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the guest test programs beside check.h: sleeping, reaching a
- * BAR through pcimem's ioctls, and probing a mapping for SIGBUS.
+ * BAR through pcimem's ioctls, its 32-bit registers through read() and
+ * write(), and probing a mapping for SIGBUS.
  *
  * Header only, as the kernel's kselftest.h: each program is one file plus
  * check.c, so the build and the lint need nothing more; what a program
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -43,6 +45,25 @@ static inline int bar_info(int fd, unsigned int bar, struct pcimem_bar_info *bi)
 	memset(bi, 0, sizeof(*bi));
 	bi->bar = bar;
 	return ioctl(fd, PCIMEM_IOC_BAR_INFO, bi);
+}
+
+/*
+ * A 32-bit register through pread() of a file that reaches its BAR: its
+ * value, or 0xdeadbeef when the read fails.
+ */
+static inline uint32_t reg_read(int fd, off_t off)
+{
+	uint32_t v;
+
+	if (pread(fd, &v, 4, off) != 4)
+		return 0xdeadbeef;
+	return v;
+}
+
+/* The same through pwrite(): 0, or -1 when the write fails. */
+static inline int reg_write(int fd, off_t off, uint32_t v)
+{
+	return pwrite(fd, &v, 4, off) == 4 ? 0 : -1;
 }
 
 /* Per thread: a reader thread may meet SIGBUS while the main one probes. */

@@ -241,20 +241,6 @@ static int wait_not_busy(volatile uint32_t *status)
 	return 0;
 }
 
-static uint32_t rd32(int fd, off_t off)
-{
-	uint32_t v = 0;
-
-	if (pread(fd, &v, 4, off) != 4)
-		return 0xffffffff;
-	return v;
-}
-
-static int wr32(int fd, off_t off, uint32_t v)
-{
-	return pwrite(fd, &v, 4, off) == 4;
-}
-
 static void check_edu_registers(const char *node)
 {
 	struct pcimem_info info;
@@ -288,13 +274,13 @@ static void check_edu_registers(const char *node)
 		munmap(m, info.bar_size);
 	}
 
-	check(rd32(fd, EDU_IDENT) == 0x010000ed, "edu: identification through pread");
-	check(wr32(fd, EDU_LIVENESS, 0x0f0f0000) && rd32(fd, EDU_LIVENESS) == 0xf0f0ffff,
+	check(reg_read(fd, EDU_IDENT) == 0x010000ed, "edu: identification through pread");
+	check(!reg_write(fd, EDU_LIVENESS, 0x0f0f0000) && reg_read(fd, EDU_LIVENESS) == 0xf0f0ffff,
 	      "edu: liveness through pwrite/pread");
-	wr32(fd, EDU_FACTORIAL, 6);
-	for (i = 0; i < 5000 && (rd32(fd, EDU_STATUS) & EDU_STATUS_BUSY); i++)
+	reg_write(fd, EDU_FACTORIAL, 6);
+	for (i = 0; i < 5000 && (reg_read(fd, EDU_STATUS) & EDU_STATUS_BUSY); i++)
 		usleep(1000);
-	check(rd32(fd, EDU_FACTORIAL) == 720, "edu: 6! = 720 through pwrite/pread");
+	check(reg_read(fd, EDU_FACTORIAL) == 720, "edu: 6! = 720 through pwrite/pread");
 	check(failed_with(pread(fd, &half, 2, 0), EINVAL), "edu: a 16-bit read fails with EINVAL");
 	check(failed_with(pread(fd, &i, 4, 1), EINVAL), "edu: an unaligned read fails with EINVAL");
 	close(fd);

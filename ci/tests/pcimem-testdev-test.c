@@ -118,21 +118,6 @@ static int open_node(const char *node, int flags)
 	return fd;
 }
 
-/* Registers through read()/write() of a file that reaches BAR0. */
-static uint32_t rd(int fd, off_t off)
-{
-	uint32_t v = 0xdeadbeef;
-
-	if (pread(fd, &v, 4, off) != 4)
-		return 0xdeadbeef;
-	return v;
-}
-
-static int wr(int fd, off_t off, uint32_t v)
-{
-	return pwrite(fd, &v, 4, off) == 4 ? 0 : -1;
-}
-
 /* A file of the node that reaches the registers, BAR0. */
 static int open_regs(const char *node, int flags)
 {
@@ -298,9 +283,9 @@ static void check_regs(int fd, const char *what, const struct pcimem_bar_info *b
 	check(bi->access_width == 4 && bi->memtype == PCIMEM_MT_UC &&
 	      (bi->flags & PCIMEM_BAR_REGS),
 	      "%s: 32-bit registers, uncached (flags 0x%x)", what, bi->flags);
-	check(rd(fd, TD_IDENT) == TD_IDENT_VALUE, "%s: IDENT reads 0x%08x through read()", what,
-	      rd(fd, TD_IDENT));
-	check(wr(fd, TD_SCRATCH, 0x5a5a1234) == 0 && rd(fd, TD_SCRATCH) == 0x5a5a1234,
+	check(reg_read(fd, TD_IDENT) == TD_IDENT_VALUE, "%s: IDENT reads 0x%08x through read()", what,
+	      reg_read(fd, TD_IDENT));
+	check(reg_write(fd, TD_SCRATCH, 0x5a5a1234) == 0 && reg_read(fd, TD_SCRATCH) == 0x5a5a1234,
 	      "%s: SCRATCH keeps what write() stored", what);
 	check(failed_with(pread(fd, &half, 2, 0), EINVAL), "%s: a 16-bit read fails with EINVAL",
 	      what);
@@ -318,7 +303,7 @@ static void check_regs(int fd, const char *what, const struct pcimem_bar_info *b
 	check(m[TD_IDENT / 4] == TD_IDENT_VALUE && m[TD_SCRATCH / 4] == 0x5a5a1234,
 	      "%s: IDENT and SCRATCH read the same through the mapping", what);
 	m[TD_SCRATCH / 4] = 0;
-	check(rd(fd, TD_SCRATCH) == 0, "%s: a store through the mapping reaches SCRATCH", what);
+	check(reg_read(fd, TD_SCRATCH) == 0, "%s: a store through the mapping reaches SCRATCH", what);
 	munmap((void *)m, PAGE);
 }
 
@@ -514,7 +499,7 @@ static int raise_and_wait(struct irq_ctx *c, unsigned int v)
 {
 	struct pcimem_events ev;
 
-	if (wr(c->regs, TD_RAISE, v))
+	if (reg_write(c->regs, TD_RAISE, v))
 		return -1;
 	if (!pri_within(c->fd, 5000))
 		return -1;
@@ -533,10 +518,10 @@ static int irq_main(const char *node)
 
 	if (irq_setup(&c, node))
 		return 1;
-	caps = rd(c.regs, TD_CAPS);
-	check(c.mode != PCIMEM_IRQ_NONE && c.mode == rd(c.regs, TD_MODE),
+	caps = reg_read(c.regs, TD_CAPS);
+	check(c.mode != PCIMEM_IRQ_NONE && c.mode == reg_read(c.regs, TD_MODE),
 	      "%s: the driver uses %s, the mode the device sees enabled (MODE %u)", node,
-	      mode_names[c.mode & 3], rd(c.regs, TD_MODE));
+	      mode_names[c.mode & 3], reg_read(c.regs, TD_MODE));
 	check(c.vectors >= 1 && c.vectors == caps >> 16,
 	      "%s: the driver counts %u vectors, the device has %u enabled (CAPS 0x%08x)", node,
 	      c.vectors, caps >> 16, caps);
@@ -544,12 +529,12 @@ static int irq_main(const char *node)
 	check(before.vectors == c.vectors, "%s: PCIMEM_IOC_EVENTS reports %u vectors", node,
 	      before.vectors);
 	check(!pri_within(c.fd, 0), "%s: no EPOLLPRI once the counts were read", node);
-	count0 = rd(c.regs, TD_COUNT);
-	errors0 = rd(c.regs, TD_ERRORS);
+	count0 = reg_read(c.regs, TD_COUNT);
+	errors0 = reg_read(c.regs, TD_ERRORS);
 
 	for (v = 0; v < c.vectors; v++) {
 		get_events(c.fd, &before);
-		if (wr(c.regs, TD_RAISE, v))
+		if (reg_write(c.regs, TD_RAISE, v))
 			break;
 		pri_ok += pri_within(c.fd, 5000);
 		get_events(c.fd, &after);
@@ -580,15 +565,15 @@ static int irq_main(const char *node)
 
 	if (c.mode == PCIMEM_IRQ_MSI || c.mode == PCIMEM_IRQ_MSIX) {
 		get_events(c.fd, &before);
-		wr(c.regs, TD_RAISE, c.vectors);
+		reg_write(c.regs, TD_RAISE, c.vectors);
 		sleep_us(200000);
 		get_events(c.fd, &after);
 		for (i = 0; i < c.vectors; i++)
 			total += after.count[i] - before.count[i];
-		check(total == 0 && rd(c.regs, TD_ERRORS) == errors0 + 1,
+		check(total == 0 && reg_read(c.regs, TD_ERRORS) == errors0 + 1,
 		      "%s: a raise of vector %u, past the enabled ones, counts nowhere and the "
 		      "device drops it (ERRORS %u -> %u)", node, c.vectors, errors0,
-		      rd(c.regs, TD_ERRORS));
+		      reg_read(c.regs, TD_ERRORS));
 	} else {
 		int ro = open_regs(node, O_RDONLY);
 		uint32_t s;
@@ -598,9 +583,9 @@ static int irq_main(const char *node)
 		      node);
 		close(ro);
 	}
-	check(rd(c.regs, TD_COUNT) - count0 == c.vectors + 20,
+	check(reg_read(c.regs, TD_COUNT) - count0 == c.vectors + 20,
 	      "%s: the device's COUNT agrees: %u interrupts sent", node,
-	      rd(c.regs, TD_COUNT) - count0);
+	      reg_read(c.regs, TD_COUNT) - count0);
 	return check_failures() ? 1 : 0;
 }
 
@@ -620,14 +605,14 @@ static int storm_main(const char *node, const char *slot)
 		return 1;
 	eventfd_take(c.efd[0]);
 	get_events(c.fd, &before);
-	count0 = rd(c.regs, TD_COUNT);
+	count0 = reg_read(c.regs, TD_COUNT);
 	check(host("qom-set %s storm-us 100", slot) == 0,
 	      "%s: the host starts a storm on vector 0, one every 100 us", node);
 	/* The guest must go on working: processes, reads, the counts moving. */
 	for (i = 0; i < 20; i++) {
 		pid = fork();
 		if (pid == 0)
-			_exit(rd(c.regs, TD_IDENT) == TD_IDENT_VALUE ? 0 : 1);
+			_exit(reg_read(c.regs, TD_IDENT) == TD_IDENT_VALUE ? 0 : 1);
 		if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 		    !WEXITSTATUS(status))
 			work++;
@@ -642,7 +627,7 @@ static int storm_main(const char *node, const char *slot)
 	check(host("qom-set %s storm-us 0", slot) == 0, "%s: the host stops the storm", node);
 	sleep_us(300000);
 	get_events(c.fd, &after);
-	count1 = rd(c.regs, TD_COUNT);
+	count1 = reg_read(c.regs, TD_COUNT);
 	efd = eventfd_take(c.efd[0]);
 	for (i = 1; i < c.vectors; i++)
 		sum += after.count[i] - before.count[i];
@@ -658,7 +643,7 @@ static int storm_main(const char *node, const char *slot)
 		if (raise_and_wait(&c, 0))
 			break;
 	get_events(c.fd, &after);
-	check(after.count[0] - before.count[0] == 5 && rd(c.regs, TD_COUNT) - count1 == 5,
+	check(after.count[0] - before.count[0] == 5 && reg_read(c.regs, TD_COUNT) - count1 == 5,
 	      "%s: after the storm, 5 raises count exactly 5 again", node);
 	return check_failures() ? 1 : 0;
 }
@@ -688,7 +673,7 @@ static int dma_main(const char *node, int busmaster)
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
 	unsigned char src[256], keep[256];
 	uint64_t phys;
-	uint32_t errors0 = rd(regs, TD_ERRORS), res;
+	uint32_t errors0 = reg_read(regs, TD_ERRORS), res;
 	struct pcimem_info info;
 	unsigned int i;
 
@@ -707,27 +692,27 @@ static int dma_main(const char *node, int busmaster)
 	check(pread(mem, keep, sizeof(keep), 0) == sizeof(keep) &&
 	      pwrite(mem, src, sizeof(src), 0) == sizeof(src),
 	      "%s: 256 bytes of BAR%u set for the DMA", node, info.main_bar);
-	wr(regs, TD_DMA_OFF, 0);
-	wr(regs, TD_DMA_LEN, sizeof(src));
-	wr(regs, TD_DMA_LO, (uint32_t)phys);
-	wr(regs, TD_DMA_HI, (uint32_t)(phys >> 32));
-	wr(regs, TD_DMA_CMD, TD_DMA_START);
-	res = rd(regs, TD_DMA_RES);
+	reg_write(regs, TD_DMA_OFF, 0);
+	reg_write(regs, TD_DMA_LEN, sizeof(src));
+	reg_write(regs, TD_DMA_LO, (uint32_t)phys);
+	reg_write(regs, TD_DMA_HI, (uint32_t)(phys >> 32));
+	reg_write(regs, TD_DMA_CMD, TD_DMA_START);
+	res = reg_read(regs, TD_DMA_RES);
 	if (busmaster) {
 		check(res == TD_DMA_DONE && !memcmp(page, src, sizeof(src)),
 		      "%s: bus master on: the DMA from the BAR into our page is done "
 		      "(DMA_RES %u) and the page holds the BAR's bytes", node, res);
 		memset(page, 0xa7, 64);
-		wr(regs, TD_DMA_LEN, 64);
-		wr(regs, TD_DMA_CMD, TD_DMA_START | TD_DMA_TO_BAR);
-		check(rd(regs, TD_DMA_RES) == TD_DMA_DONE &&
+		reg_write(regs, TD_DMA_LEN, 64);
+		reg_write(regs, TD_DMA_CMD, TD_DMA_START | TD_DMA_TO_BAR);
+		check(reg_read(regs, TD_DMA_RES) == TD_DMA_DONE &&
 		      pread(mem, src, 64, 0) == 64 && src[0] == 0xa7 && src[63] == 0xa7,
 		      "%s: and the DMA from our page into the BAR too", node);
 	} else {
 		check(res == TD_DMA_REFUSED && page[0] == 0x5c && page[255] == 0x5c,
 		      "%s: bus master off: the DMA is refused (DMA_RES %u) and our page is "
 		      "untouched", node, res);
-		check(rd(regs, TD_ERRORS) == errors0 + 1, "%s: the device counts the refusal", node);
+		check(reg_read(regs, TD_ERRORS) == errors0 + 1, "%s: the device counts the refusal", node);
 	}
 	pwrite(mem, keep, sizeof(keep), 0);
 	munmap(page, PAGE);
@@ -810,7 +795,7 @@ static int unprivileged(const char *node, int guarded)
 	if (ro < 0 || rw < 0 || select_bar(ro, 0, PCIMEM_MT_DEFAULT) ||
 	    select_bar(rw, 0, PCIMEM_MT_DEFAULT))
 		return 11;
-	if (rd(ro, TD_IDENT) != TD_IDENT_VALUE)
+	if (reg_read(ro, TD_IDENT) != TD_IDENT_VALUE)
 		return 12;
 	if (!failed_with(pread(ro, &v, 4, TD_STATUS), EPERM))
 		return 13;
@@ -911,7 +896,7 @@ static void *reader(void *arg)
 	struct reader *r = arg;
 
 	while (!atomic_load(r->stop)) {
-		uint32_t v = r->map ? r->map[TD_IDENT / 4] : rd(r->fd, TD_IDENT);
+		uint32_t v = r->map ? r->map[TD_IDENT / 4] : reg_read(r->fd, TD_IDENT);
 
 		if (v != TD_IDENT_VALUE && !r->wrong++)
 			r->seen = v;
@@ -1140,12 +1125,12 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	      info.device == 0x1110 && c.mode == PCIMEM_IRQ_INTX && c.vectors == 1,
 	      "%s (%s): an ivshmem (%04x:%04x) on INTx, one vector (%s, %u)", node, slot,
 	      info.vendor, info.device, mode_names[c.mode & 3], c.vectors);
-	v = rd(c.regs, IV_POSITION);
+	v = reg_read(c.regs, IV_POSITION);
 	check(v == peer && info.peer_id == (int32_t)peer,
 	      "%s: IVPosition reads %u and the driver's peer_id %d agrees", slot, v, info.peer_id);
-	check(rd(c.regs, IV_INTR_MASK) == 1, "%s: the driver set IntrMask to 1 (reads %u)", slot,
-	      rd(c.regs, IV_INTR_MASK));
-	check(rd(c.regs, IV_INTR_STATUS) == 0, "%s: IntrStatus reads 0: nothing pending", slot);
+	check(reg_read(c.regs, IV_INTR_MASK) == 1, "%s: the driver set IntrMask to 1 (reads %u)", slot,
+	      reg_read(c.regs, IV_INTR_MASK));
+	check(reg_read(c.regs, IV_INTR_STATUS) == 0, "%s: IntrStatus reads 0: nothing pending", slot);
 	check(o.mode == PCIMEM_IRQ_INTX && irq > 0 && irq == irq_of(other_slot),
 	      "%s and %s (a pcimem-testdev on INTx) share interrupt line %d (%s: %d)", slot,
 	      other_slot, irq, other_slot, irq_of(other_slot));
@@ -1177,7 +1162,7 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	check(!moved(&n0, &n1, 1) && n1.efd[1] == 0,
 	      "%s, on the same line, counted none of them (%llu): its STATUS was clear, IRQ_NONE",
 	      other_slot, moved(&n0, &n1, 1));
-	check(rd(c.regs, IV_INTR_STATUS) == 0,
+	check(reg_read(c.regs, IV_INTR_STATUS) == 0,
 	      "%s: IntrStatus reads 0 after them: the handler's read cleared it", slot);
 
 	/* The other device's interrupts on the line are not ivshmem's. */
@@ -1214,7 +1199,7 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 
 	/* IntrMask 0 holds the interrupt back; IntrStatus keeps it till read. */
 	snap_of(&c, &o, &n0);
-	check(wr(c.regs, IV_INTR_MASK, 0) == 0 && rd(c.regs, IV_INTR_MASK) == 0,
+	check(reg_write(c.regs, IV_INTR_MASK, 0) == 0 && reg_read(c.regs, IV_INTR_MASK) == 0,
 	      "%s: IntrMask written 0", slot);
 	for (i = 0; i < 3; i++)
 		ring(c.fd, peer, 0);
@@ -1222,14 +1207,14 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	snap_of(&c, &o, &n1);
 	check(!moved(&n0, &n1, 0) && n1.efd[0] == 0,
 	      "%s: and count nothing (%llu)", slot, moved(&n0, &n1, 0));
-	v = rd(c.regs, IV_INTR_STATUS);
+	v = reg_read(c.regs, IV_INTR_STATUS);
 	check(v == 1, "%s: IntrStatus reads 1, pending, however many rings (0x%x)", slot, v);
-	v = rd(c.regs, IV_INTR_STATUS);
+	v = reg_read(c.regs, IV_INTR_STATUS);
 	check(v == 0, "%s: then 0: the read cleared it (0x%x)", slot, v);
-	check(wr(c.regs, IV_INTR_MASK, 1) == 0 && !pri_within(c.fd, 200),
+	check(reg_write(c.regs, IV_INTR_MASK, 1) == 0 && !pri_within(c.fd, 200),
 	      "%s: IntrMask 1 again, with nothing pending, brings no interrupt", slot);
-	check(wr(c.regs, IV_INTR_MASK, 0) == 0 && ring(c.fd, peer, 0) == 0 &&
-	      wr(c.regs, IV_INTR_STATUS, 0) == 0 && rd(c.regs, IV_INTR_STATUS) == 0,
+	check(reg_write(c.regs, IV_INTR_MASK, 0) == 0 && ring(c.fd, peer, 0) == 0 &&
+	      reg_write(c.regs, IV_INTR_STATUS, 0) == 0 && reg_read(c.regs, IV_INTR_STATUS) == 0,
 	      "%s: masked, a ring's IntrStatus is cleared by writing 0 too", slot);
 
 	/* Two rings under the mask are one IntrStatus: one interrupt on unmask. */
@@ -1237,14 +1222,14 @@ static int ivshmem_intx_main(const char *node, const char *slot, uint32_t peer,
 	ring(c.fd, peer, 0);
 	ring(c.fd, peer, 0);
 	check(!pri_within(c.fd, 200), "%s: masked, 2 more rings wake no poll()", slot);
-	check(wr(c.regs, IV_INTR_MASK, 1) == 0 && pri_within(c.fd, 5000),
+	check(reg_write(c.regs, IV_INTR_MASK, 1) == 0 && pri_within(c.fd, 5000),
 	      "%s: IntrMask 1 lets the pending interrupt through", slot);
 	sleep_us(100000);
 	snap_of(&c, &o, &n1);
 	check(moved(&n0, &n1, 0) == 1 && n1.efd[0] == 1,
 	      "%s: once: two masked rings are one IntrStatus, one interrupt (%llu)", slot,
 	      moved(&n0, &n1, 0));
-	check(rd(c.regs, IV_INTR_STATUS) == 0 && rd(c.regs, IV_INTR_MASK) == 1,
+	check(reg_read(c.regs, IV_INTR_STATUS) == 0 && reg_read(c.regs, IV_INTR_MASK) == 1,
 	      "%s: IntrStatus 0 again, IntrMask 1 as the driver left it", slot);
 
 	unhandled1 = unhandled_of(irq);
