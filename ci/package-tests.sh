@@ -26,19 +26,11 @@ debs=$build/deb
 mkdir -p "$logs"
 rm -rf "$out" && mkdir -p "$out"
 
-passed=0 failed=0
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
-# check NAME CMD...: CMD succeeds; its output is shown if it does not.
-check() {
-	local name=$1 o
-	shift
-	if o=$("$@" 2>&1); then ok "$name"; else
-		fail "$name"; printf '%s\n' "$o" | tail -n 8 | sed 's/^/    | /'; fi
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+# shellcheck source=ci/test-lib.sh
+. "$here/test-lib.sh"
+# done_checks: the summary line, and the exit status.
+done_checks() {
+	report
 	exit
 }
 
@@ -54,7 +46,7 @@ purge_all() {
 
 if [ "$(id -u)" -ne 0 ]; then
 	fail "the package tests run as root (dpkg, dkms)"
-	finish
+	done_checks
 fi
 : >"$logs/package-dpkg.log"
 purge_all
@@ -67,7 +59,7 @@ deb() {
 	[ "$1" = pcimem-dkms ] && arch=all
 	echo "$debs/${1}_${version}_$arch.deb"
 }
-check "make deb: pcimem-dkms, pcimem-tools, ivshmem-server, libpcimem-channel0 and -dev $version built (log: $logs/package-build.log)" \
+t "make deb: pcimem-dkms, pcimem-tools, ivshmem-server, libpcimem-channel0 and -dev $version built (log: $logs/package-build.log)" 0 "" \
 	test -f "$(deb pcimem-dkms)" -a -f "$(deb pcimem-tools)" -a -f "$(deb ivshmem-server)" \
 	-a -f "$(deb libpcimem-channel0)" -a -f "$(deb libpcimem-channel-dev)"
 if [ -f "$debs/lintian.log" ] && ! grep -E '^[EWIPX]: ' "$debs/lintian.log" >/dev/null; then
@@ -76,13 +68,13 @@ else
 	fail "lintian --pedantic reports tags"
 	grep -E '^[EWIPX]: ' "$debs/lintian.log" 2>/dev/null | head -n 10 | sed 's/^/    | /'
 fi
-check "the tools' version is the package's ($version)" \
+t "the tools' version is the package's ($version)" 0 "" \
 	test "$("$bin/pcimem" --version 2>&1)" = "pcimem $version"
 
 # ---- man pages ----
 for page in userspace/pcimem.1 qemu-device/ivshmem-host.1 \
 	qemu-device/ivshmem-server/ivshmem-server.8 drivers/pcimem.4; do
-	check "man --warnings renders $page without a warning" \
+	t "man --warnings renders $page without a warning" 0 "" \
 		sh -c "w=\$(man --warnings -l '$top/$page' 2>&1 >/dev/null); printf '%s' \"\$w\"; [ -z \"\$w\" ]"
 done
 
@@ -104,7 +96,7 @@ undocumented() {
 for p in pcimem:userspace/pcimem.1 ivshmem-host:qemu-device/ivshmem-host.1 \
 	ivshmem-server:qemu-device/ivshmem-server/ivshmem-server.8; do
 	missing=$(undocumented "${p%%:*}" "${p#*:}")
-	check "${p#*:} documents every command and option of ${p%%:*} --help" \
+	t "${p#*:} documents every command and option of ${p%%:*} --help" 0 "" \
 		sh -c "[ -z '$missing' ] || { echo '$missing'; false; }"
 done
 
@@ -162,7 +154,7 @@ lib_program() {
 }
 # lib_ok OUTPUT: lib_program's OUTPUT says the program needs
 # libpcimem-channel.so.0 and both programs said hello.
-# shellcheck disable=SC2317 # called through check
+# shellcheck disable=SC2317 # called through t
 lib_ok() {
 	if grep -q 'NEEDED.*\[libpcimem-channel\.so\.0\]' <<<"$1" &&
 		[ "$(grep -c '^hello through libpcimem-channel$' <<<"$1")" -eq 2 ]; then
@@ -176,14 +168,14 @@ lib_ok() {
 dest=$out/destdir
 make --no-print-directory -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/pcimem \
 	TOOLS_BIN="$bin" >"$out/install.log" 2>&1
-check "make install DESTDIR PREFIX=/opt/pcimem: tools, server, man pages, udev rule, units, module source" \
+t "make install DESTDIR PREFIX=/opt/pcimem: tools, server, man pages, udev rule, units, module source" 0 "" \
 	test -x "$dest/opt/pcimem/bin/pcimem" -a -x "$dest/opt/pcimem/bin/ivshmem-host" \
 	-a -x "$dest/opt/pcimem/sbin/ivshmem-server" -a -f "$dest/opt/pcimem/share/man/man4/pcimem.4" \
 	-a -f "$dest/opt/pcimem/share/bash-completion/completions/ivshmem-host" \
 	-a -f "$dest/etc/udev/rules.d/70-pcimem.rules" -a -f "$dest/etc/systemd/system/ivshmem-server.socket" \
 	-a -f "$dest/usr/src/pcimem-$version/pcimem_pci.c" -a -f "$dest/usr/src/pcimem-$version/uapi/pcimem.h"
 lib=$dest/opt/pcimem/lib inc=$dest/opt/pcimem/include/pcimem
-check "make install: PREFIX/lib has libpcimem-channel.a, .so.$version (soname .so.0), its links and pkgconfig/pcimem-channel.pc; PREFIX/include/pcimem the headers" \
+t "make install: PREFIX/lib has libpcimem-channel.a, .so.$version (soname .so.0), its links and pkgconfig/pcimem-channel.pc; PREFIX/include/pcimem the headers" 0 "" \
 	sh -c "test -f '$lib/libpcimem-channel.a' -a -f '$lib/libpcimem-channel.so.$version' &&
 	       test \"\$(readlink '$lib/libpcimem-channel.so.0')\" = libpcimem-channel.so.$version &&
 	       test \"\$(readlink '$lib/libpcimem-channel.so')\" = libpcimem-channel.so.0 &&
@@ -191,24 +183,24 @@ check "make install: PREFIX/lib has libpcimem-channel.a, .so.$version (soname .s
 	       test -f '$lib/pkgconfig/pcimem-channel.pc' -a -f '$inc/channel.h' -a -f '$inc/region.h' &&
 	       test -f '$inc/commands.h' -a -f '$inc/mailbox.h' -a -f '$inc/mailbox-command.h'"
 pcvars=(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest")
-check "make install: pkg-config finds pcimem-channel $version in PREFIX" \
+t "make install: pkg-config finds pcimem-channel $version in PREFIX" 0 "" \
 	test "$(env "${pcvars[@]}" pkg-config --modversion pcimem-channel 2>&1)" = "$version"
 o=$(LIB_PATH=$lib lib_program staged "${pcvars[@]}" 2>&1)
-check "make install: a program builds on the library with pkg-config's flags, shared and static, and runs" \
+t "make install: a program builds on the library with pkg-config's flags, shared and static, and runs" 0 "" \
 	lib_ok "$o"
-check "make install: the service runs PREFIX's server, dkms.conf names version $version" \
+t "make install: the service runs PREFIX's server, dkms.conf names version $version" 0 "" \
 	sh -c "grep -q '^ExecStart=/opt/pcimem/sbin/ivshmem-server ' '$dest/etc/systemd/system/ivshmem-server.service' &&
 	       grep -q '^PACKAGE_VERSION=\"$version\"' '$dest/usr/src/pcimem-$version/dkms.conf'"
 make --no-print-directory -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/pcimem >>"$out/install.log" 2>&1
-check "make uninstall removes every file it installed, the library's too" \
+t "make uninstall removes every file it installed, the library's too" 0 "" \
 	sh -c "left=\$(find '$dest' ! -type d); [ -z \"\$left\" ] || { echo \"\$left\"; false; }"
 
 # ---- pcimem-dkms: install, DKMS builds for both guest kernels ----
 dpkg -i "$(deb pcimem-dkms)" >"$logs/package-dkms.log" 2>&1
-check "dpkg -i pcimem-dkms (log: $logs/package-dkms.log)" \
+t "dpkg -i pcimem-dkms (log: $logs/package-dkms.log)" 0 "" \
 	test "$(dpkg-query -W -f='${Status}' pcimem-dkms 2>/dev/null)" = "install ok installed"
 dpkg -L pcimem-dkms >"$out/files-dkms" 2>/dev/null
-check "dkms status knows pcimem/$version" sh -c "dkms status -m pcimem 2>/dev/null | grep -q '^pcimem/$version'"
+t "dkms status knows pcimem/$version" 0 "" sh -c "dkms status -m pcimem 2>/dev/null | grep -q '^pcimem/$version'"
 # dpkg -i builds and installs it at once (AUTOINSTALL) for the running
 # kernel and the newest one with headers (every kernel when, as here, the
 # running one is not installed); then dkms build for each guest kernel, as
@@ -217,14 +209,14 @@ auto=$(while read -r _ _ rel; do
 	dkms status -m pcimem -v "$version" -k "$rel" 2>/dev/null | grep -q ': installed' &&
 		compgen -G "/lib/modules/$rel/updates/dkms/pcimem.ko*" >/dev/null && printf ' %s' "$rel"
 	done <"$build/kernels.mk")
-check "dpkg -i: DKMS's AUTOINSTALL built and installed pcimem for:${auto:- no guest kernel}" test -n "$auto"
+t "dpkg -i: DKMS's AUTOINSTALL built and installed pcimem for:${auto:- no guest kernel}" 0 "" test -n "$auto"
 declare -A ko
 while read -r _ _ rel; do
 	dkms build --force -m pcimem -v "$version" -k "$rel" >>"$logs/package-dkms.log" 2>&1
 	rc=$?
 	# pcimem.ko, or pcimem.ko.xz for a kernel that compresses its modules
 	ko[$rel]=$(compgen -G "/var/lib/dkms/pcimem/$version/$rel/$(uname -m)/module/pcimem.ko*" | head -n 1)
-	check "dkms build -k $rel: pcimem.ko built against /usr/src/linux-headers-$rel" \
+	t "dkms build -k $rel: pcimem.ko built against /usr/src/linux-headers-$rel" 0 "" \
 		sh -c "[ $rc -eq 0 ] && modinfo -F vermagic '${ko[$rel]}' | grep -q '^$rel '"
 done <"$build/kernels.mk"
 
@@ -245,7 +237,7 @@ if [ -f "${ko[$rel]:-}" ]; then
 		"$bin/ivshmem-host" fill "$shm" hostdata >/dev/null &&
 		"$bin/ivshmem-host" create "$shm-4g" 4G >/dev/null &&
 		"$bin/ivshmem-host" write "$shm-4g" 0xfffff000 0x600df00d 32
-	check "host: a 4 MiB file seeded with hostdata, a sparse 4 GiB one with a word at 4 GiB - 4 KiB" \
+	t "host: a 4 MiB file seeded with hostdata, a sparse 4 GiB one with a word at 4 GiB - 4 KiB" 0 "" \
 		test "$(stat -c %s "$shm-4g")" = 4294967296
 	log=$logs/package-guest.log
 	"$top/qemu-device/launch-vm.sh" --kernel "$build/kernels/$rel/vmlinuz" \
@@ -253,9 +245,9 @@ if [ -f "${ko[$rel]:-}" ]; then
 		--append "lab=package pkg_sha=$sha" --shm "$shm:4M" --shm "$shm-4g:4G" \
 		>"$log.judge" 2>&1
 	judged=$?
-	check "host: the guest's token is in the 4 GiB file's last word" \
+	t "host: the guest's token is in the 4 GiB file's last word" 0 "" \
 		sh -c "'$bin/ivshmem-host' read '$shm-4g' 0xfffffffc 32 | grep -qi 0x6c617374"
-	check "host: the 4 GiB file is still sparse (the probe wrote no pattern over it)" \
+	t "host: the 4 GiB file is still sparse (the probe wrote no pattern over it)" 0 "" \
 		test "$(stat -c %b "$shm-4g")" -lt 8192
 	rm -f "$shm" "$shm-4g"
 	while IFS= read -r line; do
@@ -265,7 +257,7 @@ if [ -f "${ko[$rel]:-}" ]; then
 		"    "*) echo "$line" ;;
 		esac
 	done < <(tr -d '\r' <"$log")
-	check "[guest $rel] the guest reached its last line and its kernel log is clean (console: $log)" \
+	t "[guest $rel] the guest reached its last line and its kernel log is clean (console: $log)" 0 "" \
 		sh -c "[ $judged -eq 0 ] || { cat '$log.judge'; false; }"
 else
 	fail "[guest] no DKMS-built module for $rel to boot"
@@ -273,19 +265,19 @@ fi
 
 # ---- pcimem-tools and ivshmem-server ----
 dpkg -i "$(deb pcimem-tools)" "$(deb ivshmem-server)" >"$logs/package-tools.log" 2>&1
-check "dpkg -i pcimem-tools ivshmem-server (log: $logs/package-tools.log)" \
+t "dpkg -i pcimem-tools ivshmem-server (log: $logs/package-tools.log)" 0 "" \
 	sh -c "[ \"\$(dpkg-query -W -f='\${Status}' pcimem-tools)\" = 'install ok installed' ] &&
 	       [ \"\$(dpkg-query -W -f='\${Status}' ivshmem-server)\" = 'install ok installed' ]"
 dpkg -L pcimem-tools >"$out/files-tools" 2>/dev/null
 dpkg -L ivshmem-server >"$out/files-server" 2>/dev/null
-check "the installed pcimem --version says $version" test "$(/usr/bin/pcimem --version 2>&1)" = "pcimem $version"
-check "the installed ivshmem-host --version says $version" \
+t "the installed pcimem --version says $version" 0 "" test "$(/usr/bin/pcimem --version 2>&1)" = "pcimem $version"
+t "the installed ivshmem-host --version says $version" 0 "" \
 	test "$(/usr/bin/ivshmem-host --version 2>&1)" = "ivshmem-host $version"
-check "the installed ivshmem-server --version says $version" \
+t "the installed ivshmem-server --version says $version" 0 "" \
 	test "$(/usr/sbin/ivshmem-server --version 2>&1)" = "ivshmem-server $version"
-check "man pcimem, ivshmem-host, ivshmem-server and 4 pcimem are installed" \
+t "man pcimem, ivshmem-host, ivshmem-server and 4 pcimem are installed" 0 "" \
 	sh -c "man -w pcimem && man -w ivshmem-host && man -w 8 ivshmem-server && man -w 4 pcimem"
-check "the package created the system group pcimem" getent group pcimem
+t "the package created the system group pcimem" 0 "" getent group pcimem
 # complete WORD...: what bash completes for the last WORD, from the
 # installed completion file.
 complete_words() {
@@ -295,10 +287,10 @@ complete_words() {
 		echo "${COMPREPLY[*]}"' complete "$1" "$@"
 }
 c1=$(complete_words pcimem ve) c2=$(complete_words pcimem help ri)
-check "bash completion: pcimem ve<TAB> gives verify, pcimem help ri<TAB> ring (got: $c1, $c2)" \
+t "bash completion: pcimem ve<TAB> gives verify, pcimem help ri<TAB> ring (got: $c1, $c2)" 0 "" \
 	test "$c1/$c2" = verify/ring
 c1=$(complete_words ivshmem-host cr) c2=$(complete_words ivshmem-host create --fo)
-check "bash completion: ivshmem-host cr<TAB> gives create, create --fo<TAB> --force (got: $c1, $c2)" \
+t "bash completion: ivshmem-host cr<TAB> gives create, create --fo<TAB> --force (got: $c1, $c2)" 0 "" \
 	test "$c1/$c2" = create/--force
 
 # The installed rule on a real device with a PCI parent (the host's first
@@ -318,67 +310,67 @@ if [ -n "$blk" ]; then
 		mknod /dev/$blk b \$(tr ':' ' ' </sys/class/block/$blk/dev) && chmod 0600 /dev/$blk &&
 		udevadm test --action=add /sys/class/block/$blk >'$out/udevadm.log' 2>&1
 		stat -c '%G %a' /dev/$blk; readlink /dev/pcimem/by-path/pci-$pciaddr" >"$out/udev.out" 2>&1
-	check "udevadm test: the rule gives group pcimem and mode 0660" \
+	t "udevadm test: the rule gives group pcimem and mode 0660" 0 "" \
 		sh -c "head -n 1 '$out/udev.out' | grep -qx 'pcimem 660' || cat '$out/udev.out'"
-	check "udevadm test: the rule links /dev/pcimem/by-path/pci-$pciaddr to the node" \
+	t "udevadm test: the rule links /dev/pcimem/by-path/pci-$pciaddr to the node" 0 "" \
 		sh -c "sed -n 2p '$out/udev.out' | grep -qx '../../$blk' || cat '$out/udev.out'"
-	check "udevadm test: the rule tags the node uaccess, for the seat's user" \
+	t "udevadm test: the rule tags the node uaccess, for the seat's user" 0 "" \
 		grep -q '^TAGS=.*:uaccess:' "$out/udevadm.log"
 	# udevadm reads every rules file, the installed one too: a syntax
 	# error there would be a line "FILE:LINE message".
-	check "udevadm test: the installed 70-pcimem.rules is read without a complaint" \
+	t "udevadm test: the installed 70-pcimem.rules is read without a complaint" 0 "" \
 		sh -c "grep -q 'Reading rules file: .*/lib/udev/rules.d/70-pcimem.rules' '$out/udevadm.log' &&
 		       ! grep 'udev/rules.d/70-pcimem.rules:' '$out/udevadm.log'"
 else
 	fail "udevadm test: no block device with a PCI parent on this host to test the rule on"
 fi
 
-check "systemd-analyze verify: the installed socket and service units are clean" \
+t "systemd-analyze verify: the installed socket and service units are clean" 0 "" \
 	sh -c "o=\$(systemd-analyze verify /lib/systemd/system/ivshmem-server.socket \
 		/lib/systemd/system/ivshmem-server.service 2>&1); printf '%s' \"\$o\"; [ -z \"\$o\" ]"
-check "the units are installed but not enabled (the administrator configures first)" \
+t "the units are installed but not enabled (the administrator configures first)" 0 "" \
 	sh -c "! ls /etc/systemd/system/*/ivshmem-server.* 2>/dev/null | grep -q ."
 # The installed server under systemd's socket activation (LISTEN_FDS=1).
 sock=$out/activated.sock
 systemd-socket-activate -l "$sock" /usr/sbin/ivshmem-server -F --memfd -l 4M >"$out/activate.log" 2>&1 &
 act=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-check "socket activation: on the socket systemd-socket-activate listens on, a peer gets ID 0" \
+t "socket activation: on the socket systemd-socket-activate listens on, a peer gets ID 0" 0 "" \
 	sh -c "/usr/bin/ivshmem-host peer '$sock' id | grep -qx 0 || cat '$out/activate.log'"
-check "socket activation: the next peer gets the server's 4 MiB memfd, zeroed" \
+t "socket activation: the next peer gets the server's 4 MiB memfd, zeroed" 0 "" \
 	/usr/bin/ivshmem-host peer "$sock" verify hex:00
 kill "$act" 2>/dev/null; wait "$act" 2>/dev/null
 
 # ---- libpcimem-channel0 and libpcimem-channel-dev ----
 dpkg -i "$(deb libpcimem-channel0)" "$(deb libpcimem-channel-dev)" >"$logs/package-lib.log" 2>&1
-check "dpkg -i libpcimem-channel0 libpcimem-channel-dev (log: $logs/package-lib.log)" \
+t "dpkg -i libpcimem-channel0 libpcimem-channel-dev (log: $logs/package-lib.log)" 0 "" \
 	sh -c "[ \"\$(dpkg-query -W -f='\${Status}' libpcimem-channel0)\" = 'install ok installed' ] &&
 	       [ \"\$(dpkg-query -W -f='\${Status}' libpcimem-channel-dev)\" = 'install ok installed' ]"
 dpkg -L libpcimem-channel0 >"$out/files-lib" 2>/dev/null
 dpkg -L libpcimem-channel-dev >"$out/files-lib-dev" 2>/dev/null
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
-check "libpcimem-channel0: /usr/lib/$multiarch/libpcimem-channel.so.0 has that soname, ldconfig knows it" \
+t "libpcimem-channel0: /usr/lib/$multiarch/libpcimem-channel.so.0 has that soname, ldconfig knows it" 0 "" \
 	sh -c "readelf -d /usr/lib/$multiarch/libpcimem-channel.so.0 | grep -q 'SONAME.*\[libpcimem-channel.so.0\]' &&
 	       ldconfig -p | grep -q 'libpcimem-channel.so.0 .*=> .*/lib/$multiarch/libpcimem-channel.so.0\$'"
-check "libpcimem-channel-dev: pkg-config pcimem-channel is $version, links -lpcimem-channel" \
+t "libpcimem-channel-dev: pkg-config pcimem-channel is $version, links -lpcimem-channel" 0 "" \
 	sh -c "[ \"\$(pkg-config --modversion pcimem-channel)\" = '$version' ] &&
 	       pkg-config --libs pcimem-channel | grep -qx -- '-lpcimem-channel *'"
 o=$(lib_program packaged 2>&1)
-check "a program builds on the packaged library with pkg-config's flags, shared and static, and runs" \
+t "a program builds on the packaged library with pkg-config's flags, shared and static, and runs" 0 "" \
 	lib_ok "$o"
 
 # ---- purge: nothing left ----
 dpkg --purge libpcimem-channel-dev libpcimem-channel0 ivshmem-server pcimem-tools pcimem-dkms \
 	>"$logs/package-purge.log" 2>&1
-check "dpkg --purge of the five packages (log: $logs/package-purge.log)" \
+t "dpkg --purge of the five packages (log: $logs/package-purge.log)" 0 "" \
 	sh -c "! dpkg-query -W -f='\${Status}\n' ${packages[*]} 2>/dev/null | grep -q installed"
 left=$(cat "$out"/files-* | while read -r f; do
 	[ ! -d "$f" ] && { [ -e "$f" ] || [ -L "$f" ]; } && echo "$f"; done)
-check "purge removed every file the packages installed" sh -c "[ -z '$left' ] || { echo '$left'; false; }"
-check "dkms status is empty for pcimem, no pcimem.ko left in /lib/modules or /var/lib/dkms" \
+t "purge removed every file the packages installed" 0 "" sh -c "[ -z '$left' ] || { echo '$left'; false; }"
+t "dkms status is empty for pcimem, no pcimem.ko left in /lib/modules or /var/lib/dkms" 0 "" \
 	sh -c "[ -z \"\$(dkms status -m pcimem 2>/dev/null)\" ] && [ ! -e /var/lib/dkms/pcimem ] &&
 	       [ -z \"\$(find /lib/modules -name 'pcimem.ko*')\" ] && [ ! -e /usr/src/pcimem-$version ]"
-check "purge left no configuration: /etc/default/ivshmem-server is gone" test ! -e /etc/default/ivshmem-server
-check "purge left no library: pkg-config and ldconfig know no pcimem-channel" \
+t "purge left no configuration: /etc/default/ivshmem-server is gone" 0 "" test ! -e /etc/default/ivshmem-server
+t "purge left no library: pkg-config and ldconfig know no pcimem-channel" 0 "" \
 	sh -c "! pkg-config --exists pcimem-channel && ! ldconfig -p | grep -q libpcimem-channel"
-finish
+done_checks

@@ -230,7 +230,8 @@ static int expect_event(struct ivshm_client *c, enum ivshm_event_type type,
 	return 0;
 }
 
-int expect_join(struct ivshm_client *c, unsigned int peer, unsigned int vectors)
+int expect_join(struct ivshm_client *c, unsigned int peer,
+		unsigned int vectors)
 {
 	unsigned int v;
 
@@ -793,7 +794,8 @@ static int cycle(const char *path, struct watcher *a, long *worst)
 	return ret;
 }
 
-void churn_checks(const char *path, pid_t pid, long mem_slack, const char *what)
+void churn_checks(const char *path, pid_t pid, long mem_slack,
+		  const char *what)
 {
 	struct watcher a;
 	struct usage before = { 0 }, after = { 0 };

@@ -54,23 +54,38 @@ struct server {
 	char path[PATH_MAX];
 };
 
+/* A config for a server on a new socket in tmpdir: 1 MiB, @vectors, TMO. */
 void test_cfg(struct ivshm_server_config *cfg, char *path, size_t len,
 	      unsigned int vectors);
 
+/* Create the server for @cfg and run it in a thread. */
 int server_start(struct server *s, const struct ivshm_server_config *cfg);
 
+/* Stop the thread and destroy the server, which must remove its socket. */
 int server_stop(struct server *s);
 
 /* ---- protocol helpers ---- */
 
+/*
+ * The next message on raw socket @sock is @want, with an fd or not as
+ * @with_fd says; the fd goes to *@fd_out (or is closed).
+ */
 int expect_raw(int sock, int64_t want, bool with_fd, int *fd_out);
 
+/* Does fd name an eventfd? */
 bool is_eventfd(int fd);
 
-int expect_join(struct ivshm_client *c, unsigned int peer, unsigned int vectors);
+/* @c is told of @peer, once per vector for its @vectors eventfds. */
+int expect_join(struct ivshm_client *c, unsigned int peer,
+		unsigned int vectors);
 
+/* @c is told that @peer left, and forgets it. */
 int expect_leave(struct ivshm_client *c, unsigned int peer);
 
+/*
+ * Connect a client for @vectors to @path; its ID must be @want_id (ANY_ID:
+ * any).
+ */
 int connect_client(struct ivshm_client **c, const char *path,
 		   unsigned int vectors, unsigned int want_id);
 
@@ -90,6 +105,7 @@ int raw_connect(const char *path, int *sock);
 /* The handshake's start: version 0, the ID, -1 with the shm fd (to shm). */
 int expect_greeting(int sock, unsigned int id, int *shm);
 
+/* @c is told that @peer joined with @vectors, then that it left. */
 int expect_join_leave(struct ivshm_client *c, unsigned int peer,
 		      unsigned int vectors);
 
@@ -114,6 +130,7 @@ int drain_until_leave(struct ivshm_client *c, unsigned int peer);
 int drain_outq(struct outq *q, int64_t *vals, int *fds, unsigned int max,
 	       unsigned int *n);
 
+/* Is @fd still open? */
 bool fd_open(int fd);
 
 /* ---- peers that stop reading ---- */
@@ -158,8 +175,10 @@ int watch_until_told(struct watcher *w);
 int join_timed(const char *path, unsigned int vectors, unsigned int silent,
 	       struct watcher *w, long *ms);
 
+/* Close the sockets of @n watchers. */
 void close_watchers(struct watcher *w, unsigned int n);
 
+/* The descriptors this process has open. */
 int count_fds(void);
 
 /* The server's open descriptors and memory in use, as far as we can see. */
@@ -186,7 +205,8 @@ void silent_peer_checks(const char *path, pid_t pid, unsigned int joiners,
  * second, and the server's fds and memory after them what they were after
  * the first 500 (allowing mem_slack bytes).
  */
-void churn_checks(const char *path, pid_t pid, long mem_slack, const char *what);
+void churn_checks(const char *path, pid_t pid, long mem_slack,
+		  const char *what);
 
 /* ivshm_server_create() for cfg, its result destroyed: what it returned. */
 int try_create(const struct ivshm_server_config *cfg, char *why, size_t whylen);
