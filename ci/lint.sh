@@ -52,7 +52,7 @@ cdir=$build/lint/clang
 rm -rf "$cdir"
 out=$({
 	make -s -C userspace BUILD="$cdir" CC=clang &&
-	make -s -C qemu-device/ivshmem-server BUILD="$cdir" CC=clang &&
+	make -s -C qemu-device BUILD="$cdir" CC=clang &&
 	for f in ci/tests/pcimem-*.c; do
 		clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Idrivers/uapi \
 			-o "$cdir/${f##*/}.bin" "$f" ci/tests/check.c -lpci || exit 1
@@ -66,6 +66,16 @@ else
 	indent <<<"$out"
 fi
 rm -rf "$cdir"
+
+# The uapi header as the kernel's own header test compiles them
+# (usr/include/Makefile): strict C90, nothing but itself and <stdint.h>.
+if out=$(gcc -std=c90 -pedantic-errors -fsyntax-only -x c -include stdint.h \
+	drivers/uapi/pcimem.h 2>&1); then
+	ok "drivers/uapi/pcimem.h compiles alone as strict C90"
+else
+	fail "drivers/uapi/pcimem.h as strict C90"
+	indent <<<"$out"
+fi
 
 # cppcheck over every C file of user space; the version strings come from
 # the Makefiles, so they are given here.

@@ -91,6 +91,7 @@ fi
 echo "== host: unit tests =="
 suite "region: " "$bin/region-test"
 suite "mailbox: " "$bin/mailbox-test"
+suite "server: " "$bin/ivshmem-server-lib-test"
 suite "server: " "$bin/ivshmem-server-test"
 suite "host tools: " "$here/host-tests.sh" "$bin"
 suite "tools: " "$here/tools-tests.sh" "$bin"
