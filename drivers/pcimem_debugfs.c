@@ -29,6 +29,7 @@
 #include <linux/debugfs.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -63,16 +64,23 @@ static int pcimem_probe_fill_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pcimem_probe_fill);
 
-/* memset() of [buf, buf + len) with @c, a chunk at a time. */
-static void pcimem_memset_chunks(u8 *buf, int c, size_t len)
+/*
+ * memset() of [buf, buf + len) with @c, a chunk at a time; -EINTR when the
+ * reader is being killed, so that remove(), which waits for readers of
+ * this file, never waits for a whole BAR's worth.
+ */
+static int pcimem_memset_chunks(u8 *buf, int c, size_t len)
 {
 	size_t off, n;
 
 	for (off = 0; off < len; off += n) {
 		n = min_t(size_t, len - off, PCIMEM_MEMSET_CHUNK);
 		memset(buf + off, c, n);
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
+	return 0;
 }
 
 static int pcimem_ram_memset_show(struct seq_file *s, void *unused)
@@ -80,6 +88,7 @@ static int pcimem_ram_memset_show(struct seq_file *s, void *unused)
 	struct pcimem_dev *pd = s->private;
 	size_t len = pd->fill_bytes;
 	ktime_t t0;
+	int err;
 	u64 ns;
 	u8 *buf;
 
@@ -89,15 +98,18 @@ static int pcimem_ram_memset_show(struct seq_file *s, void *unused)
 		seq_puts(s, "bytes=0 ns=0\n");
 		return 0;
 	}
-	/* A size that cannot be had fails here, quietly, not by the OOM killer. */
+	/* A size vmalloc cannot have fails here (root only: 0400). */
 	buf = __vmalloc(len, GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!buf)
 		return -ENOMEM;
-	pcimem_memset_chunks(buf, 0, len);	/* backed, in the TLB as far as it goes */
+	err = pcimem_memset_chunks(buf, 0, len);	/* backed, in the TLB */
 	t0 = ktime_get();
-	pcimem_memset_chunks(buf, 0x5a, len);
+	if (!err)
+		err = pcimem_memset_chunks(buf, 0x5a, len);
 	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	vfree(buf);
+	if (err)
+		return err;
 	seq_printf(s, "bytes=%zu ns=%llu\n", len, ns);
 	return 0;
 }

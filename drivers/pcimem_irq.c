@@ -106,7 +106,15 @@ static bool pcimem_intx_alloc(struct pcimem_dev *pd)
 
 	if (!pdev->pin)
 		return false;
-	nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
+	/*
+	 * INTERRUPT_LINE 0xff, "not connected", becomes IRQ_NOTCONNECTED
+	 * (drivers/acpi/pci_irq.c): pci_alloc_irq_vectors() would accept it
+	 * and request_irq() then fail with -ENOTCONN.
+	 */
+	if (pdev->irq == IRQ_NOTCONNECTED)
+		nvec = -ENOTCONN;
+	else
+		nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_INTX);
 	if (nvec < 0) {
 		dev_warn(&pdev->dev,
 			 "INTx pin %c has no interrupt routed to it (%d): serving it without interrupts\n",
