@@ -67,13 +67,16 @@ else
 fi
 rm -rf "$cdir"
 
-# The uapi header as the kernel's own header test compiles them
-# (usr/include/Makefile): strict C90, nothing but itself and <stdint.h>.
-if out=$(gcc -std=c90 -pedantic-errors -fsyntax-only -x c -include stdint.h \
-	drivers/uapi/pcimem.h 2>&1); then
-	ok "drivers/uapi/pcimem.h compiles alone as strict C90"
+# The uapi header alone, with nothing but <stdint.h> before it, as user
+# space compiles it: strict C99 (its name lookup is a static inline, which
+# checkpatch wants spelt so; C90 would need __inline__) and C++11.
+if out=$(gcc -std=c99 -pedantic-errors -fsyntax-only -x c -include stdint.h \
+	drivers/uapi/pcimem.h 2>&1 &&
+	g++ -std=c++11 -pedantic-errors -fsyntax-only -x c++ -include cstdint \
+		drivers/uapi/pcimem.h 2>&1); then
+	ok "drivers/uapi/pcimem.h compiles alone as strict C99 and C++11"
 else
-	fail "drivers/uapi/pcimem.h as strict C90"
+	fail "drivers/uapi/pcimem.h alone as strict C99 or C++11"
 	indent <<<"$out"
 fi
 

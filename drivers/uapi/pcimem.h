@@ -85,7 +85,7 @@
  * name it: "absent", "msix", "io", "regs", "ram", or "mem" for memory that
  * is neither (the driver classifies every memory BAR as one of the two).
  */
-static __inline__ const char *pcimem_bar_kind_name(__u32 flags)
+static inline const char *pcimem_bar_kind_name(__u32 flags)
 {
 	if (!flags)
 		return "absent";
