@@ -4,7 +4,8 @@
 # Shared by the bench guests (bench.sh, bench-vfio.sh): mapping and
 # bandwidth, each path measured in turn within every round, so that the
 # load of a shared host falls on all of them alike. The caller sets
-# file_of() (PATH -> what maptouch opens), R (rounds), SIZES and BWMIN;
+# node, then bench_pcimem_paths (or its own file_of(): PATH -> what
+# maptouch opens), R (rounds), SIZES and BWMIN;
 # MAPSIZES (MiB, default 16 256 1024) and SPLITSIZE (MiB, default 256) the
 # windows. Lines for the host:
 #   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS     (3 mappings)
@@ -12,6 +13,32 @@
 #   bench faults PATH SIZE_MIB PTE PMD PREFAULT   (debugfs, one maptouch)
 #   bench bw PATH OP SIZE_BYTES MIB_S             (one pass each)
 #   bench kfill WHAT BYTES NS                     (debugfs probe_fill, ram_memset)
+
+# bench_pcimem_paths NODE SLOT: the ways to one ivshmem BAR2, for
+# bench_maps, bench_mapsplit and bench_bw: sets res (its sysfs resource2),
+# dbg (its pcimem debugfs folder) and paths: pcimem, and pcimem-4k (the
+# same node at an address no 2 MiB entry fits) where the kernel has huge
+# entries at all, resource2, resource2_wc. file_of() below names their
+# files; a guest with other paths (bench-vfio.sh) defines its own.
+# shellcheck disable=SC2034 # res, dbg and paths are the caller's
+bench_pcimem_paths() {
+	res=/sys/bus/pci/devices/0000:$2/resource2
+	dbg=/sys/kernel/debug/pcimem/$(basename "$1")
+	paths="pcimem resource2 resource2_wc"
+	if grep -q '^huge pmd' "$dbg/faults" 2>/dev/null; then
+		paths="pcimem pcimem-4k resource2 resource2_wc"
+	fi
+}
+
+# file_of PATH: what maptouch opens for a path of bench_pcimem_paths.
+# shellcheck disable=SC2154 # node: the caller's
+file_of() {
+	case $1 in
+	pcimem*) echo "$node" ;;
+	resource2) echo "$res" ;;
+	resource2_wc) echo "${res}_wc" ;;
+	esac
+}
 
 # bench_maps PATH...: mmap and touch every page of 16 MiB, 256 MiB, 1 GiB.
 # pcimem-4k is pcimem at an address no 2 MiB entry fits.

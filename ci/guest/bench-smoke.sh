@@ -42,17 +42,7 @@ smoke() {
 
 check "insmod pcimem.ko pattern=" insmod "$KO" pattern=
 node=$(node_of $D)
-res=/sys/bus/pci/devices/0000:$D/resource2
-dbg=/sys/kernel/debug/pcimem/$(basename "$node")
-paths="pcimem resource2 resource2_wc"
-grep -q '^huge pmd' "$dbg/faults" 2>/dev/null && paths="pcimem pcimem-4k resource2 resource2_wc"
-file_of() {
-	case $1 in
-	pcimem*) echo "$node" ;;
-	resource2) echo "$res" ;;
-	resource2_wc) echo "${res}_wc" ;;
-	esac
-}
+bench_pcimem_paths "$node" "$D"
 
 faults() {
 	for p in $paths; do

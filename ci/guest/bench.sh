@@ -118,21 +118,11 @@ main)
 	# one boot (iomem=relaxed lets sysfs map a BAR that pcimem holds).
 	# pcimem-4k: the same node at an address no 2 MiB entry fits, where
 	# the kernel has huge entries at all. Memory types: PCIMEM_IOC_SELECT.
-	res=/sys/bus/pci/devices/0000:$D/resource2
-	faults=/sys/kernel/debug/pcimem/$(basename "$node")/faults
-	paths="pcimem resource2 resource2_wc"
-	grep -q '^huge pmd' "$faults" 2>/dev/null && paths="pcimem pcimem-4k resource2 resource2_wc"
-	file_of() {
-		case $1 in
-		pcimem*) echo "$node" ;;
-		resource2) echo "$res" ;;
-		resource2_wc) echo "${res}_wc" ;;
-		esac
-	}
+	bench_pcimem_paths "$node" "$D"
 	for p in $paths; do
 		case $p in pcimem*) ;; *) continue ;; esac
-		bench_faults "$faults" "$p" 16
-		bench_faults "$faults" "$p" 256
+		bench_faults "$dbg/faults" "$p" 16
+		bench_faults "$dbg/faults" "$p" 256
 	done
 	# shellcheck disable=SC2086 # the paths are separate arguments
 	bench_maps $paths
@@ -153,7 +143,7 @@ main)
 			[ $pat = none ] && arg="pattern="
 			if out=$(pcimem-bench time insmod "$KO" "$arg" ram_memtype=$mt 2>&1); then
 				echo "bench insmod $mt $pat $(echo "$out" | sed -n 's/^time: \([0-9.]*\) ms/\1/p')"
-				[ $pat = abcd ] && bench_kfill "$(dirname "$faults")" | sed "s/kfill /kfill $mt-/"
+				[ $pat = abcd ] && bench_kfill "$dbg" | sed "s/kfill /kfill $mt-/"
 			fi
 			if ! rmmod pcimem; then
 				echo "FAIL - insmod $arg ram_memtype=$mt, then rmmod"
