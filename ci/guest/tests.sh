@@ -28,6 +28,11 @@ check "lspci -k: $B is bound to pcimem" bound_to_pcimem $B
 check "$B keeps the host's data (mmap)" pcimem verify $B hostdata
 check "$B keeps the host's data (read)" pcimem --rw verify $B hostdata
 check "$B keeps the host's data (host file)" host verify $B hostdata
+for dev in $A $B; do
+	dbg=/sys/kernel/debug/pcimem/$(basename "$(node_of "$dev")")
+	check "$dev: debugfs probe_fill says the empty pattern wrote nothing" \
+		test "$(cat "$dbg/probe_fill")" = "bytes=0 ns=0"
+done
 check "rmmod pcimem" rmmod pcimem
 check "no /dev/pcimem node after rmmod" test -z "$(ls /dev/pcimem* 2>/dev/null)"
 
@@ -39,6 +44,16 @@ for dev in $A $B; do
 	check "$dev: abcd everywhere (mmap)" pcimem verify "$node" abcd
 	check "$dev: abcd everywhere (read)" pcimem --rw verify "$node" abcd
 	check "$dev: abcd everywhere (host file)" host verify "$dev" abcd
+	# The module's own figures (make bench reads them): the fill wrote
+	# the whole BAR in a measurable time; a kernel memset of as much RAM.
+	dbg=/sys/kernel/debug/pcimem/$(basename "$node")
+	bytes=$(pcimem info "$node" | sed -n 's/^bar_size: \([0-9]*\) .*/\1/p')
+	check "$dev: debugfs probe_fill is bytes=$bytes (the BAR) ns>0" \
+		grep -qx "bytes=$bytes ns=[1-9][0-9]*" "$dbg/probe_fill"
+	check "$dev: debugfs ram_memset is bytes=$bytes ns>0" \
+		grep -qx "bytes=$bytes ns=[1-9][0-9]*" "$dbg/ram_memset"
+	check "$dev: debugfs probe_fill and ram_memset are root's only (0400)" \
+		sh -c "ls -l $dbg/probe_fill $dbg/ram_memset | grep -vc '^-r-------- ' | grep -qx 0"
 done
 pcimem dump "$(node_of $A)" 0 64
 
