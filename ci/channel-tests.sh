@@ -353,11 +353,11 @@ int main(void)
 	struct channel_ring tx, rx;
 	char got[16] = "";
 
-	if (channel_create(&ch, mem, sizeof(mem), 2, 4096, false, 10) ||
-	    channel_ring_open(&ch, 0, 1, true, &tx) ||
-	    channel_ring_open(&ch, 0, 1, false, &rx) ||
-	    channel_send(&tx, "hello", 5) ||
-	    channel_recv(&rx, got, sizeof(got)) != 5 || strcmp(got, "hello"))
+	if (pcimem_channel_create(&ch, mem, sizeof(mem), 2, 4096, false, 10) ||
+	    pcimem_channel_ring_open(&ch, 0, 1, true, &tx) ||
+	    pcimem_channel_ring_open(&ch, 0, 1, false, &rx) ||
+	    pcimem_channel_send(&tx, "hello", 5) ||
+	    pcimem_channel_recv(&rx, got, sizeof(got)) != 5 || strcmp(got, "hello"))
 		return 1;
 	puts("hello through a channel");
 	return 0;

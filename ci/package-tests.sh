@@ -120,16 +120,16 @@ int main(void)
 	char got[16] = "";
 	uint64_t size;
 
-	if (number_parse("4KiB", NUMBER_SUFFIX, &size) || size != 4096)
+	if (pcimem_number_parse("4KiB", NUMBER_SUFFIX, &size) || size != 4096)
 		return 1;
 	r.size = size;
-	if (!region_contains(&r, 0, size) || region_contains(&r, 1, size))
+	if (!pcimem_region_contains(&r, 0, size) || pcimem_region_contains(&r, 1, size))
 		return 1;
-	if (channel_create(&ch, mem, sizeof(mem), 2, (uint32_t)size, false, 10) ||
-	    channel_ring_open(&ch, 0, 1, true, &tx) ||
-	    channel_ring_open(&ch, 0, 1, false, &rx) ||
-	    channel_send(&tx, "hello", 5) ||
-	    channel_recv(&rx, got, sizeof(got)) != 5 || strcmp(got, "hello"))
+	if (pcimem_channel_create(&ch, mem, sizeof(mem), 2, (uint32_t)size, false, 10) ||
+	    pcimem_channel_ring_open(&ch, 0, 1, true, &tx) ||
+	    pcimem_channel_ring_open(&ch, 0, 1, false, &rx) ||
+	    pcimem_channel_send(&tx, "hello", 5) ||
+	    pcimem_channel_recv(&rx, got, sizeof(got)) != 5 || strcmp(got, "hello"))
 		return 1;
 	puts("hello through libpcimem-channel");
 	return 0;
@@ -182,6 +182,13 @@ t "make install: PREFIX/lib has libpcimem-channel.a, .so.$version (soname .so.0)
 	       readelf -d '$lib/libpcimem-channel.so.$version' | grep -q 'SONAME.*\[libpcimem-channel.so.0\]' &&
 	       test -f '$lib/pkgconfig/pcimem-channel.pc' -a -f '$inc/channel.h' -a -f '$inc/region.h' &&
 	       test -f '$inc/commands.h' -a -f '$inc/mailbox.h' -a -f '$inc/mailbox-command.h'"
+# One prefix for every name the library gives a program's link: what the
+# shared library exports and what the static one defines globally.
+foreign=$({ nm -D --defined-only "$lib/libpcimem-channel.so.$version" &&
+	nm -g --defined-only "$lib/libpcimem-channel.a"; } 2>&1 |
+	awk 'NF == 3 && $3 !~ /^pcimem_/ { print $3 }' | sort -u | tr '\n' ' ')
+t "make install: every global name of libpcimem-channel (.so and .a) starts with pcimem_" 0 "" \
+	sh -c "[ -z '$foreign' ] || { echo 'not pcimem_: $foreign'; false; }"
 pcvars=(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest")
 t "make install: pkg-config finds pcimem-channel $version in PREFIX" 0 "" \
 	test "$(env "${pcvars[@]}" pkg-config --modversion pcimem-channel 2>&1)" = "$version"

@@ -73,16 +73,16 @@ static int connection_error(const struct host_peer *p, int err)
 {
 	switch (err) {
 	case -ECONNRESET:
-		cli_error(p->socket, "the server closed the connection");
+		pcimem_cli_error(p->socket, "the server closed the connection");
 		return EXIT_NODEV;
 	case -EPROTO:
-		cli_error(p->socket, "the server broke the ivshmem protocol");
+		pcimem_cli_error(p->socket, "the server broke the ivshmem protocol");
 		return EXIT_IOERR;
 	case -EPIPE:
-		cli_error(p->socket, "peer %d left", p->watch);
+		pcimem_cli_error(p->socket, "peer %d left", p->watch);
 		return EXIT_NODEV;
 	default:
-		return cli_fail(p->socket, -err);
+		return pcimem_cli_fail(p->socket, -err);
 	}
 }
 
@@ -119,15 +119,15 @@ static int peer_connect(struct host_peer *p, const char *socket)
 		break;
 	case -ENOENT:
 	case -ECONNREFUSED:
-		cli_error(socket, "no ivshmem server listening: %s",
-			  strerror(-err));
+		pcimem_cli_error(socket, "no ivshmem server listening: %s",
+				 strerror(-err));
 		return EXIT_NODEV;
 	case -ETIMEDOUT:
-		cli_error(socket, "the server sent no shared memory and doorbell within %d ms",
-			  CONNECT_TIMEOUT_MS);
+		pcimem_cli_error(socket, "the server sent no shared memory and doorbell within %d ms",
+				 CONNECT_TIMEOUT_MS);
 		return EXIT_NODEV;
 	case -ECONNRESET:
-		cli_error(socket, "the server closed the connection during the handshake (full?)");
+		pcimem_cli_error(socket, "the server closed the connection during the handshake (full?)");
 		return EXIT_NODEV;
 	default:
 		return connection_error(p, err);
@@ -157,8 +157,8 @@ static int check_own_vector(struct host_peer *p, uint64_t vector)
 		return EXIT_OK;
 	if (err && err != -ETIMEDOUT)
 		return connection_error(p, err);
-	cli_error(p->socket, "vector %" PRIu64 " out of range (the server gives %u)",
-		  vector, ivshm_client_vectors(p->c));
+	pcimem_cli_error(p->socket, "vector %" PRIu64 " out of range (the server gives %u)",
+			 vector, ivshm_client_vectors(p->c));
 	return EXIT_USAGE;
 }
 
@@ -174,12 +174,12 @@ static int check_peer(struct host_peer *p, unsigned int peer, uint64_t vector)
 	if (peer == ivshm_client_id(p->c))
 		n = (int)ivshm_client_vectors(p->c);
 	if (n < 0) {
-		cli_error(p->socket, "peer %u is not connected", peer);
+		pcimem_cli_error(p->socket, "peer %u is not connected", peer);
 		return EXIT_NODEV;
 	}
 	if (vector >= (unsigned int)n) {
-		cli_error(p->socket, "vector %" PRIu64 " out of range (peer %u has %d)",
-			  vector, peer, n);
+		pcimem_cli_error(p->socket, "vector %" PRIu64 " out of range (peer %u has %d)",
+				 vector, peer, n);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -215,7 +215,7 @@ static int host_poll(struct host_peer *p, int vector, uint64_t deadline,
 			.fd = p->error ? -1 : ivshm_client_socket(p->c),
 			.events = POLLIN,
 		};
-		ready = poll(pfd, n + 1, p->error ? 0 : deadline_remaining_ms(deadline));
+		ready = poll(pfd, n + 1, p->error ? 0 : pcimem_deadline_remaining_ms(deadline));
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready < 0)
@@ -266,7 +266,7 @@ static int host_wait(void *ctx, unsigned int vector, int timeout_ms,
 	uint64_t got[PCIMEM_MAX_VECTORS] = { 0 };
 	int err;
 
-	err = host_poll(ctx, (int)vector, deadline_after(timeout_ms), got);
+	err = host_poll(ctx, (int)vector, pcimem_deadline_after(timeout_ms), got);
 	*rings = got[vector];
 	return err;
 }
@@ -327,7 +327,7 @@ static int run_ring(struct host_peer *p, const struct peer_args *a)
 	for (i = 0; i < a->opt.count && !code; i++) {
 		err = ivshm_client_ring(p->c, a->peer, (unsigned int)a->vector);
 		if (err)
-			code = cli_fail(p->socket, -err);
+			code = pcimem_cli_fail(p->socket, -err);
 	}
 	return code;
 }
@@ -344,7 +344,7 @@ static int run_wait(struct host_peer *p, const struct peer_args *a)
 		if (code)
 			return code;
 	}
-	deadline = deadline_after(a->opt.timeout_ms);
+	deadline = pcimem_deadline_after(a->opt.timeout_ms);
 	err = 0;
 	while (!err && sum < a->opt.count) {
 		err = host_poll(p, a->has_vector ? (int)a->vector : -1,
@@ -359,8 +359,8 @@ static int run_wait(struct host_peer *p, const struct peer_args *a)
 	if (sum >= a->opt.count)
 		return EXIT_OK;
 	if (err == -ETIMEDOUT) {
-		cli_error(p->socket, "timeout after %d ms: %" PRIu64 " of %" PRIu64 " rings",
-			  a->opt.timeout_ms, sum, a->opt.count);
+		pcimem_cli_error(p->socket, "timeout after %d ms: %" PRIu64 " of %" PRIu64 " rings",
+				 a->opt.timeout_ms, sum, a->opt.count);
 		return EXIT_MISMATCH;
 	}
 	return connection_error(p, err);
@@ -374,15 +374,15 @@ static int shm_region(struct host_peer *p, bool writes, bool rw,
 
 	fd = fcntl(ivshm_client_shm_fd(p->c), F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
-		return cli_fail(p->socket, errno);
-	err = region_init(r, p->socket, "shared memory", fd, writes,
-			  ivshm_client_shm_size(p->c),
+		return pcimem_cli_fail(p->socket, errno);
+	err = pcimem_region_init(r, p->socket, "shared memory", fd, writes,
+				 ivshm_client_shm_size(p->c),
 			  rw ? REGION_FD : REGION_MMAP);
 	if (err) {
 		close(fd);
-		cli_error(p->socket, "cannot map the shared memory: %s",
-			  strerror(-err));
-		return cli_errno_exit(-err);
+		pcimem_cli_error(p->socket, "cannot map the shared memory: %s",
+				 strerror(-err));
+		return pcimem_cli_errno_exit(-err);
 	}
 	return EXIT_OK;
 }
@@ -396,7 +396,7 @@ static int run_region(struct host_peer *p, const struct peer_args *a)
 	if (code)
 		return code;
 	code = a->region->region->run(&r, &a->region_args);
-	region_close(&r);
+	pcimem_region_close(&r);
 	return code;
 }
 
@@ -428,7 +428,7 @@ static void host_mailbox_close(void *ctx)
 {
 	struct host_mailbox *h = ctx;
 
-	region_close(&h->r);
+	pcimem_region_close(&h->r);
 }
 
 static const struct mailbox_side host_side = {
@@ -444,14 +444,14 @@ static int run_ping(struct host_peer *p, const struct peer_args *a)
 	code = check_peer(p, a->peer, a->opt.vector);
 	if (code)
 		return code;
-	return mailbox_command_ping(&host_side, &h, &a->opt, a->peer);
+	return pcimem_mailbox_command_ping(&host_side, &h, &a->opt, a->peer);
 }
 
 static int run_pong(struct host_peer *p, const struct peer_args *a)
 {
 	struct host_mailbox h = { .p = p, .a = a };
 
-	return mailbox_command_pong(&host_side, &h, &a->opt);
+	return pcimem_mailbox_command_pong(&host_side, &h, &a->opt);
 }
 
 /* send and recv: a channel stream, doorbells through the server. */
@@ -476,7 +476,7 @@ static int link_wait(void *ctx, int timeout_ms)
 	struct host_link *h = ctx;
 	int err;
 
-	err = host_poll(h->p, (int)h->vector, deadline_after(timeout_ms), got);
+	err = host_poll(h->p, (int)h->vector, pcimem_deadline_after(timeout_ms), got);
 	return err == -ETIMEDOUT ? 0 : err;
 }
 
@@ -515,7 +515,7 @@ static int run_stream(struct host_peer *p, const struct peer_args *a,
 	int code;
 
 	if (a->rw) {
-		cli_error(p->socket, "send and recv need the shared memory mapped, not --rw");
+		pcimem_cli_error(p->socket, "send and recv need the shared memory mapped, not --rw");
 		return EXIT_USAGE;
 	}
 	code = check_own_vector(p, a->opt.vector);
@@ -530,10 +530,10 @@ static int run_stream(struct host_peer *p, const struct peer_args *a,
 		.ctx = &h, .timeout_ms = a->opt.timeout_ms, .json = a->opt.json,
 	};
 	if (send)
-		code = channel_stream_send(&l, a->peer, STDIN_FILENO);
+		code = pcimem_channel_stream_send(&l, a->peer, STDIN_FILENO);
 	else
-		code = channel_stream_recv(&l, !a->has_peer, a->peer, STDOUT_FILENO);
-	region_close(&r);
+		code = pcimem_channel_stream_recv(&l, !a->has_peer, a->peer, STDOUT_FILENO);
+	pcimem_region_close(&r);
 	return code;
 }
 
@@ -558,18 +558,18 @@ static int run_connected(const struct cli_run *r, bool peer_arg,
 	int code;
 
 	if (peer_arg) {
-		if (!cli_parse_peer(r->argv[0], &a.peer))
+		if (!pcimem_cli_parse_peer(r->argv[0], &a.peer))
 			return EXIT_USAGE;
 		a.has_peer = true;
 	}
 	a.has_vector = vector_arg && r->argc > peer_arg;
 	if (a.has_vector &&
-	    !cli_parse_max("vector", r->argv[peer_arg],
+	    !pcimem_cli_parse_max("vector", r->argv[peer_arg],
 			   PCIMEM_MAX_VECTORS - 1, &a.vector))
 		return EXIT_USAGE;
 	if (r->c->region) {
 		a.region = r->c;
-		if (!command_parse(r, &a.region_args))
+		if (!pcimem_command_parse(r, &a.region_args))
 			return EXIT_USAGE;
 	}
 
@@ -621,7 +621,7 @@ static int run_shell(struct host_peer *p, const struct peer_args *a)
 			continue;
 		if (!strcmp(argv[1], "quit"))
 			break;
-		code = cli_main(&t, argc, argv);
+		code = pcimem_cli_main(&t, argc, argv);
 		printf("= %d\n", code);
 		fflush(stdout);
 		err = pump_queued(p);
@@ -636,7 +636,7 @@ static int cmd_shell(const struct cli_run *r)
 	const struct host_tool_options *o = r->ctx;
 
 	if (o->peer) {
-		cli_error(NULL, "shell: already in one");
+		pcimem_cli_error(NULL, "shell: already in one");
 		return EXIT_USAGE;
 	}
 	return run_connected(r, false, false, run_shell);
@@ -718,7 +718,7 @@ static const struct cli_command peer_ping = {
 		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.min_args = 1, .max_args = 1,
 	.options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY,
-	.defaults = &mailbox_command_defaults, .run = cmd_ping,
+	.defaults = &pcimem_mailbox_command_defaults, .run = cmd_ping,
 };
 
 static const struct cli_command peer_pong = {
@@ -726,7 +726,7 @@ static const struct cli_command peer_pong = {
 	.details = "Defaults: --count 1, --vector 0, --timeout 10000 per message, --offset 1M\n"
 		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.options = MAILBOX_COMMAND_OPTIONS,
-	.defaults = &mailbox_command_defaults, .run = cmd_pong,
+	.defaults = &pcimem_mailbox_command_defaults, .run = cmd_pong,
 };
 
 static const struct cli_command_options send_defaults = {
@@ -769,13 +769,13 @@ static const struct cli_command *const peer_commands[] = {
 	&peer_pong,
 	&peer_send,
 	&peer_recv,
-	&command_dump,
-	&command_read,
-	&command_write,
-	&command_fill,
-	&command_verify,
-	&command_expect,
-	&command_put,
+	&pcimem_command_dump,
+	&pcimem_command_read,
+	&pcimem_command_write,
+	&pcimem_command_fill,
+	&pcimem_command_verify,
+	&pcimem_command_expect,
+	&pcimem_command_put,
 	&peer_shell,
 	NULL,
 };

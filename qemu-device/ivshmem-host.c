@@ -103,41 +103,41 @@ static int cmd_create(const char *file, const char *size_arg, bool force)
 	pid_t pid;
 	int fd, errnum = 0;
 
-	if (!cli_parse_size("size", size_arg, &size))
+	if (!pcimem_cli_parse_size("size", size_arg, &size))
 		return EXIT_USAGE;
 	if (!size || (size & (size - 1))) {
-		cli_error(file, "size %s is not a power of two (ivshmem needs one, e.g. 1M, 16M)",
-			  size_arg);
+		pcimem_cli_error(file, "size %s is not a power of two (ivshmem needs one, e.g. 1M, 16M)",
+				 size_arg);
 		return EXIT_USAGE;
 	}
 	fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0 && errno != EEXIST)
-		return cli_fail(file, errno);
+		return pcimem_cli_fail(file, errno);
 	if (fd < 0) {
 		fd = open(file, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
-			return cli_fail(file, errno);
+			return pcimem_cli_fail(file, errno);
 		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 			errnum = errno ? errno : EINVAL;
 			close(fd);
 			if (errnum == EINVAL)
-				cli_error(file, "exists and is not a regular file");
-			return errnum == EINVAL ? EXIT_USAGE : cli_fail(file, errnum);
+				pcimem_cli_error(file, "exists and is not a regular file");
+			return errnum == EINVAL ? EXIT_USAGE : pcimem_cli_fail(file, errnum);
 		}
 		if (!force) {
 			close(fd);
-			cli_error(file, "exists (%s); --force replaces it with %s of zeros",
-				  cli_human_size((uint64_t)st.st_size, text, sizeof(text)),
+			pcimem_cli_error(file, "exists (%s); --force replaces it with %s of zeros",
+					 pcimem_cli_human_size((uint64_t)st.st_size, text, sizeof(text)),
 				  size_arg);
 			return EXIT_USAGE;
 		}
 		if (in_use(fd, &st, &pid)) {
 			close(fd);
 			if (pid)
-				cli_error(file, "in use by process %ld; not replaced (stop it first)",
-					  (long)pid);
+				pcimem_cli_error(file, "in use by process %ld; not replaced (stop it first)",
+						 (long)pid);
 			else
-				cli_error(file, "in use by another process; not replaced (stop it first)");
+				pcimem_cli_error(file, "in use by another process; not replaced (stop it first)");
 			return EXIT_IOERR;
 		}
 		if (ftruncate(fd, 0))
@@ -147,7 +147,7 @@ static int cmd_create(const char *file, const char *size_arg, bool force)
 		errnum = errno;
 	fcntl(fd, F_SETLEASE, F_UNLCK);
 	close(fd);
-	return errnum ? cli_fail(file, errnum) : EXIT_OK;
+	return errnum ? pcimem_cli_fail(file, errnum) : EXIT_OK;
 }
 
 /* Open @file and find its size. Exit code. */
@@ -158,7 +158,7 @@ static int open_file(const char *file, bool writes, int *fd, uint64_t *size)
 
 	*fd = open(file, (writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (*fd < 0)
-		return cli_fail(file, errno);
+		return pcimem_cli_fail(file, errno);
 	if (fstat(*fd, &st))
 		errnum = errno;
 	else if (!S_ISREG(st.st_mode))
@@ -167,7 +167,7 @@ static int open_file(const char *file, bool writes, int *fd, uint64_t *size)
 		errnum = 0;
 	if (errnum) {
 		close(*fd);
-		return cli_fail(file, errnum);
+		return pcimem_cli_fail(file, errnum);
 	}
 	*size = (uint64_t)st.st_size;
 	return EXIT_OK;
@@ -185,7 +185,7 @@ static int cmd_info(const char *file)
 	close(fd);
 	printf("file: %s\n", file);
 	printf("size: %llu (%s)\n", (unsigned long long)size,
-	       cli_human_size(size, text, sizeof(text)));
+	       pcimem_cli_human_size(size, text, sizeof(text)));
 	return EXIT_OK;
 }
 
@@ -200,14 +200,14 @@ static int cmd_region(const struct cli_command *c,
 	code = open_file(file, c->region->writes, &fd, &size);
 	if (code)
 		return code;
-	err = region_init(&r, file, "shared memory", fd, c->region->writes,
-			  size, mode);
+	err = pcimem_region_init(&r, file, "shared memory", fd, c->region->writes,
+				 size, mode);
 	if (err) {
 		close(fd);
-		return cli_fail(file, -err);
+		return pcimem_cli_fail(file, -err);
 	}
 	code = c->region->run(&r, a);
-	region_close(&r);
+	pcimem_region_close(&r);
 	return code;
 }
 
@@ -226,7 +226,7 @@ static int run_region(const struct cli_run *r)
 	const struct host_tool_options *o = r->ctx;
 	struct command_args a;
 
-	if (!command_parse(r, &a))
+	if (!pcimem_command_parse(r, &a))
 		return EXIT_USAGE;
 	return cmd_region(r->c, &a, r->target, o->rw ? REGION_FD : REGION_MMAP);
 }
@@ -241,20 +241,20 @@ static int run_stream(const struct cli_run *r, bool send)
 	uint64_t size;
 	int fd, code, err;
 
-	if (r->argc && !cli_parse_peer(r->argv[0], &peer))
+	if (r->argc && !pcimem_cli_parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
 	if (o->rw) {
-		cli_error(r->target, "send and recv need FILE mapped, not --rw");
+		pcimem_cli_error(r->target, "send and recv need FILE mapped, not --rw");
 		return EXIT_USAGE;
 	}
 	code = open_file(r->target, true, &fd, &size);
 	if (code)
 		return code;
-	err = region_init(&reg, r->target, "shared memory", fd, true, size,
-			  REGION_MMAP);
+	err = pcimem_region_init(&reg, r->target, "shared memory", fd, true, size,
+				 REGION_MMAP);
 	if (err) {
 		close(fd);
-		return cli_fail(r->target, -err);
+		return pcimem_cli_fail(r->target, -err);
 	}
 	l = (struct channel_link) {
 		.name = r->target, .mem = reg.map, .size = reg.size,
@@ -262,10 +262,10 @@ static int run_stream(const struct cli_run *r, bool send)
 		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
 	};
 	if (send)
-		code = channel_stream_send(&l, peer, STDIN_FILENO);
+		code = pcimem_channel_stream_send(&l, peer, STDIN_FILENO);
 	else
-		code = channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
-	region_close(&reg);
+		code = pcimem_channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
+	pcimem_region_close(&reg);
 	return code;
 }
 
@@ -321,9 +321,9 @@ static const struct cli_command command_peer = {
 };
 
 static const struct cli_command *const commands[] = {
-	&command_create, &command_info, &command_dump, &command_read,
-	&command_write, &command_fill, &command_verify, &command_expect,
-	&command_put, &command_send, &command_recv, &command_peer, NULL,
+	&command_create, &command_info, &pcimem_command_dump, &pcimem_command_read,
+	&pcimem_command_write, &pcimem_command_fill, &pcimem_command_verify, &pcimem_command_expect,
+	&pcimem_command_put, &command_send, &command_recv, &command_peer, NULL,
 };
 
 static struct host_tool_options options;
@@ -380,5 +380,5 @@ static const struct cli_tool host_tool = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(&host_tool, argc, argv);
+	return pcimem_cli_main(&host_tool, argc, argv);
 }

@@ -59,10 +59,10 @@ static int guest_error(void *ctx, int err)
 	struct guest_link *g = ctx;
 
 	if (err == -ENODEV) {
-		cli_error(g->d->path, "the device is gone");
+		pcimem_cli_error(g->d->path, "the device is gone");
 		return EXIT_NODEV;
 	}
-	return cli_fail(g->d->path, -err);
+	return pcimem_cli_fail(g->d->path, -err);
 }
 
 static const struct channel_link_ops guest_ops = {
@@ -82,24 +82,24 @@ static int run_stream(const struct cli_run *r, bool send)
 	bool bells;
 	int code, err;
 
-	if (r->argc && !cli_parse_peer(r->argv[0], &peer))
+	if (r->argc && !pcimem_cli_parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
 	if (o->rw) {
-		cli_error(r->target, "send and recv need the BAR mapped, not --rw");
+		pcimem_cli_error(r->target, "send and recv need the BAR mapped, not --rw");
 		return EXIT_USAGE;
 	}
 	code = device_open(&d, r->target, true, o);
 	if (code)
 		return code;
 	if (d.bar.flags & PCIMEM_BAR_REGS) {
-		cli_error(d.path, "%s holds registers: a channel needs shared memory", d.what);
+		pcimem_cli_error(d.path, "%s holds registers: a channel needs shared memory", d.what);
 		device_close(&d);
 		return EXIT_USAGE;
 	}
 	bells = d.info.peer_id >= 0 && d.info.vectors;
 	if (bells && g.vector >= d.info.vectors) {
-		cli_error(d.path, "vector %u out of range (device has %u)", g.vector,
-			  d.info.vectors);
+		pcimem_cli_error(d.path, "vector %u out of range (device has %u)", g.vector,
+				 d.info.vectors);
 		device_close(&d);
 		return EXIT_USAGE;
 	}
@@ -123,10 +123,10 @@ static int run_stream(const struct cli_run *r, bool send)
 		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
 	};
 	if (send)
-		code = channel_stream_send(&l, peer, STDIN_FILENO);
+		code = pcimem_channel_stream_send(&l, peer, STDIN_FILENO);
 	else
-		code = channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
-	region_close(&reg);
+		code = pcimem_channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
+	pcimem_region_close(&reg);
 	device_close(&d);
 	return code;
 }

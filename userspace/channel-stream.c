@@ -91,7 +91,7 @@ static void *beat_main(void *arg)
 
 	pthread_mutex_lock(&b->lock);
 	while (!b->stop) {
-		channel_heartbeat(b->ch, b->slot);
+		pcimem_channel_heartbeat(b->ch, b->slot);
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += CHANNEL_STREAM_BEAT_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -145,14 +145,14 @@ static uint32_t pick_ring(uint64_t avail)
 	uint32_t ring = CHANNEL_STREAM_RING_MAX;
 
 	while (ring >= CHANNEL_RING_MIN &&
-	       channel_size(CHANNEL_STREAM_PEERS, ring) > avail)
+	       pcimem_channel_size(CHANNEL_STREAM_PEERS, ring) > avail)
 		ring >>= 1;
 	return ring >= CHANNEL_RING_MIN ? ring : 0;
 }
 
 /* The ID a slot's peer goes by: its ivshmem ID, or the slot itself. */
 static uint32_t slot_id(const struct stream *s, uint32_t slot,
-			const struct channel_peer *p)
+			const struct pcimem_channel_peer *p)
 {
 	return s->l->self_id >= 0 ? p->peer_id : slot;
 }
@@ -165,17 +165,17 @@ static uint32_t slot_id(const struct stream *s, uint32_t slot,
 static bool slot_stale(struct stream *s, uint32_t slot)
 {
 	const struct channel_link *l = s->l;
-	struct channel_peer p, q;
+	struct pcimem_channel_peer p, q;
 	uint64_t end;
 
-	channel_peer(&s->ch, slot, &p);
+	pcimem_channel_peer(&s->ch, slot, &p);
 	if (l->self_id >= 0 && p.peer_id == (uint32_t)l->self_id)
 		return true;
 	if (l->ops && l->ops->present && l->self_id >= 0)
 		return !l->ops->present(l->ctx, p.peer_id);
-	end = monotonic_ns() + CHANNEL_STREAM_DEAD_MS * NS_PER_MS;
-	while (monotonic_ns() < end) {
-		channel_peer(&s->ch, slot, &q);
+	end = pcimem_monotonic_ns() + CHANNEL_STREAM_DEAD_MS * NS_PER_MS;
+	while (pcimem_monotonic_ns() < end) {
+		pcimem_channel_peer(&s->ch, slot, &q);
 		if (q.heartbeat != p.heartbeat || q.generation != p.generation ||
 		    q.state != CHANNEL_PEER_ATTACHED)
 			return false;
@@ -188,13 +188,13 @@ static bool claim(struct stream *s, uint32_t slot, bool stale)
 {
 	const struct channel_link *l = s->l;
 	uint32_t id = l->self_id >= 0 ? (uint32_t)l->self_id : slot;
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 
 	if (stale)
-		channel_detach(&s->ch, slot);
-	if (channel_attach(&s->ch, slot, id))
+		pcimem_channel_detach(&s->ch, slot);
+	if (pcimem_channel_attach(&s->ch, slot, id))
 		return false;
-	channel_peer(&s->ch, slot, &p);
+	pcimem_channel_peer(&s->ch, slot, &p);
 	s->slot = slot;
 	s->gen = (uint32_t)p.generation;
 	return true;
@@ -203,7 +203,7 @@ static bool claim(struct stream *s, uint32_t slot, bool stale)
 /* Open or format the layout, claim a slot (not @avoid), start beating. */
 static int join(struct stream *s, const struct channel_link *l, int avoid)
 {
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 	uint64_t avail;
 	uint32_t ring, slot;
 	bool done = false;
@@ -211,28 +211,28 @@ static int join(struct stream *s, const struct channel_link *l, int avoid)
 
 	*s = (struct stream) { .l = l };
 	if (l->offset >= l->size || l->offset % CHANNEL_CACHE_LINE) {
-		cli_error(l->name, "offset %#" PRIx64 " is not a multiple of %u inside the %" PRIu64 "-byte region",
-			  l->offset, CHANNEL_CACHE_LINE, l->size);
+		pcimem_cli_error(l->name, "offset %#" PRIx64 " is not a multiple of %u inside the %" PRIu64 "-byte region",
+				 l->offset, CHANNEL_CACHE_LINE, l->size);
 		return EXIT_USAGE;
 	}
 	avail = l->size - l->offset;
 	ring = pick_ring(avail);
 	if (!ring) {
-		cli_error(l->name, "too small for a channel: %" PRIu64 " bytes from offset %#" PRIx64 ", %" PRIu64 " needed",
-			  avail, l->offset,
-			  channel_size(CHANNEL_STREAM_PEERS, CHANNEL_RING_MIN));
+		pcimem_cli_error(l->name, "too small for a channel: %" PRIu64 " bytes from offset %#" PRIx64 ", %" PRIu64 " needed",
+				 avail, l->offset,
+			  pcimem_channel_size(CHANNEL_STREAM_PEERS, CHANNEL_RING_MIN));
 		return EXIT_USAGE;
 	}
-	err = channel_create(&s->ch, l->mem + l->offset, avail,
-			     CHANNEL_STREAM_PEERS, ring, l->force, FORMAT_WAIT_MS);
+	err = pcimem_channel_create(&s->ch, l->mem + l->offset, avail,
+				    CHANNEL_STREAM_PEERS, ring, l->force, FORMAT_WAIT_MS);
 	if (err == -EEXIST) {
-		cli_error(l->name, "%s at offset %#" PRIx64 "; --force formats a channel there, destroying it",
-			  s->ch.why, l->offset);
+		pcimem_cli_error(l->name, "%s at offset %#" PRIx64 "; --force formats a channel there, destroying it",
+				 s->ch.why, l->offset);
 		return EXIT_USAGE;
 	}
 	if (err) {
-		cli_error(l->name, "channel at offset %#" PRIx64 ": %s", l->offset,
-			  s->ch.why);
+		pcimem_cli_error(l->name, "channel at offset %#" PRIx64 ": %s", l->offset,
+				 s->ch.why);
 		return err == -ENOSPC ? EXIT_USAGE : EXIT_IOERR;
 	}
 
@@ -241,7 +241,7 @@ static int join(struct stream *s, const struct channel_link *l, int avoid)
 		for (slot = 0; slot < s->ch.max_peers && !done; slot++) {
 			if ((int)slot == avoid)
 				continue;
-			channel_peer(&s->ch, slot, &p);
+			pcimem_channel_peer(&s->ch, slot, &p);
 			if (pass == 0 && p.state != CHANNEL_PEER_ATTACHED)
 				done = claim(s, slot, false);
 			else if (pass == 1 && p.state == CHANNEL_PEER_ATTACHED &&
@@ -249,14 +249,14 @@ static int join(struct stream *s, const struct channel_link *l, int avoid)
 				done = claim(s, slot, true);
 		}
 	if (!done) {
-		cli_error(l->name, "the channel's %u peer slots are all taken",
-			  s->ch.max_peers);
+		pcimem_cli_error(l->name, "the channel's %u peer slots are all taken",
+				 s->ch.max_peers);
 		return EXIT_IOERR;
 	}
 	err = beat_start(&s->beat, &s->ch, s->slot);
 	if (err) {
-		channel_detach(&s->ch, s->slot);
-		return cli_fail("heartbeat thread", -err);
+		pcimem_channel_detach(&s->ch, s->slot);
+		return pcimem_cli_fail("heartbeat thread", -err);
 	}
 	return EXIT_OK;
 }
@@ -264,7 +264,7 @@ static int join(struct stream *s, const struct channel_link *l, int avoid)
 static void leave(struct stream *s)
 {
 	beat_stop(&s->beat);
-	channel_detach(&s->ch, s->slot);
+	pcimem_channel_detach(&s->ch, s->slot);
 }
 
 static void summary(const struct stream *s)
@@ -279,27 +279,27 @@ static void summary(const struct stream *s)
 /* ---- the other side ---- */
 
 static void set_peer(struct stream *s, uint32_t slot,
-		     const struct channel_peer *p)
+		     const struct pcimem_channel_peer *p)
 {
 	s->have_peer = true;
 	s->peer_slot = slot;
 	s->peer_id = slot_id(s, slot, p);
 	s->peer_gen = p->generation;
 	s->peer_beat = p->heartbeat;
-	s->peer_beat_ns = monotonic_ns();
+	s->peer_beat_ns = pcimem_monotonic_ns();
 }
 
 /* Why the other side is gone, or NULL while it is there. */
 static const char *peer_gone(struct stream *s)
 {
 	const struct channel_link *l = s->l;
-	struct channel_peer p;
-	uint64_t now = monotonic_ns();
+	struct pcimem_channel_peer p;
+	uint64_t now = pcimem_monotonic_ns();
 	int present;
 
 	if (!s->have_peer)
 		return NULL;
-	channel_peer(&s->ch, s->peer_slot, &p);
+	pcimem_channel_peer(&s->ch, s->peer_slot, &p);
 	if (p.generation != s->peer_gen)
 		return "its slot was taken over";
 	if (p.state != CHANNEL_PEER_ATTACHED)
@@ -335,7 +335,7 @@ static int step(struct stream *s, arm_fn arm, void *arg)
 	int err;
 
 	if (!s->idle) {
-		uint64_t now = monotonic_ns();
+		uint64_t now = pcimem_monotonic_ns();
 
 		if (!s->idle_ns)
 			s->idle_ns = now;
@@ -389,12 +389,12 @@ static void ring_peer(struct stream *s)
 static int find_peer(struct stream *s, uint32_t peer, uint64_t deadline)
 {
 	uint64_t stale_gen[CHANNEL_MAX_PEERS] = { 0 };
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 	uint32_t slot;
 
 	for (;;) {
 		for (slot = 0; slot < s->ch.max_peers; slot++) {
-			channel_peer(&s->ch, slot, &p);
+			pcimem_channel_peer(&s->ch, slot, &p);
 			if (slot == s->slot || p.state != CHANNEL_PEER_ATTACHED ||
 			    slot_id(s, slot, &p) != peer ||
 			    p.generation == stale_gen[slot])
@@ -409,9 +409,9 @@ static int find_peer(struct stream *s, uint32_t peer, uint64_t deadline)
 			stale_gen[slot] = p.generation;
 			s->have_peer = false;
 		}
-		if (deadline && !deadline_remaining_ms(deadline)) {
-			cli_error(s->l->name, "peer %u has not joined the channel within %d ms (start recv there first)",
-				  peer, s->l->timeout_ms);
+		if (deadline && !pcimem_deadline_remaining_ms(deadline)) {
+			pcimem_cli_error(s->l->name, "peer %u has not joined the channel within %d ms (start recv there first)",
+					 peer, s->l->timeout_ms);
 			return EXIT_NODEV;
 		}
 		sleep_us(FIND_STEP_MS * 1000UL);
@@ -424,12 +424,12 @@ static int check_peer_arg(const struct stream *s, uint32_t peer)
 	const struct channel_link *l = s->l;
 
 	if (l->self_id < 0 && peer >= s->ch.max_peers) {
-		cli_error(l->name, "peer %u: without doorbells a peer is a slot of the channel, 0 to %u",
-			  peer, s->ch.max_peers - 1);
+		pcimem_cli_error(l->name, "peer %u: without doorbells a peer is a slot of the channel, 0 to %u",
+				 peer, s->ch.max_peers - 1);
 		return EXIT_USAGE;
 	}
 	if (l->self_id >= 0 && peer == (uint32_t)l->self_id) {
-		cli_error(l->name, "peer %u is this peer itself", peer);
+		pcimem_cli_error(l->name, "peer %u is this peer itself", peer);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -447,13 +447,13 @@ static void arm_space(struct stream *s, void *arg)
 	struct sender *w = arg;
 
 	(void)s;
-	channel_want_space(&w->tx, w->target - 1);
+	pcimem_channel_want_space(&w->tx, w->target - 1);
 }
 
 static int sender_gone(struct stream *s, const struct sender *w)
 {
-	cli_error(s->l->name, "peer %u went away mid-stream (%s): %" PRIu64 " bytes sent, %" PRIu64 " not taken",
-		  s->peer_id, s->gone, s->bytes,
+	pcimem_cli_error(s->l->name, "peer %u went away mid-stream (%s): %" PRIu64 " bytes sent, %" PRIu64 " not taken",
+			 s->peer_id, s->gone, s->bytes,
 		  w->tx.own - __atomic_load_n(&w->tx.ctl->tail, __ATOMIC_ACQUIRE));
 	return EXIT_NODEV;
 }
@@ -467,21 +467,21 @@ static int put(struct stream *s, struct sender *w, const void *buf,
 
 	for (;;) {
 		old = w->tx.own;
-		err = channel_send(&w->tx, buf, len);
+		err = pcimem_channel_send(&w->tx, buf, len);
 		if (!err) {
 			s->messages++;
 			progress(s);
-			if (s->l->ops && channel_need_doorbell(&w->tx, old, w->tx.own))
+			if (s->l->ops && pcimem_channel_need_doorbell(&w->tx, old, w->tx.own))
 				ring_peer(s);
 			return EXIT_OK;
 		}
 		if (err == -EPROTO) {
-			cli_error(s->l->name, "peer %u broke the ring: %s",
-				  s->peer_id, w->tx.why);
+			pcimem_cli_error(s->l->name, "peer %u broke the ring: %s",
+					 s->peer_id, w->tx.why);
 			return EXIT_IOERR;
 		}
 		if (err != -EAGAIN)
-			return cli_fail(s->l->name, -err);
+			return pcimem_cli_fail(s->l->name, -err);
 		/* Room for this record, and wake once half the ring is free. */
 		w->target = old + rec - w->tx.size;
 		if (old >= half && old - half > w->target)
@@ -500,10 +500,10 @@ static int drain(struct stream *s, struct sender *w)
 
 	w->target = w->tx.own;
 	progress(s);
-	while (!channel_drained(&w->tx)) {
+	while (!pcimem_channel_drained(&w->tx)) {
 		code = step(s, arm_space, w);
 		/* It may have taken the END and left since we looked. */
-		if (code == STEP_GONE && channel_drained(&w->tx))
+		if (code == STEP_GONE && pcimem_channel_drained(&w->tx))
 			break;
 		if (code == STEP_GONE)
 			return sender_gone(s, w);
@@ -513,8 +513,8 @@ static int drain(struct stream *s, struct sender *w)
 	return EXIT_OK;
 }
 
-int channel_stream_send(const struct channel_link *l, uint32_t peer,
-			int in_fd)
+int pcimem_channel_stream_send(const struct channel_link *l, uint32_t peer,
+			       int in_fd)
 {
 	struct channel_frame *f;
 	struct sender w;
@@ -530,16 +530,16 @@ int channel_stream_send(const struct channel_link *l, uint32_t peer,
 		return code;
 	code = check_peer_arg(&s, peer);
 	if (!code)
-		code = find_peer(&s, peer, deadline_after(l->timeout_ms));
-	if (!code && channel_ring_open(&s.ch, s.slot, s.peer_slot, true, &w.tx)) {
-		cli_error(l->name, "ring to peer %u: %s", peer, w.tx.why);
+		code = find_peer(&s, peer, pcimem_deadline_after(l->timeout_ms));
+	if (!code && pcimem_channel_ring_open(&s.ch, s.slot, s.peer_slot, true, &w.tx)) {
+		pcimem_cli_error(l->name, "ring to peer %u: %s", peer, w.tx.why);
 		code = EXIT_IOERR;
 	}
 	if (code) {
 		leave(&s);
 		return code;
 	}
-	chunk = channel_max_message(w.tx.size) / 4;
+	chunk = pcimem_channel_max_message(w.tx.size) / 4;
 	if (chunk < 2 * sizeof(*f))
 		chunk = 2 * sizeof(*f);
 	if (chunk > CHANNEL_STREAM_CHUNK + sizeof(*f))
@@ -547,7 +547,7 @@ int channel_stream_send(const struct channel_link *l, uint32_t peer,
 	buf = malloc(chunk);
 	if (!buf) {
 		leave(&s);
-		return cli_fail(NULL, ENOMEM);
+		return pcimem_cli_fail(NULL, ENOMEM);
 	}
 	f = (struct channel_frame *)buf;
 	for (;;) {
@@ -556,7 +556,7 @@ int channel_stream_send(const struct channel_link *l, uint32_t peer,
 			continue;
 		if (n < 0) {
 			/* No END: the receiver sees the stream cut short. */
-			code = cli_fail("standard input", errno);
+			code = pcimem_cli_fail("standard input", errno);
 			break;
 		}
 		f->type = (first ? CHANNEL_FRAME_BEGIN : 0) |
@@ -590,7 +590,7 @@ static void arm_data(struct stream *s, void *arg)
 
 	for (i = 0; i < s->ch.max_peers; i++)
 		if (v->from[i])
-			channel_want(&v->rx[i], v->rx[i].own);
+			pcimem_channel_want(&v->rx[i], v->rx[i].own);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t len)
@@ -602,7 +602,7 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return cli_fail("standard output", errno);
+			return pcimem_cli_fail("standard output", errno);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -617,12 +617,12 @@ static bool begins(struct stream *s, uint32_t slot, const unsigned char *buf,
 		   ssize_t len, bool any, uint32_t peer)
 {
 	struct channel_frame f;
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 
 	if (len < (ssize_t)sizeof(f))
 		return false;
 	memcpy(&f, buf, sizeof(f));
-	channel_peer(&s->ch, slot, &p);
+	pcimem_channel_peer(&s->ch, slot, &p);
 	if (!(f.type & CHANNEL_FRAME_BEGIN) || f.stream != (uint32_t)p.generation ||
 	    (!any && slot_id(s, slot, &p) != peer))
 		return false;
@@ -633,16 +633,16 @@ static bool begins(struct stream *s, uint32_t slot, const unsigned char *buf,
 /* Whether @slot is PEER's now. */
 static bool from_peer(struct stream *s, uint32_t slot, uint32_t peer)
 {
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 
-	channel_peer(&s->ch, slot, &p);
+	pcimem_channel_peer(&s->ch, slot, &p);
 	return slot_id(s, slot, &p) == peer;
 }
 
 static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 		   size_t size, bool any, uint32_t peer, int out_fd)
 {
-	uint64_t deadline = deadline_after(s->l->timeout_ms), old;
+	uint64_t deadline = pcimem_deadline_after(s->l->timeout_ms), old;
 	bool got, last_look = false;
 	struct channel_frame f;
 	uint32_t i;
@@ -655,12 +655,12 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 			if (!v->from[i] || (!s->have_peer && !any && !from_peer(s, i, peer)))
 				continue;	/* not ours to take: left as it is */
 			old = v->rx[i].own;
-			n = channel_recv(&v->rx[i], buf, size);
+			n = pcimem_channel_recv(&v->rx[i], buf, size);
 			if (n == -EAGAIN)
 				continue;
 			if (n < 0) {
-				cli_error(s->l->name, "the ring from slot %u: %s", i,
-					  n == -EPROTO ? v->rx[i].why : strerror((int)-n));
+				pcimem_cli_error(s->l->name, "the ring from slot %u: %s", i,
+						 n == -EPROTO ? v->rx[i].why : strerror((int)-n));
 				return EXIT_IOERR;
 			}
 			got = true;
@@ -672,19 +672,19 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 				memcpy(&f, buf, sizeof(f));
 			} else {
 				if (n < (ssize_t)sizeof(f)) {
-					cli_error(s->l->name, "peer %u sent a message too short for a stream",
-						  s->peer_id);
+					pcimem_cli_error(s->l->name, "peer %u sent a message too short for a stream",
+							 s->peer_id);
 					return EXIT_IOERR;
 				}
 				memcpy(&f, buf, sizeof(f));
 				if (f.stream != (uint32_t)s->peer_gen ||
 				    (f.type & CHANNEL_FRAME_BEGIN)) {
-					cli_error(s->l->name, "truncated stream: peer %u began another after %" PRIu64 " bytes",
-						  s->peer_id, s->bytes);
+					pcimem_cli_error(s->l->name, "truncated stream: peer %u began another after %" PRIu64 " bytes",
+							 s->peer_id, s->bytes);
 					return EXIT_NODEV;
 				}
 			}
-			if (s->l->ops && channel_need_space_doorbell(&v->rx[i], old, v->rx[i].own))
+			if (s->l->ops && pcimem_channel_need_space_doorbell(&v->rx[i], old, v->rx[i].own))
 				ring_peer(s);
 			s->messages++;
 			code = write_all(out_fd, buf + sizeof(f), (size_t)n - sizeof(f));
@@ -699,13 +699,13 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 			continue;
 		}
 		if (last_look) {
-			cli_error(s->l->name, "truncated stream: peer %u went away (%s) after %" PRIu64 " bytes without ending it",
-				  s->peer_id, s->gone, s->bytes);
+			pcimem_cli_error(s->l->name, "truncated stream: peer %u went away (%s) after %" PRIu64 " bytes without ending it",
+					 s->peer_id, s->gone, s->bytes);
 			return EXIT_NODEV;
 		}
-		if (!s->have_peer && deadline && !deadline_remaining_ms(deadline)) {
-			cli_error(s->l->name, "no stream began within %d ms",
-				  s->l->timeout_ms);
+		if (!s->have_peer && deadline && !pcimem_deadline_remaining_ms(deadline)) {
+			pcimem_cli_error(s->l->name, "no stream began within %d ms",
+					 s->l->timeout_ms);
 			return EXIT_MISMATCH;
 		}
 		code = step(s, arm_data, v);
@@ -716,8 +716,8 @@ static int receive(struct stream *s, struct receiver *v, unsigned char *buf,
 	}
 }
 
-int channel_stream_recv(const struct channel_link *l, bool any,
-			uint32_t peer, int out_fd)
+int pcimem_channel_stream_recv(const struct channel_link *l, bool any,
+			       uint32_t peer, int out_fd)
 {
 	struct receiver v = { 0 };
 	unsigned char *buf;
@@ -733,16 +733,16 @@ int channel_stream_recv(const struct channel_link *l, bool any,
 	for (i = 0; !code && i < s.ch.max_peers; i++) {
 		if (i == s.slot)
 			continue;
-		if (channel_ring_open(&s.ch, i, s.slot, false, &v.rx[i])) {
-			cli_error(l->name, "ring from slot %u: %s", i, v.rx[i].why);
+		if (pcimem_channel_ring_open(&s.ch, i, s.slot, false, &v.rx[i])) {
+			pcimem_cli_error(l->name, "ring from slot %u: %s", i, v.rx[i].why);
 			code = EXIT_IOERR;
 		}
 		v.from[i] = true;
 	}
-	size = channel_max_message(s.ch.ring_size);
+	size = pcimem_channel_max_message(s.ch.ring_size);
 	buf = code ? NULL : malloc(size);
 	if (!code && !buf)
-		code = cli_fail(NULL, ENOMEM);
+		code = pcimem_cli_fail(NULL, ENOMEM);
 	if (!code)
 		code = receive(&s, &v, buf, size, any, peer, out_fd);
 	free(buf);

@@ -94,9 +94,9 @@ struct channel_link {
  * --force); 3 the other side went away mid-stream (for recv: the stream
  * is truncated), or never came; 5 I/O errors.
  */
-int channel_stream_send(const struct channel_link *l, uint32_t peer,
-			int in_fd);
-int channel_stream_recv(const struct channel_link *l, bool any,
-			uint32_t peer, int out_fd);
+int pcimem_channel_stream_send(const struct channel_link *l, uint32_t peer,
+			       int in_fd);
+int pcimem_channel_stream_recv(const struct channel_link *l, bool any,
+			       uint32_t peer, int out_fd);
 
 #endif /* PCIMEM_CHANNEL_STREAM_H */

@@ -52,7 +52,7 @@ static void *shared_map(size_t len)
 
 static void test_layout(void)
 {
-	uint64_t size = channel_size(PEERS, RING);
+	uint64_t size = pcimem_channel_size(PEERS, RING);
 	unsigned char *mem = shared_map(8192);
 	struct channel ch;
 	struct channel_ring r;
@@ -60,25 +60,25 @@ static void test_layout(void)
 
 	check(size == 64 + 2 * 64 + 4 * (128 + 256) ||
 	      check_why("%" PRIu64, size),
-	      "channel_size(2, 256): header, table, 4 rings");
-	err = channel_format(&ch, mem, 8192, PEERS, RING);
+	      "pcimem_channel_size(2, 256): header, table, 4 rings");
+	err = pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
 	check(!err || check_why("%d: %s", err, ch.why ? ch.why : ""),
 	      "format a 2-peer layout with 256-byte rings");
-	err = channel_open(&ch, mem, 8192);
+	err = pcimem_channel_open(&ch, mem, 8192);
 	check((!err && ch.max_peers == PEERS && ch.ring_size == RING &&
-	      ch.total_size == size) || check_why("%d", err),
+	       ch.total_size == size) || check_why("%d", err),
 	      "open finds its sizes");
-	err = channel_ring_open(&ch, 0, 1, true, &r);
+	err = pcimem_channel_ring_open(&ch, 0, 1, true, &r);
 	check(!err || check_why("%d", err), "open ring 0 -> 1");
 	check(((uintptr_t)&r.ctl->tail - (uintptr_t)&r.ctl->head >= CHANNEL_CACHE_LINE &&
-	      (uintptr_t)&r.ctl->head % CHANNEL_CACHE_LINE == 0 &&
+	       (uintptr_t)&r.ctl->head % CHANNEL_CACHE_LINE == 0 &&
 	      (uintptr_t)r.data % CHANNEL_CACHE_LINE == 0) ||
 	      check_why("%p %p %p", (void *)&r.ctl->head, (void *)&r.ctl->tail,
-	      (void *)r.data),
+			(void *)r.data),
 	      "head, tail and data each start a cache line of their own");
-	check(channel_ring_open(&ch, 1, 1, true, &r) == -EINVAL ||
+	check(pcimem_channel_ring_open(&ch, 1, 1, true, &r) == -EINVAL ||
 	      check_why("%s", ""), "no ring from a slot to itself");
-	check(channel_ring_open(&ch, 0, 2, true, &r) == -EINVAL ||
+	check(pcimem_channel_ring_open(&ch, 0, 2, true, &r) == -EINVAL ||
 	      check_why("%s", ""), "no ring to a slot beyond the table");
 	munmap(mem, 8192);
 }
@@ -90,39 +90,39 @@ static void test_header_checks(void)
 	struct channel ch;
 	int err;
 
-	check(channel_format(&ch, mem, 8192, 1, RING) == -EINVAL ||
+	check(pcimem_channel_format(&ch, mem, 8192, 1, RING) == -EINVAL ||
 	      check_why("%s", ""), "format refuses a table of 1 slot");
-	check(channel_format(&ch, mem, 8192, 17, RING) == -EINVAL ||
+	check(pcimem_channel_format(&ch, mem, 8192, 17, RING) == -EINVAL ||
 	      check_why("%s", ""), "format refuses 17 slots");
-	check(channel_format(&ch, mem, 8192, PEERS, 300) == -EINVAL ||
+	check(pcimem_channel_format(&ch, mem, 8192, PEERS, 300) == -EINVAL ||
 	      check_why("%s", ""),
 	      "format refuses a ring size that is not a power of two");
-	check(channel_format(&ch, mem, 1024, PEERS, RING) == -ENOSPC ||
+	check(pcimem_channel_format(&ch, mem, 1024, PEERS, RING) == -ENOSPC ||
 	      check_why("%s", ""),
 	      "format refuses a region too small for the layout");
 
-	channel_format(&ch, mem, 8192, PEERS, RING);
-	check(channel_open(&ch, mem, 1024) == -ENOSPC ||
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
+	check(pcimem_channel_open(&ch, mem, 1024) == -ENOSPC ||
 	      check_why("%s", ch.why),
 	      "open refuses a layout larger than the mapped region");
 	h->ring_size = 512;
-	err = channel_open(&ch, mem, 8192);
+	err = pcimem_channel_open(&ch, mem, 8192);
 	check((err == -EPROTO && strstr(ch.why, "checksum")) ||
 	      check_why("%d %s", err, ch.why ? ch.why : ""),
 	      "open refuses a header changed behind its checksum");
-	h->checksum = channel_checksum(h, offsetof(struct channel_header, checksum));
-	err = channel_open(&ch, mem, 8192);
+	h->checksum = pcimem_channel_checksum(h, offsetof(struct channel_header, checksum));
+	err = pcimem_channel_open(&ch, mem, 8192);
 	check((err == -EPROTO && strstr(ch.why, "total size")) ||
 	      check_why("%d %s", err, ch.why ? ch.why : ""),
 	      "open refuses sizes that disagree with the total (checksum fixed)");
 	h->magic = 0;
-	check((channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why,
-	      "magic")) || check_why("%s", ch.why ? ch.why : ""),
+	check((pcimem_channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why,
+									"magic")) || check_why("%s", ch.why ? ch.why : ""),
 	      "open refuses a bad magic");
-	channel_format(&ch, mem, 8192, PEERS, RING);
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
 	h->version = 2;
-	check((channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why,
-	      "version")) || check_why("%s", ch.why ? ch.why : ""),
+	check((pcimem_channel_open(&ch, mem, 8192) == -EPROTO && strstr(ch.why,
+									"version")) || check_why("%s", ch.why ? ch.why : ""),
 	      "open refuses another version");
 	munmap(mem, 8192);
 }
@@ -130,25 +130,25 @@ static void test_header_checks(void)
 static void test_peers(void)
 {
 	unsigned char *mem = shared_map(8192);
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 	struct channel ch;
 
-	channel_format(&ch, mem, 8192, PEERS, RING);
-	check(!channel_attach(&ch, 0, 7) || check_why("%s", ""),
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
+	check(!pcimem_channel_attach(&ch, 0, 7) || check_why("%s", ""),
 	      "attach slot 0 as peer 7");
-	check(channel_attach(&ch, 0, 8) == -EBUSY || check_why("%s", ""),
+	check(pcimem_channel_attach(&ch, 0, 8) == -EBUSY || check_why("%s", ""),
 	      "a taken slot is refused");
-	check(channel_attach(&ch, 2, 8) == -EINVAL || check_why("%s", ""),
+	check(pcimem_channel_attach(&ch, 2, 8) == -EINVAL || check_why("%s", ""),
 	      "a slot beyond the table is refused");
-	channel_peer(&ch, 0, &p);
+	pcimem_channel_peer(&ch, 0, &p);
 	check((p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 7 &&
-	      p.generation == 1) ||
+	       p.generation == 1) ||
 	      check_why("%u %u %" PRIu64, p.state, p.peer_id, p.generation),
 	      "the table says: attached, peer 7, generation 1");
-	channel_detach(&ch, 0);
-	check(!channel_attach(&ch, 0, 9) || check_why("%s", ""),
+	pcimem_channel_detach(&ch, 0);
+	check(!pcimem_channel_attach(&ch, 0, 9) || check_why("%s", ""),
 	      "a slot left behind can be taken again");
-	channel_peer(&ch, 0, &p);
+	pcimem_channel_peer(&ch, 0, &p);
 	check((p.peer_id == 9 && p.generation == 2) ||
 	      check_why("%u %" PRIu64, p.peer_id, p.generation),
 	      "... as generation 2");
@@ -164,23 +164,23 @@ static void test_rings(void)
 	ssize_t n;
 	int err;
 
-	channel_format(&ch, mem, 8192, PEERS, RING);
-	channel_ring_open(&ch, 0, 1, true, &tx);
-	channel_ring_open(&ch, 0, 1, false, &rx);
-	check(channel_recv(&rx, got, sizeof(got)) == -EAGAIN ||
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
+	pcimem_channel_ring_open(&ch, 0, 1, true, &tx);
+	pcimem_channel_ring_open(&ch, 0, 1, false, &rx);
+	check(pcimem_channel_recv(&rx, got, sizeof(got)) == -EAGAIN ||
 	      check_why("%s", ""), "an empty ring: -EAGAIN");
-	check(channel_send(&tx, buf,
-	      channel_max_message(RING) + 1) == -EMSGSIZE ||
+	check(pcimem_channel_send(&tx, buf,
+				  pcimem_channel_max_message(RING) + 1) == -EMSGSIZE ||
 	      check_why("%s", ""),
 	      "a message larger than the ring can ever hold: -EMSGSIZE");
-	check((!channel_send(&tx, "", 0) && channel_recv(&rx, got, 0) == 0) ||
+	check((!pcimem_channel_send(&tx, "", 0) && pcimem_channel_recv(&rx, got, 0) == 0) ||
 	      check_why("%s", ""), "an empty message goes through");
 
 	/* Every length up to the largest, through the wrap, in order. */
-	for (len = 0; len <= channel_max_message(RING); len++) {
+	for (len = 0; len <= pcimem_channel_max_message(RING); len++) {
 		memset(buf, (int)(len & 0xff), len);
-		err = channel_send(&tx, buf, len);
-		n = channel_recv(&rx, got, sizeof(got));
+		err = pcimem_channel_send(&tx, buf, len);
+		n = pcimem_channel_recv(&rx, got, sizeof(got));
 		sent++;
 		if (err || n != (ssize_t)len || memcmp(buf, got, len))
 			bad++;
@@ -188,16 +188,16 @@ static void test_rings(void)
 	check(!bad || check_why("%u of %u bad", bad, sent),
 	      "every length 0-248 arrives intact across the ring's end");
 
-	while (!channel_send(&tx, "12345678", 8))
+	while (!pcimem_channel_send(&tx, "12345678", 8))
 		;
-	check(channel_send(&tx, "x", 1) == -EAGAIN || check_why("%s", ""),
+	check(pcimem_channel_send(&tx, "x", 1) == -EAGAIN || check_why("%s", ""),
 	      "a full ring: -EAGAIN");
-	check((channel_recv(&rx, got, 4) == -EMSGSIZE &&
-	      channel_peek_len(&rx) == 8) || check_why("%s", ""),
+	check((pcimem_channel_recv(&rx, got, 4) == -EMSGSIZE &&
+	       pcimem_channel_peek_len(&rx) == 8) || check_why("%s", ""),
 	      "a buffer too small: -EMSGSIZE, the message stays");
-	check((channel_recv(&rx, got, 8) == 8 && !memcmp(got, "12345678", 8)) ||
+	check((pcimem_channel_recv(&rx, got, 8) == 8 && !memcmp(got, "12345678", 8)) ||
 	      check_why("%s", ""), "... and is there to take");
-	check(!channel_send(&tx, "x", 1) || check_why("%s", ""),
+	check(!pcimem_channel_send(&tx, "x", 1) || check_why("%s", ""),
 	      "after one is taken there is room again");
 	munmap(mem, 8192);
 }
@@ -209,27 +209,27 @@ static void test_doorbell(void)
 	struct channel ch;
 	uint64_t old;
 
-	channel_format(&ch, mem, 8192, PEERS, RING);
-	channel_ring_open(&ch, 0, 1, true, &tx);
-	channel_ring_open(&ch, 0, 1, false, &rx);
-	channel_want(&rx, rx.own);
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
+	pcimem_channel_ring_open(&ch, 0, 1, true, &tx);
+	pcimem_channel_ring_open(&ch, 0, 1, false, &rx);
+	pcimem_channel_want(&rx, rx.own);
 	old = tx.own;
-	channel_send(&tx, "a", 1);
-	check(channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
+	pcimem_channel_send(&tx, "a", 1);
+	check(pcimem_channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
 	      "a consumer waiting at its tail gets a doorbell for the first message");
 	old = tx.own;
-	channel_send(&tx, "b", 1);
-	check(!channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
+	pcimem_channel_send(&tx, "b", 1);
+	check(!pcimem_channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
 	      "... but none for the next while it has not asked again");
-	channel_recv(&rx, got, sizeof(got));
-	channel_recv(&rx, got, sizeof(got));
-	channel_want(&rx, rx.own);
+	pcimem_channel_recv(&rx, got, sizeof(got));
+	pcimem_channel_recv(&rx, got, sizeof(got));
+	pcimem_channel_want(&rx, rx.own);
 	old = tx.own;
-	channel_send(&tx, "c", 1);
-	check(channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
+	pcimem_channel_send(&tx, "c", 1);
+	check(pcimem_channel_need_doorbell(&tx, old, tx.own) || check_why("%s", ""),
 	      "once it asks again, the next message rings");
-	channel_want(&rx, UINT64_MAX - 4);
-	check(!channel_need_doorbell(&tx, tx.own - 8, tx.own) ||
+	pcimem_channel_want(&rx, UINT64_MAX - 4);
+	check(!pcimem_channel_need_doorbell(&tx, tx.own - 8, tx.own) ||
 	      check_why("%s", ""),
 	      "an event far ahead (or garbage) rings nothing and breaks nothing");
 	munmap(mem, 8192);
@@ -242,78 +242,78 @@ static void test_space_doorbell(void)
 	struct channel ch;
 	uint64_t old;
 
-	channel_format(&ch, mem, 8192, PEERS, RING);
-	channel_ring_open(&ch, 0, 1, true, &tx);
-	channel_ring_open(&ch, 0, 1, false, &rx);
-	while (channel_send(&tx, "0123456789", 10) == 0)
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
+	pcimem_channel_ring_open(&ch, 0, 1, true, &tx);
+	pcimem_channel_ring_open(&ch, 0, 1, false, &rx);
+	while (pcimem_channel_send(&tx, "0123456789", 10) == 0)
 		;
-	check(!channel_drained(&tx) || check_why("%s", ""),
+	check(!pcimem_channel_drained(&tx) || check_why("%s", ""),
 	      "a full ring is not drained");
 	/* Wake the producer once two records (16 bytes each) are taken. */
-	channel_want_space(&tx, rx.own + 32 - 1);
+	pcimem_channel_want_space(&tx, rx.own + 32 - 1);
 	old = rx.own;
-	channel_recv(&rx, got, sizeof(got));
-	check(!channel_need_space_doorbell(&rx, old, rx.own) ||
+	pcimem_channel_recv(&rx, got, sizeof(got));
+	check(!pcimem_channel_need_space_doorbell(&rx, old, rx.own) ||
 	      check_why("%s", ""),
 	      "the first record taken: no doorbell yet for a producer waiting for two");
 	old = rx.own;
-	channel_recv(&rx, got, sizeof(got));
-	check(channel_need_space_doorbell(&rx, old, rx.own) ||
+	pcimem_channel_recv(&rx, got, sizeof(got));
+	check(pcimem_channel_need_space_doorbell(&rx, old, rx.own) ||
 	      check_why("%s", ""), "the second: the producer's doorbell");
 	old = rx.own;
-	channel_recv(&rx, got, sizeof(got));
-	check(!channel_need_space_doorbell(&rx, old, rx.own) ||
+	pcimem_channel_recv(&rx, got, sizeof(got));
+	check(!pcimem_channel_need_space_doorbell(&rx, old, rx.own) ||
 	      check_why("%s", ""),
 	      "... and none after it until the producer asks again");
-	while (channel_recv(&rx, got, sizeof(got)) > 0)
+	while (pcimem_channel_recv(&rx, got, sizeof(got)) > 0)
 		;
-	check(channel_drained(&tx) || check_why("%s", ""),
+	check(pcimem_channel_drained(&tx) || check_why("%s", ""),
 	      "an emptied ring is drained");
 	munmap(mem, 8192);
 }
 
 static void test_create(void)
 {
-	uint64_t size = channel_size(PEERS, RING);
+	uint64_t size = pcimem_channel_size(PEERS, RING);
 	unsigned char *mem = shared_map(8192);
-	struct channel_peer p;
+	struct pcimem_channel_peer p;
 	struct channel ch;
 	int err;
 
-	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
+	err = pcimem_channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
 	check((!err && ch.ring_size == RING) ||
 	      check_why("%d %s", err, ch.why ? ch.why : ""),
-	      "channel_create formats zeroed memory");
-	channel_attach(&ch, 1, 42);
-	err = channel_create(&ch, mem, 8192, PEERS, RING * 2, false, 10);
+	      "pcimem_channel_create formats zeroed memory");
+	pcimem_channel_attach(&ch, 1, 42);
+	err = pcimem_channel_create(&ch, mem, 8192, PEERS, RING * 2, false, 10);
 	check((!err && ch.ring_size == RING) ||
 	      check_why("%d %u", err, ch.ring_size),
 	      "... and opens a channel that is there as it is, its table kept");
-	channel_peer(&ch, 1, &p);
+	pcimem_channel_peer(&ch, 1, &p);
 	check((p.state == CHANNEL_PEER_ATTACHED && p.peer_id == 42) ||
 	      check_why("%u %u", p.state, p.peer_id),
 	      "... (slot 1 still attached to 42)");
-	channel_heartbeat(&ch, 1);
-	channel_heartbeat(&ch, 1);
-	channel_peer(&ch, 1, &p);
+	pcimem_channel_heartbeat(&ch, 1);
+	pcimem_channel_heartbeat(&ch, 1);
+	pcimem_channel_peer(&ch, 1, &p);
 	check(p.heartbeat == 2 || check_why("%" PRIu64, p.heartbeat),
-	      "channel_heartbeat bumps the slot's heartbeat");
+	      "pcimem_channel_heartbeat bumps the slot's heartbeat");
 
 	memset(mem, 0, 8192);
 	mem[size - 1] = 'x';
-	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
+	err = pcimem_channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
 	check((err == -EEXIST && mem[size - 1] == 'x') || check_why("%d", err),
 	      "memory holding other data: -EEXIST, left as it is");
-	err = channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
+	err = pcimem_channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
 	check((!err && mem[size - 1] == 0) || check_why("%d", err),
 	      "... formatted with force");
 
 	memset(mem, 0, 8192);
 	*(volatile uint32_t *)mem = CHANNEL_FORMATTING;
-	err = channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
+	err = pcimem_channel_create(&ch, mem, 8192, PEERS, RING, false, 10);
 	check(err == -ETIMEDOUT || check_why("%d", err),
 	      "a formatter that never finishes: -ETIMEDOUT after the wait");
-	err = channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
+	err = pcimem_channel_create(&ch, mem, 8192, PEERS, RING, true, 10);
 	check(!err || check_why("%d %s", err, ch.why ? ch.why : ""),
 	      "... taken over with force");
 	munmap(mem, 8192);
@@ -332,16 +332,16 @@ static void test_create_race(void)
 		if (pid[i] == 0) {
 			struct channel c;
 
-			if (channel_create(&c, mem, 65536, PEERS, RING, false, 2000))
+			if (pcimem_channel_create(&c, mem, 65536, PEERS, RING, false, 2000))
 				_exit(1);
-			_exit(channel_attach(&c, (uint32_t)i % PEERS, (uint32_t)i) ? 2 : 0);
+			_exit(pcimem_channel_attach(&c, (uint32_t)i % PEERS, (uint32_t)i) ? 2 : 0);
 		}
 	}
 	for (i = 0; i < 4; i++)
 		if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status))
 			good += WEXITSTATUS(status) == 0;
 	/* Two slots, four processes: two attach, two find theirs taken. */
-	check((good == 2 && !channel_open(&ch, mem, 65536)) ||
+	check((good == 2 && !pcimem_channel_open(&ch, mem, 65536)) ||
 	      check_why("%d attached", good),
 	      "four processes creating at once: one layout, each slot claimed once");
 	munmap(mem, 65536);
@@ -357,18 +357,18 @@ static void test_two_processes(void)
 	int status;
 	pid_t pid;
 
-	channel_format(&ch, mem, 65536, PEERS, RING);
+	pcimem_channel_format(&ch, mem, 65536, PEERS, RING);
 	pid = fork();
 	if (pid == 0) {
 		alarm(120);	/* a hung consumer must not hang the producer */
-		channel_ring_open(&ch, 1, 0, true, &r);
+		pcimem_channel_ring_open(&ch, 1, 0, true, &r);
 		for (i = 0; i < STREAM_COUNT; i++) {
 			uint32_t len = 4 + i % 200;
 			int err;
 
 			memset(buf, (int)(i & 0xff), len);
 			memcpy(buf, &i, 4);
-			while ((err = channel_send(&r, buf, len)) == -EAGAIN)
+			while ((err = pcimem_channel_send(&r, buf, len)) == -EAGAIN)
 				sched_yield();
 			if (err)
 				_exit(1);
@@ -376,12 +376,12 @@ static void test_two_processes(void)
 		_exit(0);
 	}
 	alarm(120);
-	channel_ring_open(&ch, 1, 0, false, &r);
+	pcimem_channel_ring_open(&ch, 1, 0, false, &r);
 	for (i = 0; i < STREAM_COUNT; i++) {
 		ssize_t n;
 		uint32_t seq, k;
 
-		while ((n = channel_recv(&r, buf, sizeof(buf))) == -EAGAIN)
+		while ((n = pcimem_channel_recv(&r, buf, sizeof(buf))) == -EAGAIN)
 			sched_yield();
 		if (n < 4) {
 			bad++;
@@ -398,7 +398,7 @@ static void test_two_processes(void)
 	alarm(0);
 	waitpid(pid, &status, 0);
 	check((!bad && got == STREAM_COUNT && WIFEXITED(status) &&
-	      !WEXITSTATUS(status)) ||
+	       !WEXITSTATUS(status)) ||
 	      check_why("%u bad of %u, producer status %d", bad, got, status),
 	      "20000 messages from another process arrive in order, intact");
 	munmap(mem, 65536);
@@ -423,19 +423,19 @@ static void fuzz_setup(struct fuzz_area *f)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
-	f->size = channel_size(PEERS, RING);
+	f->size = pcimem_channel_size(PEERS, RING);
 	f->map_len = (size_t)page * 2;
 	f->map = shared_map(f->map_len);
 	mprotect(f->map + page, (size_t)page, PROT_NONE);
 	f->base = f->map + page - f->size;
 	memset(f->map, MARK, (size_t)page);
-	channel_format(&f->ch, f->base, f->size, PEERS, RING);
+	pcimem_channel_format(&f->ch, f->base, f->size, PEERS, RING);
 	/* Outside ring 0 -> 1 (control and data) everything is MARK. */
 	{
 		struct channel_ring r;
 		unsigned char *lo, *hi;
 
-		channel_ring_open(&f->ch, 0, 1, false, &r);
+		pcimem_channel_ring_open(&f->ch, 0, 1, false, &r);
 		lo = (unsigned char *)r.ctl;
 		hi = (unsigned char *)r.data + RING;
 		memset(f->base + sizeof(struct channel_header), MARK,
@@ -501,7 +501,7 @@ static void test_fuzz_consumer(uint64_t seed)
 
 	rng_state = seed;
 	fuzz_setup(&f);
-	channel_ring_open(&f.ch, 0, 1, false, &r);
+	pcimem_channel_ring_open(&f.ch, 0, 1, false, &r);
 	for (rounds = 0; rounds < FUZZ_ROUNDS; rounds++) {
 		size_t cap = (size_t)(rng() % (RING + 1));
 		uint64_t before = r.own;
@@ -512,7 +512,7 @@ static void test_fuzz_consumer(uint64_t seed)
 		r.ctl->head = head;
 		fuzz_bytes(r.data);
 		memset(buf, 0x5a, sizeof(buf));
-		n = channel_recv(&r, buf, cap);
+		n = pcimem_channel_recv(&r, buf, cap);
 		/* Past what head published, or a head beyond the ring: wrong. */
 		if (n >= 0 && (head - before > RING || r.own - before > head - before))
 			unpublished++;
@@ -547,10 +547,10 @@ static void test_fuzz_consumer(uint64_t seed)
 	snprintf(what, sizeof(what), "fuzz (seed %" PRIu64 "): a consumer against random heads, lengths and bytes stays in its ring",
 		 seed);
 	check((rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) &&
-	      !leaked && !overrun && !backwards && !unpublished && !other &&
+	       !leaked && !overrun && !backwards && !unpublished && !other &&
 	      ok && proto) ||
 	      check_why("rounds %" PRIu64 ", taken %" PRIu64 ", EPROTO %" PRIu64 ", EAGAIN %" PRIu64 ", EMSGSIZE %" PRIu64 ", other %" PRIu64 ", leaked %" PRIu64 ", overrun %" PRIu64 ", tail moved wrongly %" PRIu64 ", took unpublished bytes %" PRIu64,
-	      rounds, ok, proto, again, size_err, other, leaked, overrun,
+			rounds, ok, proto, again, size_err, other, leaked, overrun,
 	      backwards, unpublished), "%s", what);
 	munmap(f.map, f.map_len);
 	free(f.snapshot);
@@ -566,7 +566,7 @@ static void test_fuzz_producer(uint64_t seed)
 
 	rng_state = seed ^ 0x9e3779b97f4a7c15ULL;
 	fuzz_setup(&f);
-	channel_ring_open(&f.ch, 0, 1, true, &r);
+	pcimem_channel_ring_open(&f.ch, 0, 1, true, &r);
 	memset(buf, 0x11, sizeof(buf));
 	for (rounds = 0; rounds < FUZZ_ROUNDS; rounds++) {
 		uint32_t len = (uint32_t)(rng() % (RING + 8));
@@ -575,7 +575,7 @@ static void test_fuzz_producer(uint64_t seed)
 
 		tail = fuzz_index(r.own - RING);
 		r.ctl->tail = tail;
-		err = channel_send(&r, buf, len);
+		err = pcimem_channel_send(&r, buf, len);
 		/* Overwriting what the consumer has not taken, or a tail
 		 * outside the ring accepted: wrong. */
 		if (!err && r.own - tail > RING)
@@ -599,9 +599,9 @@ static void test_fuzz_producer(uint64_t seed)
 	snprintf(what, sizeof(what), "fuzz (seed %" PRIu64 "): a producer against random tails stays in its ring",
 		 seed);
 	check((rounds == FUZZ_ROUNDS && fuzz_outside_intact(&f, &r) && !wrong &&
-	      !other && sent && proto) ||
+	       !other && sent && proto) ||
 	      check_why("rounds %" PRIu64 ", sent %" PRIu64 ", EPROTO %" PRIu64 ", other %" PRIu64 ", head moved wrongly %" PRIu64,
-	      rounds, sent, proto, other, wrong), "%s", what);
+			rounds, sent, proto, other, wrong), "%s", what);
 	munmap(f.map, f.map_len);
 	free(f.snapshot);
 }

@@ -17,7 +17,7 @@
 #include "channel.h"
 
 _Static_assert(sizeof(struct channel_header) == 32, "header layout");
-_Static_assert(sizeof(struct channel_peer) == CHANNEL_CACHE_LINE, "peer slot");
+_Static_assert(sizeof(struct pcimem_channel_peer) == CHANNEL_CACHE_LINE, "peer slot");
 _Static_assert(offsetof(struct channel_ring_ctl, tail) == CHANNEL_CACHE_LINE,
 	       "head and tail on separate cache lines");
 _Static_assert(sizeof(struct channel_ring_ctl) == 2 * CHANNEL_CACHE_LINE,
@@ -56,7 +56,7 @@ static uint64_t table_offset(void)
 
 static uint64_t rings_offset(uint32_t max_peers)
 {
-	return table_offset() + (uint64_t)max_peers * sizeof(struct channel_peer);
+	return table_offset() + (uint64_t)max_peers * sizeof(struct pcimem_channel_peer);
 }
 
 static uint64_t ring_stride(uint32_t ring_size)
@@ -65,13 +65,13 @@ static uint64_t ring_stride(uint32_t ring_size)
 	       align_up(ring_size, CHANNEL_CACHE_LINE);
 }
 
-uint64_t channel_size(uint32_t max_peers, uint32_t ring_size)
+uint64_t pcimem_channel_size(uint32_t max_peers, uint32_t ring_size)
 {
 	return rings_offset(max_peers) +
 	       (uint64_t)max_peers * max_peers * ring_stride(ring_size);
 }
 
-uint32_t channel_checksum(const volatile void *p, size_t len)
+uint32_t pcimem_channel_checksum(const volatile void *p, size_t len)
 {
 	const volatile unsigned char *b = p;
 	uint32_t h = 2166136261U;
@@ -110,10 +110,10 @@ static struct channel_header make_header(uint32_t max_peers, uint32_t ring_size)
 		.header_size = sizeof(struct channel_header),
 		.max_peers = max_peers,
 		.ring_size = ring_size,
-		.total_size = channel_size(max_peers, ring_size),
+		.total_size = pcimem_channel_size(max_peers, ring_size),
 	};
 
-	h.checksum = channel_checksum(&h, offsetof(struct channel_header, checksum));
+	h.checksum = pcimem_channel_checksum(&h, offsetof(struct channel_header, checksum));
 	return h;
 }
 
@@ -133,8 +133,8 @@ static void write_layout(volatile void *base, const struct channel_header *h)
 	__atomic_store_n((volatile uint32_t *)base, h->magic, __ATOMIC_RELEASE);
 }
 
-int channel_format(struct channel *ch, volatile void *base, uint64_t len,
-		   uint32_t max_peers, uint32_t ring_size)
+int pcimem_channel_format(struct channel *ch, volatile void *base, uint64_t len,
+			  uint32_t max_peers, uint32_t ring_size)
 {
 	struct channel_header h;
 	const char *why;
@@ -147,7 +147,7 @@ int channel_format(struct channel *ch, volatile void *base, uint64_t len,
 	if (h.total_size > len)
 		return fail(ch, -ENOSPC, "the layout does not fit in the region");
 	write_layout(base, &h);
-	return channel_open(ch, base, len);
+	return pcimem_channel_open(ch, base, len);
 }
 
 static bool all_zero(const volatile void *base, uint64_t from, uint64_t to)
@@ -168,8 +168,8 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int channel_create(struct channel *ch, volatile void *base, uint64_t len,
-		   uint32_t max_peers, uint32_t ring_size, bool force,
+int pcimem_channel_create(struct channel *ch, volatile void *base, uint64_t len,
+			  uint32_t max_peers, uint32_t ring_size, bool force,
 		   int wait_ms)
 {
 	volatile uint32_t *magic = base;
@@ -188,7 +188,7 @@ int channel_create(struct channel *ch, volatile void *base, uint64_t len,
 	for (;;) {
 		m = __atomic_load_n(magic, __ATOMIC_ACQUIRE);
 		if (m == CHANNEL_MAGIC) {
-			int err = channel_open(ch, base, len);
+			int err = pcimem_channel_open(ch, base, len);
 
 			if (!err || !force)
 				return err;
@@ -210,10 +210,10 @@ int channel_create(struct channel *ch, volatile void *base, uint64_t len,
 		force = false;	/* someone else won: use theirs */
 	}
 	write_layout(base, &h);
-	return channel_open(ch, base, len);
+	return pcimem_channel_open(ch, base, len);
 }
 
-int channel_open(struct channel *ch, volatile void *base, uint64_t len)
+int pcimem_channel_open(struct channel *ch, volatile void *base, uint64_t len)
 {
 	struct channel_header h = { 0 };
 	const char *why;
@@ -231,14 +231,14 @@ int channel_open(struct channel *ch, volatile void *base, uint64_t len)
 		return fail(ch, -EPROTO, "no channel here (bad magic)");
 	if (h.version != CHANNEL_VERSION)
 		return fail(ch, -EPROTO, "a channel of another version");
-	if (h.checksum != channel_checksum(&h, offsetof(struct channel_header, checksum)))
+	if (h.checksum != pcimem_channel_checksum(&h, offsetof(struct channel_header, checksum)))
 		return fail(ch, -EPROTO, "the channel header's checksum is wrong");
 	if (h.header_size != sizeof(h) || h.reserved)
 		return fail(ch, -EPROTO, "the channel header has an unknown layout");
 	why = bad_sizes(h.max_peers, h.ring_size);
 	if (why)
 		return fail(ch, -EPROTO, why);
-	if (h.total_size != channel_size(h.max_peers, h.ring_size))
+	if (h.total_size != pcimem_channel_size(h.max_peers, h.ring_size))
 		return fail(ch, -EPROTO, "the channel header's total size does not match its sizes");
 	if (h.total_size > len)
 		return fail(ch, -ENOSPC, "the channel is larger than the region");
@@ -250,15 +250,15 @@ int channel_open(struct channel *ch, volatile void *base, uint64_t len)
 	return 0;
 }
 
-static volatile struct channel_peer *slot_of(const struct channel *ch,
-					     uint32_t slot)
+static volatile struct pcimem_channel_peer *slot_of(const struct channel *ch,
+						    uint32_t slot)
 {
-	return (volatile struct channel_peer *)(ch->base + table_offset()) + slot;
+	return (volatile struct pcimem_channel_peer *)(ch->base + table_offset()) + slot;
 }
 
-int channel_attach(struct channel *ch, uint32_t slot, uint32_t peer_id)
+int pcimem_channel_attach(struct channel *ch, uint32_t slot, uint32_t peer_id)
 {
-	volatile struct channel_peer *p;
+	volatile struct pcimem_channel_peer *p;
 	uint32_t expected = CHANNEL_PEER_FREE;
 
 	if (slot >= ch->max_peers)
@@ -278,7 +278,7 @@ int channel_attach(struct channel *ch, uint32_t slot, uint32_t peer_id)
 	return 0;
 }
 
-int channel_detach(struct channel *ch, uint32_t slot)
+int pcimem_channel_detach(struct channel *ch, uint32_t slot)
 {
 	if (slot >= ch->max_peers)
 		return fail(ch, -EINVAL, "no such slot");
@@ -287,22 +287,22 @@ int channel_detach(struct channel *ch, uint32_t slot)
 	return 0;
 }
 
-void channel_heartbeat(struct channel *ch, uint32_t slot)
+void pcimem_channel_heartbeat(struct channel *ch, uint32_t slot)
 {
 	if (slot < ch->max_peers)
 		__atomic_fetch_add(&slot_of(ch, slot)->heartbeat, 1,
 				   __ATOMIC_RELEASE);
 }
 
-int channel_peer(const struct channel *ch, uint32_t slot,
-		 struct channel_peer *out)
+int pcimem_channel_peer(const struct channel *ch, uint32_t slot,
+			struct pcimem_channel_peer *out)
 {
-	volatile struct channel_peer *p;
+	volatile struct pcimem_channel_peer *p;
 
 	if (slot >= ch->max_peers)
 		return -EINVAL;
 	p = slot_of(ch, slot);
-	*out = (struct channel_peer) {
+	*out = (struct pcimem_channel_peer) {
 		.state = load_u32(&p->state),
 		.peer_id = load_u32(&p->peer_id),
 		.generation = load_u64(&p->generation),
@@ -311,7 +311,7 @@ int channel_peer(const struct channel *ch, uint32_t slot,
 	return 0;
 }
 
-uint32_t channel_max_message(uint32_t size)
+uint32_t pcimem_channel_max_message(uint32_t size)
 {
 	return size - CHANNEL_RECORD_ALIGN;
 }
@@ -327,8 +327,8 @@ static int broken(struct channel_ring *r, const char *why)
 	return -EPROTO;
 }
 
-int channel_ring_open(const struct channel *ch, uint32_t from, uint32_t to,
-		      bool producer, struct channel_ring *r)
+int pcimem_channel_ring_open(const struct channel *ch, uint32_t from, uint32_t to,
+			     bool producer, struct channel_ring *r)
 {
 	volatile unsigned char *ring;
 	uint64_t head, tail;
@@ -376,14 +376,14 @@ static void ring_write(struct channel_ring *r, uint64_t pos, const void *buf,
 	       len - first);
 }
 
-int channel_send(struct channel_ring *r, const void *buf, uint32_t len)
+int pcimem_channel_send(struct channel_ring *r, const void *buf, uint32_t len)
 {
 	uint64_t tail, used, need = record_size(len);
 	uint32_t hdr = len;
 
 	if (!r->producer)
 		return -EINVAL;
-	if (len > channel_max_message(r->size))
+	if (len > pcimem_channel_max_message(r->size))
 		return -EMSGSIZE;
 	tail = load_u64(&r->ctl->tail);	/* once */
 	used = r->own - tail;
@@ -413,17 +413,17 @@ static ssize_t next_length(struct channel_ring *r)
 	if (avail > r->size || avail % CHANNEL_RECORD_ALIGN)
 		return broken(r, "the producer's head is outside the ring");
 	ring_read(r, r->own, &len, sizeof(len));	/* once */
-	if (len > channel_max_message(r->size) || record_size(len) > avail)
+	if (len > pcimem_channel_max_message(r->size) || record_size(len) > avail)
 		return broken(r, "a message length runs past what the producer published");
 	return len;
 }
 
-ssize_t channel_peek_len(struct channel_ring *r)
+ssize_t pcimem_channel_peek_len(struct channel_ring *r)
 {
 	return next_length(r);
 }
 
-ssize_t channel_recv(struct channel_ring *r, void *buf, size_t len)
+ssize_t pcimem_channel_recv(struct channel_ring *r, void *buf, size_t len)
 {
 	ssize_t n = next_length(r);
 
@@ -437,15 +437,15 @@ ssize_t channel_recv(struct channel_ring *r, void *buf, size_t len)
 	return n;
 }
 
-void channel_want(struct channel_ring *r, uint64_t event)
+void pcimem_channel_want(struct channel_ring *r, uint64_t event)
 {
 	store_u64(&r->ctl->want, event);
 	/* The producer's head must be read after want is out. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-bool channel_need_doorbell(const struct channel_ring *r, uint64_t old,
-			   uint64_t new_head)
+bool pcimem_channel_need_doorbell(const struct channel_ring *r, uint64_t old,
+				  uint64_t new_head)
 {
 	uint64_t event;
 
@@ -455,15 +455,15 @@ bool channel_need_doorbell(const struct channel_ring *r, uint64_t old,
 	return new_head - event - 1 < new_head - old;
 }
 
-void channel_want_space(struct channel_ring *r, uint64_t event)
+void pcimem_channel_want_space(struct channel_ring *r, uint64_t event)
 {
 	store_u64(&r->ctl->want_space, event);
 	/* The consumer's tail must be read after want_space is out. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-bool channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
-				 uint64_t new_tail)
+bool pcimem_channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
+					uint64_t new_tail)
 {
 	uint64_t event;
 
@@ -472,7 +472,7 @@ bool channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
 	return new_tail - event - 1 < new_tail - old;
 }
 
-bool channel_drained(const struct channel_ring *r)
+bool pcimem_channel_drained(const struct channel_ring *r)
 {
 	return load_u64(&r->ctl->tail) == r->own;
 }

@@ -10,7 +10,7 @@
  * CHANNEL_CACHE_LINE:
  *
  *   header      struct channel_header: magic, version, sizes, checksum
- *   peer table  max_peers x struct channel_peer (one cache line each)
+ *   peer table  max_peers x struct pcimem_channel_peer (one cache line each)
  *   rings       max_peers x max_peers rings; ring (i, j) carries messages
  *               from the peer in slot i to the peer in slot j (i != j;
  *               the rings (i, i) exist but are never used). Each is
@@ -56,7 +56,7 @@ struct channel_header {
 	uint32_t ring_size;	/* data bytes per ring, a power of two */
 	uint64_t total_size;	/* bytes of the layout, header to last ring */
 	uint32_t reserved;	/* 0 */
-	uint32_t checksum;	/* channel_checksum() of the bytes before it */
+	uint32_t checksum;	/* pcimem_channel_checksum() of the bytes before it */
 };
 
 /* States of a peer table slot. */
@@ -66,7 +66,7 @@ enum channel_peer_state {
 	CHANNEL_PEER_GONE	= 2,	/* left; its rings may hold data */
 };
 
-struct channel_peer {
+struct pcimem_channel_peer {
 	uint32_t state;		/* enum channel_peer_state */
 	uint32_t peer_id;	/* its ivshmem peer ID */
 	uint64_t generation;	/* bumped at each attach */
@@ -86,7 +86,7 @@ struct channel_ring_ctl {
 	uint8_t pad1[CHANNEL_CACHE_LINE - 16];
 };
 
-/* A mapped layout, checked by channel_open(). */
+/* A mapped layout, checked by pcimem_channel_open(). */
 struct channel {
 	volatile unsigned char *base;	/* the header */
 	uint32_t max_peers;
@@ -106,18 +106,18 @@ struct channel_ring {
 };
 
 /* Bytes a layout of @max_peers slots and @ring_size-byte rings needs. */
-uint64_t channel_size(uint32_t max_peers, uint32_t ring_size);
+uint64_t pcimem_channel_size(uint32_t max_peers, uint32_t ring_size);
 
 /* FNV-1a, 32 bits: the header's checksum. */
-uint32_t channel_checksum(const volatile void *p, size_t len);
+uint32_t pcimem_channel_checksum(const volatile void *p, size_t len);
 
 /*
  * Write a fresh layout at @base (@len bytes available): header, free peer
  * table, empty rings. 0, or -EINVAL (bad sizes) / -ENOSPC (does not fit),
- * with ch->why set. Only one peer formats; the others channel_open().
+ * with ch->why set. Only one peer formats; the others pcimem_channel_open().
  */
-int channel_format(struct channel *ch, volatile void *base, uint64_t len,
-		   uint32_t max_peers, uint32_t ring_size);
+int pcimem_channel_format(struct channel *ch, volatile void *base, uint64_t len,
+			  uint32_t max_peers, uint32_t ring_size);
 
 /*
  * Open the layout at @base, or format one there if there is none, safely
@@ -129,8 +129,8 @@ int channel_format(struct channel *ch, volatile void *base, uint64_t len,
  * -ETIMEDOUT. With @force, either is formatted anyway. 0 or -errno, with
  * ch->why set.
  */
-int channel_create(struct channel *ch, volatile void *base, uint64_t len,
-		   uint32_t max_peers, uint32_t ring_size, bool force,
+int pcimem_channel_create(struct channel *ch, volatile void *base, uint64_t len,
+			  uint32_t max_peers, uint32_t ring_size, bool force,
 		   int wait_ms);
 
 /*
@@ -138,68 +138,68 @@ int channel_create(struct channel *ch, volatile void *base, uint64_t len,
  * sizes, and that it fits in @len. The header is copied once, then
  * checked. 0, or -EPROTO / -ENOSPC with ch->why set.
  */
-int channel_open(struct channel *ch, volatile void *base, uint64_t len);
+int pcimem_channel_open(struct channel *ch, volatile void *base, uint64_t len);
 
 /*
  * The slot table: claim @slot for @peer_id (0, -EINVAL, -EBUSY), mark it
  * gone, read a slot's state (copied once).
  */
-int channel_attach(struct channel *ch, uint32_t slot, uint32_t peer_id);
-int channel_detach(struct channel *ch, uint32_t slot);
-int channel_peer(const struct channel *ch, uint32_t slot,
-		 struct channel_peer *out);
+int pcimem_channel_attach(struct channel *ch, uint32_t slot, uint32_t peer_id);
+int pcimem_channel_detach(struct channel *ch, uint32_t slot);
+int pcimem_channel_peer(const struct channel *ch, uint32_t slot,
+			struct pcimem_channel_peer *out);
 
 /* Bump @slot's heartbeat: the other peers see we are alive. */
-void channel_heartbeat(struct channel *ch, uint32_t slot);
+void pcimem_channel_heartbeat(struct channel *ch, uint32_t slot);
 
 /*
  * Our end of ring (@from, @to): the producer's if @producer, else the
  * consumer's. Our index starts from what shared memory says (once, at
  * open; checked against the other index). 0, -EINVAL, or -EPROTO.
  */
-int channel_ring_open(const struct channel *ch, uint32_t from, uint32_t to,
-		      bool producer, struct channel_ring *r);
+int pcimem_channel_ring_open(const struct channel *ch, uint32_t from, uint32_t to,
+			     bool producer, struct channel_ring *r);
 
 /* The largest message a ring of @size bytes can ever carry. */
-uint32_t channel_max_message(uint32_t size);
+uint32_t pcimem_channel_max_message(uint32_t size);
 
 /*
  * Producer: publish one message of @len bytes. 0; -EAGAIN when the ring
  * has not room for it now; -EMSGSIZE when it never will; -EPROTO when
  * the consumer's tail makes no sense (r->why says how).
  */
-int channel_send(struct channel_ring *r, const void *buf, uint32_t len);
+int pcimem_channel_send(struct channel_ring *r, const void *buf, uint32_t len);
 
 /*
  * Consumer: take the next message into @buf (@len bytes). Its length; or
  * -EAGAIN when there is none; -EMSGSIZE when it is longer than @len (it
- * stays in the ring; channel_peek_len() says how long); -EPROTO when the
+ * stays in the ring; pcimem_channel_peek_len() says how long); -EPROTO when the
  * producer's head or the record's length make no sense (r->why says how).
  */
-ssize_t channel_recv(struct channel_ring *r, void *buf, size_t len);
+ssize_t pcimem_channel_recv(struct channel_ring *r, void *buf, size_t len);
 
 /* Consumer: the next message's length, or -EAGAIN / -EPROTO. */
-ssize_t channel_peek_len(struct channel_ring *r);
+ssize_t pcimem_channel_peek_len(struct channel_ring *r);
 
 /*
  * Doorbell suppression, as virtio's used_event: the consumer asks for a
- * doorbell once head passes @event (channel_want()); the producer, after
- * moving head from @old to @new, rings only if channel_need_doorbell().
+ * doorbell once head passes @event (pcimem_channel_want()); the producer, after
+ * moving head from @old to @new, rings only if pcimem_channel_need_doorbell().
  */
-void channel_want(struct channel_ring *r, uint64_t event);
-bool channel_need_doorbell(const struct channel_ring *r, uint64_t old,
-			   uint64_t new_head);
+void pcimem_channel_want(struct channel_ring *r, uint64_t event);
+bool pcimem_channel_need_doorbell(const struct channel_ring *r, uint64_t old,
+				  uint64_t new_head);
 
 /*
  * The other way: a producer waiting for room asks for a doorbell once
- * tail passes @event (channel_want_space()); the consumer, after moving
- * tail from @old to @new_tail, rings only if channel_need_space_doorbell().
+ * tail passes @event (pcimem_channel_want_space()); the consumer, after moving
+ * tail from @old to @new_tail, rings only if pcimem_channel_need_space_doorbell().
  */
-void channel_want_space(struct channel_ring *r, uint64_t event);
-bool channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
-				 uint64_t new_tail);
+void pcimem_channel_want_space(struct channel_ring *r, uint64_t event);
+bool pcimem_channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
+					uint64_t new_tail);
 
 /* Producer: whether the consumer has taken everything published. */
-bool channel_drained(const struct channel_ring *r);
+bool pcimem_channel_drained(const struct channel_ring *r);
 
 #endif /* PCIMEM_CHANNEL_H */

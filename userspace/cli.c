@@ -16,7 +16,7 @@
 
 #include "cli.h"
 
-void cli_error(const char *subject, const char *fmt, ...)
+void pcimem_cli_error(const char *subject, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,7 +29,7 @@ void cli_error(const char *subject, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_errno_exit(int errnum)
+int pcimem_cli_errno_exit(int errnum)
 {
 	switch (errnum) {
 	case ENOENT:
@@ -44,19 +44,19 @@ int cli_errno_exit(int errnum)
 	}
 }
 
-int cli_fail(const char *subject, int errnum)
+int pcimem_cli_fail(const char *subject, int errnum)
 {
-	cli_error(subject, "%s", strerror(errnum));
-	return cli_errno_exit(errnum);
+	pcimem_cli_error(subject, "%s", strerror(errnum));
+	return pcimem_cli_errno_exit(errnum);
 }
 
 #ifndef PCIMEM_VERSION
 #error "PCIMEM_VERSION is set by userspace/Makefile's VERSION"
 #endif
 
-const char cli_version[] = PCIMEM_VERSION;
+const char pcimem_cli_version[] = PCIMEM_VERSION;
 
-const struct cli_command_options cli_command_defaults = {
+const struct cli_command_options pcimem_cli_command_defaults = {
 	.count = 1,
 	.timeout_ms = -1,
 };
@@ -124,23 +124,23 @@ static bool command_option_value(enum cli_command_option bit,
 
 	switch (bit) {
 	case CLI_OPT_COUNT:
-		if (!cli_parse_u64("count", value, &v))
+		if (!pcimem_cli_parse_u64("count", value, &v))
 			return false;
 		if (!v) {
-			cli_error(NULL, "bad count '%s': must be at least 1", value);
+			pcimem_cli_error(NULL, "bad count '%s': must be at least 1", value);
 			return false;
 		}
 		o->count = v;
 		return true;
 	case CLI_OPT_TIMEOUT:
-		if (!cli_parse_max("timeout (ms)", value, CLI_TIMEOUT_MAX_MS, &v))
+		if (!pcimem_cli_parse_max("timeout (ms)", value, CLI_TIMEOUT_MAX_MS, &v))
 			return false;
 		o->timeout_ms = (int)v;
 		return true;
 	case CLI_OPT_OFFSET:
-		return cli_parse_size("offset", value, &o->offset);
+		return pcimem_cli_parse_size("offset", value, &o->offset);
 	case CLI_OPT_VECTOR:
-		if (!cli_parse_max("vector", value, PCIMEM_MAX_VECTORS - 1, &v))
+		if (!pcimem_cli_parse_max("vector", value, PCIMEM_MAX_VECTORS - 1, &v))
 			return false;
 		o->vector = (unsigned int)v;
 		return true;
@@ -222,7 +222,7 @@ static bool parse_options(const struct cli_tool *t, int argc, char **argv,
 	int opt;
 
 	build_options(t, opts, shorts, sizeof(shorts));
-	*p = (struct parsed) { .v = cli_command_defaults };
+	*p = (struct parsed) { .v = pcimem_cli_command_defaults };
 	opterr = 0;	/* our own messages, with our own prefix */
 	optind = 0;	/* glibc: start afresh (a shell parses many lines) */
 	while ((opt = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
@@ -237,14 +237,14 @@ static bool parse_options(const struct cli_tool *t, int argc, char **argv,
 		} else if (opt == OPT_VERSION) {
 			p->version = true;
 		} else if (opt == ':') {
-			cli_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+			pcimem_cli_error(NULL, "option '%s' needs a value", argv[optind - 1]);
 			see_also(t, NULL);
 			return false;
 		} else if (opt == '?') {
 			if (optopt)
-				cli_error(NULL, "unknown option '-%c'", optopt);
+				pcimem_cli_error(NULL, "unknown option '-%c'", optopt);
 			else
-				cli_error(NULL, "unknown option '%s'", argv[optind - 1]);
+				pcimem_cli_error(NULL, "unknown option '%s'", argv[optind - 1]);
 			see_also(t, NULL);
 			return false;
 		} else if (opt & OPT_COMMAND) {
@@ -293,8 +293,8 @@ static void command_option_syntax(char *buf, size_t len, unsigned int k)
 	       command_options[k].arg ? command_options[k].arg : "");
 }
 
-const char *cli_usage(const struct cli_tool *t, const struct cli_command *c,
-		      char *buf, size_t len)
+const char *pcimem_cli_usage(const struct cli_tool *t, const struct cli_command *c,
+			     char *buf, size_t len)
 {
 	unsigned int k;
 
@@ -324,7 +324,7 @@ static void list_commands(FILE *out, const struct cli_tool *t)
 	size_t n = strlen(prog);
 
 	for (c = t->commands; *c; c++) {
-		cli_usage(t, *c, usage, sizeof(usage));
+		pcimem_cli_usage(t, *c, usage, sizeof(usage));
 		if ((*c)->sub) {
 			list_commands(out, (*c)->sub);
 			continue;
@@ -400,7 +400,7 @@ static void command_help(FILE *out, const struct cli_tool *t,
 {
 	char usage[256];
 
-	fprintf(out, "usage: %s\n\n%s\n", cli_usage(t, c, usage, sizeof(usage)),
+	fprintf(out, "usage: %s\n\n%s\n", pcimem_cli_usage(t, c, usage, sizeof(usage)),
 		c->help);
 	if (c->details)
 		fprintf(out, "%s", c->details);
@@ -431,7 +431,7 @@ static int usage_error(const struct cli_tool *t, const struct cli_command *c)
 {
 	char usage[256];
 
-	cli_error(NULL, "usage: %s", cli_usage(t, c, usage, sizeof(usage)));
+	pcimem_cli_error(NULL, "usage: %s", pcimem_cli_usage(t, c, usage, sizeof(usage)));
 	see_also(t, c);
 	return EXIT_USAGE;
 }
@@ -451,14 +451,14 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 			tool_help(stdout, t);
 			return EXIT_OK;
 		}
-		cli_error(NULL, "usage: %s%sCOMMAND [ARGS...]", lead(t), lead_space(t));
+		pcimem_cli_error(NULL, "usage: %s%sCOMMAND [ARGS...]", lead(t), lead_space(t));
 		see_also(t, NULL);
 		return EXIT_USAGE;
 	}
 	c = find_command(t, argv[0]);
 	if (!c) {
-		cli_error(NULL, "unknown %s%scommand '%s'", parent ? parent : "",
-			  parent ? " " : "", argv[0]);
+		pcimem_cli_error(NULL, "unknown %s%scommand '%s'", parent ? parent : "",
+				 parent ? " " : "", argv[0]);
 		see_also(t, NULL);
 		return EXIT_USAGE;
 	}
@@ -471,8 +471,8 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 	for (k = 0; k < N_COMMAND_OPTIONS; k++) {
 		if ((p->seen & command_options[k].bit) &&
 		    !(c->options & command_options[k].bit) && !c->sub) {
-			cli_error(NULL, "%s: no option '--%s' for this command",
-				  c->name, command_options[k].name);
+			pcimem_cli_error(NULL, "%s: no option '--%s' for this command",
+					 c->name, command_options[k].name);
 			see_also(t, c);
 			return EXIT_USAGE;
 		}
@@ -501,7 +501,7 @@ static int dispatch(const struct cli_tool *t, const struct parsed *p,
 
 	r = (struct cli_run) {
 		.tool = t, .c = c, .target = target, .argc = argc, .argv = argv,
-		.opt = c->defaults ? *c->defaults : cli_command_defaults,
+		.opt = c->defaults ? *c->defaults : pcimem_cli_command_defaults,
 		.ctx = t->ctx ? t->ctx : parent_ctx,
 	};
 	r.opt.count = p->seen & CLI_OPT_COUNT ? p->v.count : r.opt.count;
@@ -524,13 +524,13 @@ static int finish_stdout(int code)
 	if (fflush(stdout) || ferror(stdout)) {
 		int e = errno ? errno : EIO;
 
-		cli_error("standard output", "%s", strerror(e));
+		pcimem_cli_error("standard output", "%s", strerror(e));
 		return EXIT_IOERR;
 	}
 	return code;
 }
 
-int cli_main(const struct cli_tool *t, int argc, char **argv)
+int pcimem_cli_main(const struct cli_tool *t, int argc, char **argv)
 {
 	struct parsed p;
 	int code;
@@ -540,7 +540,7 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (p.version) {
-		printf("%s %s\n", program_invocation_short_name, cli_version);
+		printf("%s %s\n", program_invocation_short_name, pcimem_cli_version);
 		return finish_stdout(EXIT_OK);
 	}
 	if (argc >= 1 && !strcmp(argv[0], "help")) {
@@ -552,10 +552,10 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 		}
 		c = find_command(t, argv[1]);
 		if (!c)
-			cli_error(NULL, "help: unknown command '%s'", argv[1]);
+			pcimem_cli_error(NULL, "help: unknown command '%s'", argv[1]);
 		else if (argc > 2)
-			cli_error(NULL, "usage: %s%shelp [COMMAND]", lead(t),
-				  lead_space(t));
+			pcimem_cli_error(NULL, "usage: %s%shelp [COMMAND]", lead(t),
+					 lead_space(t));
 		if (!c || argc > 2) {
 			see_also(t, NULL);
 			return EXIT_USAGE;
@@ -570,7 +570,7 @@ int cli_main(const struct cli_tool *t, int argc, char **argv)
 
 /* ---- JSON ---- */
 
-void cli_json_string(FILE *out, const char *s)
+void pcimem_cli_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -585,7 +585,7 @@ void cli_json_string(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
-bool cli_strtou64(const char *s, int base, uint64_t *v)
+bool pcimem_cli_strtou64(const char *s, int base, uint64_t *v)
 {
 	unsigned long long n;
 	char *end;
@@ -610,64 +610,64 @@ bool cli_strtou64(const char *s, int base, uint64_t *v)
 static bool parse_number(const char *what, const char *s, unsigned int flags,
 			 uint64_t *v)
 {
-	int err = number_parse(s, flags, v);
+	int err = pcimem_number_parse(s, flags, v);
 
 	if (!err)
 		return true;
 	if (err == -ERANGE)
-		cli_error(NULL, "bad %s '%s': larger than 64 bits", what, s);
+		pcimem_cli_error(NULL, "bad %s '%s': larger than 64 bits", what, s);
 	else if (flags & NUMBER_SUFFIX)
-		cli_error(NULL, "bad %s '%s': not a number (" NUMBER_GRAMMAR
+		pcimem_cli_error(NULL, "bad %s '%s': not a number (" NUMBER_GRAMMAR
 			  ", may end in " NUMBER_SUFFIXES ")", what, s);
 	else
-		cli_error(NULL, "bad %s '%s': not a number (" NUMBER_GRAMMAR ")",
-			  what, s);
+		pcimem_cli_error(NULL, "bad %s '%s': not a number (" NUMBER_GRAMMAR ")",
+				 what, s);
 	return false;
 }
 
-bool cli_parse_u64(const char *what, const char *s, uint64_t *v)
+bool pcimem_cli_parse_u64(const char *what, const char *s, uint64_t *v)
 {
 	return parse_number(what, s, 0, v);
 }
 
-bool cli_parse_size(const char *what, const char *s, uint64_t *v)
+bool pcimem_cli_parse_size(const char *what, const char *s, uint64_t *v)
 {
 	return parse_number(what, s, NUMBER_SUFFIX, v);
 }
 
-bool cli_parse_max(const char *what, const char *s, uint64_t max,
-		   uint64_t *v)
+bool pcimem_cli_parse_max(const char *what, const char *s, uint64_t max,
+			  uint64_t *v)
 {
-	if (!cli_parse_u64(what, s, v))
+	if (!pcimem_cli_parse_u64(what, s, v))
 		return false;
 	if (*v > max) {
-		cli_error(NULL, "bad %s '%s': larger than %llu", what, s,
-			  (unsigned long long)max);
+		pcimem_cli_error(NULL, "bad %s '%s': larger than %llu", what, s,
+				 (unsigned long long)max);
 		return false;
 	}
 	return true;
 }
 
-bool cli_parse_peer(const char *s, unsigned int *peer)
+bool pcimem_cli_parse_peer(const char *s, unsigned int *peer)
 {
 	uint64_t v;
 
-	if (!cli_parse_max("peer", s, PCIMEM_MAX_PEER_ID, &v))
+	if (!pcimem_cli_parse_max("peer", s, PCIMEM_MAX_PEER_ID, &v))
 		return false;
 	*peer = (unsigned int)v;
 	return true;
 }
 
-bool cli_parse_width(const char *s, unsigned int *bytes)
+bool pcimem_cli_parse_width(const char *s, unsigned int *bytes)
 {
 	uint64_t bits;
 
-	if (cli_strtou64(s, 10, &bits) &&
+	if (pcimem_cli_strtou64(s, 10, &bits) &&
 	    (bits == 8 || bits == 16 || bits == 32 || bits == 64)) {
 		*bytes = (unsigned int)bits / 8;
 		return true;
 	}
-	cli_error(NULL, "bad width '%s': must be 8, 16, 32 or 64 (bits)", s);
+	pcimem_cli_error(NULL, "bad width '%s': must be 8, 16, 32 or 64 (bits)", s);
 	return false;
 }
 
@@ -677,21 +677,21 @@ static bool parse_hex_bytes(const char *hex, struct pattern *p)
 	size_t i;
 
 	if (len == 0 || len % 2) {
-		cli_error(NULL, "bad pattern 'hex:%s': needs an even, non-zero number of hex digits",
-			  hex);
+		pcimem_cli_error(NULL, "bad pattern 'hex:%s': needs an even, non-zero number of hex digits",
+				 hex);
 		return false;
 	}
 	if (len / 2 > PATTERN_MAX) {
-		cli_error(NULL, "bad pattern: longer than %d bytes", PATTERN_MAX);
+		pcimem_cli_error(NULL, "bad pattern: longer than %d bytes", PATTERN_MAX);
 		return false;
 	}
 	for (i = 0; i < len; i += 2) {
 		char byte[3] = { hex[i], hex[i + 1], '\0' };
 		uint64_t v;
 
-		if (!cli_strtou64(byte, 16, &v)) {
-			cli_error(NULL, "bad pattern 'hex:%s': '%s' is not a hex byte",
-				  hex, byte);
+		if (!pcimem_cli_strtou64(byte, 16, &v)) {
+			pcimem_cli_error(NULL, "bad pattern 'hex:%s': '%s' is not a hex byte",
+					 hex, byte);
 			return false;
 		}
 		p->bytes[i / 2] = (unsigned char)v;
@@ -700,7 +700,7 @@ static bool parse_hex_bytes(const char *hex, struct pattern *p)
 	return true;
 }
 
-bool cli_parse_pattern(const char *s, struct pattern *p)
+bool pcimem_cli_parse_pattern(const char *s, struct pattern *p)
 {
 	static const char hex_prefix[] = "hex:";
 	size_t len;
@@ -711,11 +711,11 @@ bool cli_parse_pattern(const char *s, struct pattern *p)
 
 	len = strlen(s);
 	if (len == 0) {
-		cli_error(NULL, "bad pattern: empty");
+		pcimem_cli_error(NULL, "bad pattern: empty");
 		return false;
 	}
 	if (len > PATTERN_MAX) {
-		cli_error(NULL, "bad pattern: longer than %d bytes", PATTERN_MAX);
+		pcimem_cli_error(NULL, "bad pattern: longer than %d bytes", PATTERN_MAX);
 		return false;
 	}
 	memcpy(p->bytes, s, len);
@@ -723,7 +723,7 @@ bool cli_parse_pattern(const char *s, struct pattern *p)
 	return true;
 }
 
-const char *cli_human_size(uint64_t n, char *buf, size_t len)
+const char *pcimem_cli_human_size(uint64_t n, char *buf, size_t len)
 {
 	static const char *const units[] = {
 		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",

@@ -47,10 +47,10 @@ struct pattern {
 };
 
 /* The tools' version (VERSION in userspace/Makefile). */
-extern const char cli_version[];
+extern const char pcimem_cli_version[];
 
 /* "prog: subject: message\n" on stderr; subject may be NULL. */
-void cli_error(const char *subject, const char *fmt, ...)
+void pcimem_cli_error(const char *subject, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
@@ -60,32 +60,32 @@ void cli_error(const char *subject, const char *fmt, ...)
  */
 
 /* Exit code for a failed system call's errno. */
-int cli_errno_exit(int errnum);
+int pcimem_cli_errno_exit(int errnum);
 
 /* Report errno @errnum against @subject; returns its exit code. */
-int cli_fail(const char *subject, int errnum);
+int pcimem_cli_fail(const char *subject, int errnum);
 
 /* ---- numbers and patterns ---- */
 
 /* Quiet strtoull(base) with full checks: digits only, no junk, no overflow. */
-bool cli_strtou64(const char *s, int base, uint64_t *v);
+bool pcimem_cli_strtou64(const char *s, int base, uint64_t *v);
 
 /* Parsers: return true on success, else print why and return false. */
 /* A number of number.h's grammar, without suffixes (values, counts). */
-bool cli_parse_u64(const char *what, const char *s, uint64_t *v);
+bool pcimem_cli_parse_u64(const char *what, const char *s, uint64_t *v);
 /* A size or offset: number.h's grammar with its suffixes. */
-bool cli_parse_size(const char *what, const char *s, uint64_t *v);
+bool pcimem_cli_parse_size(const char *what, const char *s, uint64_t *v);
 /* A number no larger than @max ("bad vector '70': larger than 63"). */
-bool cli_parse_max(const char *what, const char *s, uint64_t max,
-		   uint64_t *v);
+bool pcimem_cli_parse_max(const char *what, const char *s, uint64_t max,
+			  uint64_t *v);
 /* An ivshmem peer ID, 0 to PCIMEM_MAX_PEER_ID (uapi/pcimem.h). */
-bool cli_parse_peer(const char *s, unsigned int *peer);
-bool cli_parse_width(const char *s, unsigned int *bytes);
+bool pcimem_cli_parse_peer(const char *s, unsigned int *peer);
+bool pcimem_cli_parse_width(const char *s, unsigned int *bytes);
 /* Text, or "hex:" (any case) and pairs of hex digits. */
-bool cli_parse_pattern(const char *s, struct pattern *p);
+bool pcimem_cli_parse_pattern(const char *s, struct pattern *p);
 
 /* "16 MiB", "256 B", "1.5 KiB" into @buf. */
-const char *cli_human_size(uint64_t n, char *buf, size_t len);
+const char *pcimem_cli_human_size(uint64_t n, char *buf, size_t len);
 
 /* ---- commands ---- */
 
@@ -118,7 +118,7 @@ struct cli_command_options {
 };
 
 /* --count 1, --timeout forever, the rest 0 or false. */
-extern const struct cli_command_options cli_command_defaults;
+extern const struct cli_command_options pcimem_cli_command_defaults;
 
 struct cli_tool;
 struct region_command;		/* commands.h */
@@ -148,7 +148,7 @@ struct cli_command {
 	int min_args;		/* arguments after the target */
 	int max_args;
 	unsigned int options;	/* CLI_OPT_* it takes */
-	const struct cli_command_options *defaults; /* NULL: cli_command_defaults */
+	const struct cli_command_options *defaults; /* NULL: pcimem_cli_command_defaults */
 	/* Returns the exit code. NULL: the tool's run_region(). */
 	int (*run)(const struct cli_run *r);
 	const struct region_command *region;	/* commands.h, or NULL */
@@ -193,13 +193,13 @@ struct cli_tool {
  * Returns the exit code; EXIT_IOERR when standard output could not be
  * written, whatever the command returned.
  */
-int cli_main(const struct cli_tool *t, int argc, char **argv);
+int pcimem_cli_main(const struct cli_tool *t, int argc, char **argv);
 
 /* The usage line of @c in @t, into @buf. */
-const char *cli_usage(const struct cli_tool *t, const struct cli_command *c,
-		      char *buf, size_t len);
+const char *pcimem_cli_usage(const struct cli_tool *t, const struct cli_command *c,
+			     char *buf, size_t len);
 
 /* A string as a JSON string literal, quotes included. */
-void cli_json_string(FILE *out, const char *s);
+void pcimem_cli_json_string(FILE *out, const char *s);
 
 #endif /* PCIMEM_CLI_H */

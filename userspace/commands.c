@@ -19,20 +19,20 @@ static int range_error(const struct region *r, uint64_t off, uint64_t len)
 {
 	char size[SIZE_TEXT];
 
-	cli_human_size(r->size, size, sizeof(size));
+	pcimem_cli_human_size(r->size, size, sizeof(size));
 	if (off >= r->size)
-		cli_error(r->name, "offset 0x%llx beyond %s (%s)",
-			  (unsigned long long)off, r->what, size);
+		pcimem_cli_error(r->name, "offset 0x%llx beyond %s (%s)",
+				 (unsigned long long)off, r->what, size);
 	else
-		cli_error(r->name, "offset 0x%llx length 0x%llx beyond %s (%s)",
-			  (unsigned long long)off, (unsigned long long)len,
+		pcimem_cli_error(r->name, "offset 0x%llx length 0x%llx beyond %s (%s)",
+				 (unsigned long long)off, (unsigned long long)len,
 			  r->what, size);
 	return EXIT_USAGE;
 }
 
 static int check_range(const struct region *r, uint64_t off, uint64_t len)
 {
-	if (off >= r->size || !region_contains(r, off, len))
+	if (off >= r->size || !pcimem_region_contains(r, off, len))
 		return range_error(r, off, len);
 	return EXIT_OK;
 }
@@ -42,13 +42,13 @@ static int check_value_access(const struct region *r, uint64_t off,
 			      unsigned int width)
 {
 	if (r->access_width > 1 && width != r->access_width) {
-		cli_error(r->name, "%s holds registers: %u-bit accesses only, not %u-bit",
-			  r->what, r->access_width * 8, width * 8);
+		pcimem_cli_error(r->name, "%s holds registers: %u-bit accesses only, not %u-bit",
+				 r->what, r->access_width * 8, width * 8);
 		return EXIT_USAGE;
 	}
 	if (off % width) {
-		cli_error(r->name, "offset 0x%llx not aligned to a %u-bit access",
-			  (unsigned long long)off, width * 8);
+		pcimem_cli_error(r->name, "offset 0x%llx not aligned to a %u-bit access",
+				 (unsigned long long)off, width * 8);
 		return EXIT_USAGE;
 	}
 	return check_range(r, off, width);
@@ -62,22 +62,22 @@ static int check_registers(const struct region *r, uint64_t off,
 
 	if (w <= 1 || (!(off % w) && !(len % w)))
 		return EXIT_OK;
-	cli_error(r->name, "%s holds registers: offset 0x%llx and length 0x%llx must be multiples of %u bytes",
-		  r->what, (unsigned long long)off, (unsigned long long)len, w);
+	pcimem_cli_error(r->name, "%s holds registers: offset 0x%llx and length 0x%llx must be multiples of %u bytes",
+			 r->what, (unsigned long long)off, (unsigned long long)len, w);
 	return EXIT_USAGE;
 }
 
-int command_refuse_registers(const struct cli_command *c, const char *name,
-			     const char *what)
+int pcimem_command_refuse_registers(const struct cli_command *c, const char *name,
+				    const char *what)
 {
-	cli_error(name, "%s holds registers: %s applies to memory only, not registers",
-		  what, c->name);
+	pcimem_cli_error(name, "%s holds registers: %s applies to memory only, not registers",
+			 what, c->name);
 	return EXIT_USAGE;
 }
 
 static int io_error(const struct region *r, int err)
 {
-	return cli_fail(r->name, -err);
+	return pcimem_cli_fail(r->name, -err);
 }
 
 /* Bytes as a C-like string: printable ASCII as is, others as \xNN. */
@@ -110,9 +110,9 @@ static bool parse_dump(int argc, char **argv, struct command_args *a)
 	a->offset = 0;
 	a->length = DUMP_DEFAULT_LENGTH;
 	a->has_length = argc > 1;
-	if (argc > 0 && !cli_parse_size("offset", argv[0], &a->offset))
+	if (argc > 0 && !pcimem_cli_parse_size("offset", argv[0], &a->offset))
 		return false;
-	if (argc > 1 && !cli_parse_size("length", argv[1], &a->length))
+	if (argc > 1 && !pcimem_cli_parse_size("length", argv[1], &a->length))
 		return false;
 	return true;
 }
@@ -130,16 +130,16 @@ static int run_dump(const struct region *r, const struct command_args *a)
 		code = check_registers(r, a->offset, len);
 	if (code)
 		return code;
-	err = region_dump(r, a->offset, len, stdout);
+	err = pcimem_region_dump(r, a->offset, len, stdout);
 	return err ? io_error(r, err) : EXIT_OK;
 }
 
 static bool parse_read(int argc, char **argv, struct command_args *a)
 {
 	a->width = 4;
-	if (!cli_parse_size("offset", argv[0], &a->offset))
+	if (!pcimem_cli_parse_size("offset", argv[0], &a->offset))
 		return false;
-	return argc < 2 || cli_parse_width(argv[1], &a->width);
+	return argc < 2 || pcimem_cli_parse_width(argv[1], &a->width);
 }
 
 static int run_read(const struct region *r, const struct command_args *a)
@@ -150,7 +150,7 @@ static int run_read(const struct region *r, const struct command_args *a)
 	code = check_value_access(r, a->offset, a->width);
 	if (code)
 		return code;
-	err = region_read_value(r, a->offset, a->width, &value);
+	err = pcimem_region_read_value(r, a->offset, a->width, &value);
 	if (err)
 		return io_error(r, err);
 	printf("0x%0*llx\n", (int)a->width * 2, (unsigned long long)value);
@@ -160,14 +160,14 @@ static int run_read(const struct region *r, const struct command_args *a)
 static bool parse_write(int argc, char **argv, struct command_args *a)
 {
 	a->width = 4;
-	if (!cli_parse_size("offset", argv[0], &a->offset) ||
-	    !cli_parse_u64("value", argv[1], &a->value))
+	if (!pcimem_cli_parse_size("offset", argv[0], &a->offset) ||
+	    !pcimem_cli_parse_u64("value", argv[1], &a->value))
 		return false;
-	if (argc > 2 && !cli_parse_width(argv[2], &a->width))
+	if (argc > 2 && !pcimem_cli_parse_width(argv[2], &a->width))
 		return false;
 	if (a->width < 8 && a->value >> (a->width * 8)) {
-		cli_error(NULL, "bad value '%s': does not fit in %u bits",
-			  argv[1], a->width * 8);
+		pcimem_cli_error(NULL, "bad value '%s': does not fit in %u bits",
+				 argv[1], a->width * 8);
 		return false;
 	}
 	return true;
@@ -180,25 +180,25 @@ static int run_write(const struct region *r, const struct command_args *a)
 	code = check_value_access(r, a->offset, a->width);
 	if (code)
 		return code;
-	err = region_write_value(r, a->offset, a->width, a->value);
+	err = pcimem_region_write_value(r, a->offset, a->width, a->value);
 	return err ? io_error(r, err) : EXIT_OK;
 }
 
 static bool parse_pattern(int argc, char **argv, struct command_args *a)
 {
 	(void)argc;
-	return cli_parse_pattern(argv[0], &a->pattern);
+	return pcimem_cli_parse_pattern(argv[0], &a->pattern);
 }
 
 /* A fill or verify needs bytes to work on. */
 static int check_not_empty(const struct cli_command *c, const struct region *r)
 {
 	if (r->access_width > 1)
-		return command_refuse_registers(c, r->name, r->what);
+		return pcimem_command_refuse_registers(c, r->name, r->what);
 	if (r->size)
 		return EXIT_OK;
-	cli_error(r->name, "%s is empty (0 bytes): nothing to %s", r->what,
-		  c->name);
+	pcimem_cli_error(r->name, "%s is empty (0 bytes): nothing to %s", r->what,
+			 c->name);
 	return EXIT_USAGE;
 }
 
@@ -219,8 +219,8 @@ static void show_progress(void *ctx, uint64_t done)
 		return;
 	p->shown = pct;
 	fprintf(stderr, "\r%s: %u%% (%s of %s)", p->what, pct,
-		cli_human_size(done, d, sizeof(d)),
-		cli_human_size(p->total, t, sizeof(t)));
+		pcimem_cli_human_size(done, d, sizeof(d)),
+		pcimem_cli_human_size(p->total, t, sizeof(t)));
 }
 
 /* Progress for @r when it is large, on a terminal, and not --quiet. */
@@ -248,11 +248,11 @@ static int run_fill(const struct region *r, const struct command_args *a)
 	bool shown;
 	int code, err;
 
-	code = check_not_empty(&command_fill, r);
+	code = check_not_empty(&pcimem_command_fill, r);
 	if (code)
 		return code;
 	shown = start_progress(&pr, a, "fill", &p);
-	err = region_fill(&pr, a->pattern.bytes, a->pattern.len);
+	err = pcimem_region_fill(&pr, a->pattern.bytes, a->pattern.len);
 	end_progress(shown);
 	if (err)
 		return io_error(r, err);
@@ -283,13 +283,13 @@ static int run_verify(const struct region *r, const struct command_args *a)
 	bool shown;
 	int code, err;
 
-	code = check_not_empty(&command_verify, r);
+	code = check_not_empty(&pcimem_command_verify, r);
 	if (code)
 		return code;
 	if (a->all)
 		m.range = print_range;
 	shown = start_progress(&pr, a, "verify", &p);
-	err = region_verify(&pr, a->pattern.bytes, a->pattern.len, &m);
+	err = pcimem_region_verify(&pr, a->pattern.bytes, a->pattern.len, &m);
 	end_progress(shown);
 	if (err)
 		return io_error(r, err);
@@ -311,8 +311,8 @@ static int run_verify(const struct region *r, const struct command_args *a)
 static bool parse_offset_string(int argc, char **argv, struct command_args *a)
 {
 	(void)argc;
-	return cli_parse_size("offset", argv[0], &a->offset) &&
-	       cli_parse_pattern(argv[1], &a->pattern);
+	return pcimem_cli_parse_size("offset", argv[0], &a->offset) &&
+	       pcimem_cli_parse_pattern(argv[1], &a->pattern);
 }
 
 static int run_expect(const struct region *r, const struct command_args *a)
@@ -326,7 +326,7 @@ static int run_expect(const struct region *r, const struct command_args *a)
 		code = check_registers(r, a->offset, len);
 	if (code)
 		return code;
-	err = region_read_bytes(r, a->offset, found, len);
+	err = pcimem_region_read_bytes(r, a->offset, found, len);
 	if (err)
 		return io_error(r, err);
 	if (!memcmp(found, a->pattern.bytes, len))
@@ -350,9 +350,9 @@ static int run_put(const struct region *r, const struct command_args *a)
 		code = check_registers(r, a->offset, a->pattern.len);
 	if (code)
 		return code;
-	err = region_write_bytes(r, a->offset, a->pattern.bytes, a->pattern.len);
+	err = pcimem_region_write_bytes(r, a->offset, a->pattern.bytes, a->pattern.len);
 	if (!err)
-		err = region_sync(r);
+		err = pcimem_region_sync(r);
 	return err ? io_error(r, err) : EXIT_OK;
 }
 
@@ -370,25 +370,25 @@ REGION_COMMAND(verify_region, false, true, parse_pattern, run_verify);
 REGION_COMMAND(expect_region, false, false, parse_offset_string, run_expect);
 REGION_COMMAND(put_region, true, false, parse_offset_string, run_put);
 
-const struct cli_command command_dump = {
+const struct cli_command pcimem_command_dump = {
 	.name = "dump", .args = "[OFFSET [LENGTH]]",
 	.help = "hexdump -C of LENGTH bytes (default 256) at OFFSET (default 0)",
 	.target = true, .min_args = 0, .max_args = 2, .region = &dump_region,
 };
 
-const struct cli_command command_read = {
+const struct cli_command pcimem_command_read = {
 	.name = "read", .args = "OFFSET [WIDTH]",
 	.help = "print one WIDTH-bit value (8/16/32/64, default 32)",
 	.target = true, .min_args = 1, .max_args = 2, .region = &read_region,
 };
 
-const struct cli_command command_write = {
+const struct cli_command pcimem_command_write = {
 	.name = "write", .args = "OFFSET VALUE [WIDTH]",
 	.help = "store one WIDTH-bit value (8/16/32/64, default 32)",
 	.target = true, .min_args = 2, .max_args = 3, .region = &write_region,
 };
 
-const struct cli_command command_fill = {
+const struct cli_command pcimem_command_fill = {
 	.name = "fill", .args = "PATTERN",
 	.help = "repeat PATTERN over the whole region",
 	.details = "Progress on a terminal (stderr) above 256 MiB unless --quiet.\n",
@@ -396,7 +396,7 @@ const struct cli_command command_fill = {
 	.options = CLI_OPT_QUIET, .region = &fill_region,
 };
 
-const struct cli_command command_verify = {
+const struct cli_command pcimem_command_verify = {
 	.name = "verify", .args = "PATTERN",
 	.help = "check the whole region holds PATTERN repeated (exit 1 if not)",
 	.details = "Prints the first mismatch and the count of bad bytes; with --all, first\n"
@@ -407,19 +407,19 @@ const struct cli_command command_verify = {
 	.options = CLI_OPT_QUIET | CLI_OPT_ALL, .region = &verify_region,
 };
 
-const struct cli_command command_expect = {
+const struct cli_command pcimem_command_expect = {
 	.name = "expect", .args = "OFFSET STRING",
 	.help = "exit 0 if STRING is at OFFSET, else show what is and exit 1",
 	.target = true, .min_args = 2, .max_args = 2, .region = &expect_region,
 };
 
-const struct cli_command command_put = {
+const struct cli_command pcimem_command_put = {
 	.name = "put", .args = "OFFSET STRING",
 	.help = "store STRING at OFFSET and sync it to the file",
 	.target = true, .min_args = 2, .max_args = 2, .region = &put_region,
 };
 
-bool command_parse(const struct cli_run *r, struct command_args *a)
+bool pcimem_command_parse(const struct cli_run *r, struct command_args *a)
 {
 	*a = (struct command_args) {
 		.width = 4,

@@ -38,7 +38,7 @@ struct command_args {
 
 /*
  * What a region command does, behind its struct cli_command (name,
- * arguments, options, help): the tool opens the region, command_parse()
+ * arguments, options, help): the tool opens the region, pcimem_command_parse()
  * and ->run() do the rest.
  */
 struct region_command {
@@ -48,24 +48,24 @@ struct region_command {
 	int (*run)(const struct region *r, const struct command_args *a);
 };
 
-extern const struct cli_command command_dump;
-extern const struct cli_command command_read;
-extern const struct cli_command command_write;
-extern const struct cli_command command_fill;
-extern const struct cli_command command_verify;
-extern const struct cli_command command_expect;
-extern const struct cli_command command_put;
+extern const struct cli_command pcimem_command_dump;
+extern const struct cli_command pcimem_command_read;
+extern const struct cli_command pcimem_command_write;
+extern const struct cli_command pcimem_command_fill;
+extern const struct cli_command pcimem_command_verify;
+extern const struct cli_command pcimem_command_expect;
+extern const struct cli_command pcimem_command_put;
 
 /*
  * Parse the arguments and options of the region command @r->c (its
  * argument count is checked already). On error prints why and returns
  * false.
  */
-bool command_parse(const struct cli_run *r, struct command_args *a);
+bool pcimem_command_parse(const struct cli_run *r, struct command_args *a);
 
 /* "BAR0 holds registers: fill applies to memory only": exit code 2. */
-int command_refuse_registers(const struct cli_command *c, const char *name,
-			     const char *what);
+int pcimem_command_refuse_registers(const struct cli_command *c, const char *name,
+				    const char *what);
 
 /* Fill and verify show progress on a terminal from this size on. */
 #define COMMAND_PROGRESS_MIN	(256ULL << 20)

@@ -10,12 +10,12 @@
 #include <stdint.h>
 
 /* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t monotonic_ns(void);
+uint64_t pcimem_monotonic_ns(void);
 
 /* A deadline @timeout_ms from now; 0 for none (-1: wait forever). */
-uint64_t deadline_after(int timeout_ms);
+uint64_t pcimem_deadline_after(int timeout_ms);
 
 /* Milliseconds left before @deadline, rounded up; -1 without one. */
-int deadline_remaining_ms(uint64_t deadline);
+int pcimem_deadline_remaining_ms(uint64_t deadline);
 
 #endif /* PCIMEM_DEADLINE_H */

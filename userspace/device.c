@@ -24,14 +24,14 @@ int device_resolve(const char *dev, char *path, size_t len)
 		snprintf(path, len, "%s", dev);
 		return EXIT_OK;
 	}
-	if (cli_strtou64(dev, 10, &n)) {
+	if (pcimem_cli_strtou64(dev, 10, &n)) {
 		snprintf(path, len, "/dev/pcimem%llu", (unsigned long long)n);
 		return EXIT_OK;
 	}
 	if (strchr(dev, ':'))
 		return discover_node_by_address(dev, path, len);
-	cli_error(NULL, "bad device '%s': expected /dev/pcimemN, N or a PCI address",
-		  dev);
+	pcimem_cli_error(NULL, "bad device '%s': expected /dev/pcimemN, N or a PCI address",
+			 dev);
 	return EXIT_USAGE;
 }
 
@@ -43,10 +43,10 @@ static int get_info(struct device *d)
 		return EXIT_OK;
 	errnum = errno;
 	if (errnum == ENOTTY || errnum == EINVAL) {
-		cli_error(d->path, "not a pcimem device (%s)", strerror(errnum));
+		pcimem_cli_error(d->path, "not a pcimem device (%s)", strerror(errnum));
 		return EXIT_NODEV;
 	}
-	return cli_fail(d->path, errnum);
+	return pcimem_cli_fail(d->path, errnum);
 }
 
 int device_bar_info(const struct device *d, unsigned int bar,
@@ -67,28 +67,28 @@ static int select_error(struct device *d, unsigned int bar,
 	if (device_bar_info(d, bar, &bi))
 		bi.flags = 0;
 	if (err == EINVAL && !bi.flags) {
-		cli_error(d->path, "BAR%u: no such BAR on this device", bar);
+		pcimem_cli_error(d->path, "BAR%u: no such BAR on this device", bar);
 		return EXIT_USAGE;
 	}
 	if (err == EINVAL && (bi.flags & (PCIMEM_BAR_REGS | PCIMEM_BAR_IO))) {
-		cli_error(d->path, "BAR%u holds %s: memory type %s refused (uc only)",
-			  bar, bi.flags & PCIMEM_BAR_IO ? "I/O ports" : "registers",
+		pcimem_cli_error(d->path, "BAR%u holds %s: memory type %s refused (uc only)",
+				 bar, bi.flags & PCIMEM_BAR_IO ? "I/O ports" : "registers",
 			  mt);
 		return EXIT_USAGE;
 	}
 	if (err == EBUSY && (bi.flags & PCIMEM_BAR_MSIX)) {
-		cli_error(d->path, "BAR%u holds the MSI-X table in use: no access",
-			  bar);
+		pcimem_cli_error(d->path, "BAR%u holds the MSI-X table in use: no access",
+				 bar);
 		return EXIT_USAGE;
 	}
 	if (err == EBUSY) {
-		cli_error(d->path, "BAR%u is mapped with another memory type than %s (by another process): %s",
-			  bar, mt, strerror(err));
+		pcimem_cli_error(d->path, "BAR%u is mapped with another memory type than %s (by another process): %s",
+				 bar, mt, strerror(err));
 		return EXIT_IOERR;
 	}
-	cli_error(d->path, "cannot select BAR%u with memory type %s: %s", bar,
-		  mt, strerror(err));
-	return err == EINVAL ? EXIT_USAGE : cli_errno_exit(err);
+	pcimem_cli_error(d->path, "cannot select BAR%u with memory type %s: %s", bar,
+			 mt, strerror(err));
+	return err == EINVAL ? EXIT_USAGE : pcimem_cli_errno_exit(err);
 }
 
 static int select_bar(struct device *d, const struct device_options *o)
@@ -101,8 +101,8 @@ static int select_bar(struct device *d, const struct device_options *o)
 	if (!ioctl(d->fd, PCIMEM_IOC_SELECT, &sel))
 		return get_info(d);
 	if (errno == ENOTTY) {
-		cli_error(d->path, "this pcimem driver cannot select a BAR or memory type (%s)",
-			  strerror(errno));
+		pcimem_cli_error(d->path, "this pcimem driver cannot select a BAR or memory type (%s)",
+				 strerror(errno));
 		return EXIT_IOERR;
 	}
 	return select_error(d, sel.bar, sel.memtype, errno);
@@ -121,7 +121,7 @@ int device_open(struct device *d, const char *dev, bool writes,
 	if (d->fd < 0 && errno == ENOENT && !discover_module_loaded())
 		return discover_no_module();
 	if (d->fd < 0)
-		return cli_fail(d->path, errno);
+		return pcimem_cli_fail(d->path, errno);
 
 	code = get_info(d);
 	if (!code && o && (o->bar != DEVICE_NO_BAR || o->memtype != PCIMEM_MT_DEFAULT))
@@ -163,16 +163,16 @@ static int check_mappable(const struct device *d)
 
 	if (d->bar.flags & PCIMEM_BAR_MMAP)
 		return EXIT_OK;
-	cli_human_size(d->info.bar_size, size, sizeof(size));
+	pcimem_cli_human_size(d->info.bar_size, size, sizeof(size));
 	if (d->bar.flags & PCIMEM_BAR_IO)
-		cli_error(d->path, "%s is an I/O port BAR: cannot be mapped (use --rw)",
-			  d->what);
+		pcimem_cli_error(d->path, "%s is an I/O port BAR: cannot be mapped (use --rw)",
+				 d->what);
 	else if (page > 0 && d->info.bar_size < (uint64_t)page)
-		cli_error(d->path, "%s is %s, smaller than a page: cannot be mapped (use --rw)",
-			  d->what, size);
+		pcimem_cli_error(d->path, "%s is %s, smaller than a page: cannot be mapped (use --rw)",
+				 d->what, size);
 	else
-		cli_error(d->path, "%s (%s) cannot be mapped (use --rw)",
-			  d->what, size);
+		pcimem_cli_error(d->path, "%s (%s) cannot be mapped (use --rw)",
+				 d->what, size);
 	return EXIT_USAGE;
 }
 
@@ -183,8 +183,8 @@ int device_region(struct device *d, bool writes, bool rw, struct region *r)
 	int fd, err;
 
 	if (d->bar.flags & PCIMEM_BAR_MSIX) {
-		cli_error(d->path, "%s holds the MSI-X table in use: no access",
-			  d->what);
+		pcimem_cli_error(d->path, "%s holds the MSI-X table in use: no access",
+				 d->what);
 		return EXIT_USAGE;
 	}
 	if (mode == REGION_MMAP) {
@@ -195,15 +195,15 @@ int device_region(struct device *d, bool writes, bool rw, struct region *r)
 	}
 	fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
-		return cli_fail(d->path, errno);
-	err = region_init(r, d->path, d->what, fd, writes, d->info.bar_size,
-			  mode);
+		return pcimem_cli_fail(d->path, errno);
+	err = pcimem_region_init(r, d->path, d->what, fd, writes, d->info.bar_size,
+				 mode);
 	if (err) {
-		cli_error(d->path, "cannot map %s (%s): %s%s", d->what,
-			  cli_human_size(d->info.bar_size, size, sizeof(size)),
+		pcimem_cli_error(d->path, "cannot map %s (%s): %s%s", d->what,
+				 pcimem_cli_human_size(d->info.bar_size, size, sizeof(size)),
 			  strerror(-err), mode == REGION_MMAP ? " (try --rw)" : "");
 		close(fd);
-		return cli_errno_exit(-err);
+		return pcimem_cli_errno_exit(-err);
 	}
 	r->access_width = d->bar.access_width;
 	return EXIT_OK;
@@ -228,7 +228,7 @@ bool device_parse_memtype(const char *s, unsigned int *memtype)
 			return true;
 		}
 	}
-	cli_error(NULL, "bad memory type '%s': must be uc, wc or wb", s);
+	pcimem_cli_error(NULL, "bad memory type '%s': must be uc, wc or wb", s);
 	return false;
 }
 

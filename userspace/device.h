@@ -57,7 +57,7 @@ int device_bar_info(const struct device *d, unsigned int bar,
 /*
  * A region over the selected BAR, through mmap or (@rw) pread/pwrite,
  * with 32-bit accesses on registers. It has its own descriptor of the
- * same open file; close it with region_close() before device_close().
+ * same open file; close it with pcimem_region_close() before device_close().
  */
 int device_region(struct device *d, bool writes, bool rw, struct region *r);
 

@@ -69,7 +69,7 @@ bool discover_module_loaded(void)
 
 int discover_no_module(void)
 {
-	cli_error(NULL, "the pcimem module is not loaded");
+	pcimem_cli_error(NULL, "the pcimem module is not loaded");
 	return EXIT_NODEV;
 }
 
@@ -131,7 +131,7 @@ bool discover_filter_check(const struct discover_filter *f)
 	why = make_filter(pacc, f, &pf, &which);
 	pci_cleanup(pacc);
 	if (why)
-		cli_error(NULL, "bad device selection '%s': %s", which, why);
+		pcimem_cli_error(NULL, "bad device selection '%s': %s", which, why);
 	return !why;
 }
 
@@ -167,7 +167,7 @@ static int find_node(const char *address, char *node, size_t len)
 		uint64_t minor;
 
 		if (strncmp(e->d_name, NODE_PREFIX, strlen(NODE_PREFIX)) ||
-		    !cli_strtou64(e->d_name + strlen(NODE_PREFIX), 10, &minor))
+		    !pcimem_cli_strtou64(e->d_name + strlen(NODE_PREFIX), 10, &minor))
 			continue;
 		snprintf(node, len, "/dev/%s", e->d_name);
 		err = 0;
@@ -217,7 +217,7 @@ static void print_bars(FILE *out, const struct pci_dev *d, bool json)
 				b.is64 ? "true" : "false",
 				b.prefetch ? "true" : "false");
 		} else {
-			cli_human_size(b.size, size, sizeof(size));
+			pcimem_cli_human_size(b.size, size, sizeof(size));
 			fprintf(out, "  BAR%d: start 0x%llx size %s ", i,
 				(unsigned long long)b.start, size);
 			if (b.io)
@@ -239,7 +239,7 @@ static void print_bars(FILE *out, const struct pci_dev *d, bool json)
 static void json_or_null(FILE *out, const char *s)
 {
 	if (s)
-		cli_json_string(out, s);
+		pcimem_cli_json_string(out, s);
 	else
 		fputs("null", out);
 }
@@ -347,7 +347,7 @@ static struct pci_access *scan_filtered(const struct discover_filter *f, struct 
 	why = make_filter(pacc, f, pf, &which);
 	if (why) {
 		pci_cleanup(pacc);
-		cli_error(NULL, "bad device selection '%s': %s", which, why);
+		pcimem_cli_error(NULL, "bad device selection '%s': %s", which, why);
 		return NULL;
 	}
 	pci_scan_bus(pacc);
@@ -411,8 +411,8 @@ int discover_select(const struct discover_filter *f, char *node, size_t len)
 			snprintf(first, sizeof(first), "%s", address);
 			snprintf(node, len, "%s", found_node);
 		} else if (found == 2) {
-			cli_error(NULL, "the selection matches more than one device: %s, %s%s (narrow it with -s)",
-				  first, address, d->next ? ", ..." : "");
+			pcimem_cli_error(NULL, "the selection matches more than one device: %s, %s%s (narrow it with -s)",
+					 first, address, d->next ? ", ..." : "");
 		}
 	}
 	pci_cleanup(pacc);
@@ -422,8 +422,8 @@ int discover_select(const struct discover_filter *f, char *node, size_t len)
 		return EXIT_USAGE;
 	if (!discover_module_loaded())
 		return discover_no_module();
-	cli_error(NULL, "no device bound to pcimem matches the selection%s%s%s%s",
-		  f->slot ? " -s " : "", f->slot ? f->slot : "",
+	pcimem_cli_error(NULL, "no device bound to pcimem matches the selection%s%s%s%s",
+			 f->slot ? " -s " : "", f->slot ? f->slot : "",
 		  f->id ? " -d " : "", f->id ? f->id : "");
 	return EXIT_NODEV;
 }
@@ -437,7 +437,7 @@ int discover_node_by_address(const char *addr, char *node, size_t len)
 	int err;
 
 	if (strlen(addr) >= sizeof(text)) {
-		cli_error(NULL, "bad PCI address '%s'", addr);
+		pcimem_cli_error(NULL, "bad PCI address '%s'", addr);
 		return EXIT_USAGE;
 	}
 	strcpy(text, addr);	/* pci_filter_parse_slot() writes into it */
@@ -450,7 +450,7 @@ int discover_node_by_address(const char *addr, char *node, size_t len)
 	if (!why && (f.bus < 0 || f.slot < 0 || f.func < 0))
 		why = "needs bus, slot and function, as in 0000:00:04.0";
 	if (why) {
-		cli_error(NULL, "bad PCI address '%s': %s", addr, why);
+		pcimem_cli_error(NULL, "bad PCI address '%s': %s", addr, why);
 		return EXIT_USAGE;
 	}
 
@@ -458,16 +458,16 @@ int discover_node_by_address(const char *addr, char *node, size_t len)
 		       f.bus, f.slot, f.func);
 	err = find_node(address, node, len);
 	if (err == -ENOENT) {
-		cli_error(address, "no such PCI device");
+		pcimem_cli_error(address, "no such PCI device");
 		return EXIT_NODEV;
 	}
 	if (err == -ENODEV && !discover_module_loaded())
 		return discover_no_module();
 	if (err == -ENODEV) {
-		cli_error(address, "no pcimem node (not bound to pcimem?)");
+		pcimem_cli_error(address, "no pcimem node (not bound to pcimem?)");
 		return EXIT_NODEV;
 	}
 	if (err)
-		return cli_fail(address, -err);
+		return pcimem_cli_fail(address, -err);
 	return EXIT_OK;
 }

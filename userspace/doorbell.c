@@ -37,14 +37,14 @@ static int events_error(const struct device *d, int err)
 {
 	switch (err) {
 	case -ENODEV:
-		cli_error(d->path, "the device is gone");
+		pcimem_cli_error(d->path, "the device is gone");
 		return EXIT_NODEV;
 	case -ENOTTY:
-		cli_error(d->path, "this pcimem driver does not count interrupts (%s)",
-			  strerror(-err));
+		pcimem_cli_error(d->path, "this pcimem driver does not count interrupts (%s)",
+				 strerror(-err));
 		return EXIT_IOERR;
 	default:
-		return cli_fail(d->path, -err);
+		return pcimem_cli_fail(d->path, -err);
 	}
 }
 
@@ -58,7 +58,7 @@ static int poll_device(const struct device *d, uint64_t deadline)
 	int n;
 
 	do {
-		n = poll(&p, 1, deadline_remaining_ms(deadline));
+		n = poll(&p, 1, pcimem_deadline_remaining_ms(deadline));
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -75,8 +75,8 @@ static int check_interrupts(const struct device *d)
 {
 	if (d->info.vectors)
 		return EXIT_OK;
-	cli_error(d->path, "the device has no interrupts (irq_mode %s)",
-		  device_irq_mode_name(d->info.irq_mode));
+	pcimem_cli_error(d->path, "the device has no interrupts (irq_mode %s)",
+			 device_irq_mode_name(d->info.irq_mode));
 	return EXIT_USAGE;
 }
 
@@ -86,14 +86,14 @@ static int check_vector(const struct device *d, uint64_t vector)
 
 	if (code || vector < d->info.vectors)
 		return code;
-	cli_error(d->path, "vector %" PRIu64 " out of range (device has %u)",
-		  vector, d->info.vectors);
+	pcimem_cli_error(d->path, "vector %" PRIu64 " out of range (device has %u)",
+			 vector, d->info.vectors);
 	return EXIT_USAGE;
 }
 
 static int no_doorbell(const struct device *d)
 {
-	cli_error(d->path, "the device has no doorbell (only ivshmem-doorbell rings peers)");
+	pcimem_cli_error(d->path, "the device has no doorbell (only ivshmem-doorbell rings peers)");
 	return EXIT_USAGE;
 }
 
@@ -119,8 +119,8 @@ static int run_ring(const struct cli_run *r)
 	uint64_t vector;
 	int code, err;
 
-	if (!cli_parse_peer(r->argv[0], &peer) ||
-	    !cli_parse_max("vector", r->argv[1], PCIMEM_MAX_VECTORS - 1, &vector))
+	if (!pcimem_cli_parse_peer(r->argv[0], &peer) ||
+	    !pcimem_cli_parse_max("vector", r->argv[1], PCIMEM_MAX_VECTORS - 1, &vector))
 		return EXIT_USAGE;
 	code = device_open(&d, r->target, true, NULL);
 	if (code)
@@ -135,7 +135,7 @@ static int run_ring(const struct cli_run *r)
 		else if (err == -ENODEV)
 			code = events_error(&d, err);
 		else if (err)
-			code = cli_fail(d.path, -err);
+			code = pcimem_cli_fail(d.path, -err);
 	}
 	device_close(&d);
 	return code;
@@ -191,7 +191,7 @@ static int wait_events(const struct device *d, int vector, uint64_t count,
 		       int timeout_ms)
 {
 	struct pcimem_events base, now;
-	uint64_t deadline = deadline_after(timeout_ms);
+	uint64_t deadline = pcimem_deadline_after(timeout_ms);
 	int err;
 
 	err = read_events(d, &base);
@@ -211,8 +211,8 @@ static int wait_events(const struct device *d, int vector, uint64_t count,
 
 		if (vector >= 0)
 			snprintf(which, sizeof(which), " on vector %d", vector);
-		cli_error(d->path, "timeout after %d ms: %" PRIu64 " of %" PRIu64 " interrupts%s",
-			  timeout_ms, growth(&base, &now, vector), count, which);
+		pcimem_cli_error(d->path, "timeout after %d ms: %" PRIu64 " of %" PRIu64 " interrupts%s",
+				 timeout_ms, growth(&base, &now, vector), count, which);
 		return EXIT_MISMATCH;
 	}
 	return err ? events_error(d, err) : EXIT_OK;
@@ -225,8 +225,8 @@ static int run_wait(const struct cli_run *r)
 	struct device d;
 	int code;
 
-	if (!any && !cli_parse_max("vector", r->argv[0], PCIMEM_MAX_VECTORS - 1,
-				   &vector))
+	if (!any && !pcimem_cli_parse_max("vector", r->argv[0], PCIMEM_MAX_VECTORS - 1,
+					  &vector))
 		return EXIT_USAGE;
 	code = device_open(&d, r->target, false, NULL);
 	if (code)
@@ -234,7 +234,7 @@ static int run_wait(const struct cli_run *r)
 	code = any ? check_interrupts(&d) : check_vector(&d, vector);
 	if (!code)
 		code = wait_events(&d, any ? -1 : (int)vector, r->opt.count,
-				  r->opt.timeout_ms);
+				   r->opt.timeout_ms);
 	device_close(&d);
 	return code;
 }
@@ -258,7 +258,7 @@ static int guest_wait(void *ctx, unsigned int vector, int timeout_ms,
 		      uint64_t *rings)
 {
 	struct guest_bell *b = ctx;
-	uint64_t deadline = deadline_after(timeout_ms);
+	uint64_t deadline = pcimem_deadline_after(timeout_ms);
 	struct pcimem_events ev;
 	int err;
 
@@ -310,8 +310,8 @@ static int guest_mailbox_open(void *ctx, struct mailbox *mb)
 	if (!code)
 		code = check_vector(d, mb->vector);
 	if (!code && (d->bar.flags & PCIMEM_BAR_REGS)) {
-		cli_error(d->path, "%s holds registers: the mailbox needs the shared memory",
-			  d->what);
+		pcimem_cli_error(d->path, "%s holds registers: the mailbox needs the shared memory",
+				 d->what);
 		code = EXIT_USAGE;
 	}
 	if (!code) {
@@ -340,7 +340,7 @@ static void guest_mailbox_close(void *ctx)
 {
 	struct guest_mailbox *g = ctx;
 
-	region_close(&g->r);
+	pcimem_region_close(&g->r);
 	device_close(&g->d);
 }
 
@@ -354,16 +354,16 @@ static int run_ping(const struct cli_run *r)
 	struct guest_mailbox g = { .o = r->ctx, .dev = r->target };
 	unsigned int peer;
 
-	if (!cli_parse_peer(r->argv[0], &peer))
+	if (!pcimem_cli_parse_peer(r->argv[0], &peer))
 		return EXIT_USAGE;
-	return mailbox_command_ping(&guest_side, &g, &r->opt, peer);
+	return pcimem_mailbox_command_ping(&guest_side, &g, &r->opt, peer);
 }
 
 static int run_pong(const struct cli_run *r)
 {
 	struct guest_mailbox g = { .o = r->ctx, .dev = r->target };
 
-	return mailbox_command_pong(&guest_side, &g, &r->opt);
+	return pcimem_mailbox_command_pong(&guest_side, &g, &r->opt);
 }
 
 const struct cli_command doorbell_ring = {
@@ -393,7 +393,7 @@ const struct cli_command doorbell_ping = {
 		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.target = true, .min_args = 1, .max_args = 1,
 	.options = MAILBOX_COMMAND_OPTIONS | CLI_OPT_LATENCY,
-	.defaults = &mailbox_command_defaults, .run = run_ping,
+	.defaults = &pcimem_mailbox_command_defaults, .run = run_ping,
 };
 
 const struct cli_command doorbell_pong = {
@@ -402,5 +402,5 @@ const struct cli_command doorbell_pong = {
 	.details = "Defaults: --count 1, --vector 0, --timeout 10000 per message, --offset 1M\n"
 		   "(the last 512 bytes of a region of 1 MiB or less).\n",
 	.target = true, .options = MAILBOX_COMMAND_OPTIONS,
-	.defaults = &mailbox_command_defaults, .run = run_pong,
+	.defaults = &pcimem_mailbox_command_defaults, .run = run_pong,
 };

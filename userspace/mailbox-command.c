@@ -9,7 +9,7 @@
 
 #include "mailbox-command.h"
 
-const struct cli_command_options mailbox_command_defaults = {
+const struct cli_command_options pcimem_mailbox_command_defaults = {
 	.count = 1,
 	.timeout_ms = MAILBOX_DEFAULT_TIMEOUT_MS,
 	.offset = MAILBOX_OFFSET_AUTO,
@@ -31,19 +31,19 @@ static int mailbox_start(const struct mailbox_side *side, void *ctx,
 	code = side->open(ctx, mb);
 	if (code)
 		return code;
-	code = mailbox_check(mb);
+	code = pcimem_mailbox_check(mb);
 	if (code) {
-		cli_error(mb->r->name, "%s", mb->why);
+		pcimem_cli_error(mb->r->name, "%s", mb->why);
 		side->close(ctx);
 	}
 	return code;
 }
 
-int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
-			 const struct cli_command_options *opt,
+int pcimem_mailbox_command_ping(const struct mailbox_side *side, void *ctx,
+				const struct cli_command_options *opt,
 			 unsigned int peer)
 {
-	struct mailbox_latency lat;
+	struct pcimem_mailbox_latency lat;
 	uint64_t *rtt = NULL;
 	struct mailbox mb;
 	int code;
@@ -51,22 +51,22 @@ int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
 	if (opt->latency) {
 		rtt = calloc(opt->count, sizeof(*rtt));
 		if (!rtt) {
-			cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
-				  opt->count);
+			pcimem_cli_error(NULL, "--latency: no memory for %" PRIu64 " round trips",
+					 opt->count);
 			return EXIT_USAGE;
 		}
 	}
 	code = mailbox_start(side, ctx, opt, &mb);
 	if (!code) {
-		code = mailbox_ping(&mb, peer, opt->count, rtt);
+		code = pcimem_mailbox_ping(&mb, peer, opt->count, rtt);
 		if (code)
-			cli_error(mb.r->name, "%s", mb.why);
+			pcimem_cli_error(mb.r->name, "%s", mb.why);
 		side->close(ctx);
 	}
 	if (!code) {
 		printf("ping: %" PRIu64 " round trips ok\n", opt->count);
 		if (rtt) {
-			mailbox_latency(rtt, opt->count, &lat);
+			pcimem_mailbox_latency(rtt, opt->count, &lat);
 			printf("ping: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
 			       lat.p50, lat.p99, lat.max);
 		}
@@ -75,8 +75,8 @@ int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
 	return code;
 }
 
-int mailbox_command_pong(const struct mailbox_side *side, void *ctx,
-			 const struct cli_command_options *opt)
+int pcimem_mailbox_command_pong(const struct mailbox_side *side, void *ctx,
+				const struct cli_command_options *opt)
 {
 	struct mailbox mb;
 	int code;
@@ -84,9 +84,9 @@ int mailbox_command_pong(const struct mailbox_side *side, void *ctx,
 	code = mailbox_start(side, ctx, opt, &mb);
 	if (code)
 		return code;
-	code = mailbox_pong(&mb, opt->count);
+	code = pcimem_mailbox_pong(&mb, opt->count);
 	if (code)
-		cli_error(mb.r->name, "%s", mb.why);
+		pcimem_cli_error(mb.r->name, "%s", mb.why);
 	else
 		printf("pong: %" PRIu64 " messages answered\n", opt->count);
 	side->close(ctx);

@@ -19,9 +19,9 @@
 
 /*
  * --count 1, --timeout 10000, --vector 0, and the default offset for the
- * region's size (mailbox_default_offset(): 1 MiB where the mailbox fits)
+ * region's size (pcimem_mailbox_default_offset(): 1 MiB where the mailbox fits)
  */
-extern const struct cli_command_options mailbox_command_defaults;
+extern const struct cli_command_options pcimem_mailbox_command_defaults;
 
 /* How a tool reaches the shared memory and doorbells, for its @ctx. */
 struct mailbox_side {
@@ -39,12 +39,12 @@ struct mailbox_side {
  * ping PEER with @opt: "ping: N round trips ok" (and with --latency the
  * round trip times), or a message on stderr. Returns the exit code.
  */
-int mailbox_command_ping(const struct mailbox_side *side, void *ctx,
-			 const struct cli_command_options *opt,
+int pcimem_mailbox_command_ping(const struct mailbox_side *side, void *ctx,
+				const struct cli_command_options *opt,
 			 unsigned int peer);
 
 /* pong with @opt: "pong: N messages answered". Returns the exit code. */
-int mailbox_command_pong(const struct mailbox_side *side, void *ctx,
-			 const struct cli_command_options *opt);
+int pcimem_mailbox_command_pong(const struct mailbox_side *side, void *ctx,
+				const struct cli_command_options *opt);
 
 #endif /* PCIMEM_MAILBOX_COMMAND_H */

@@ -110,9 +110,9 @@ static bool open_region(struct fixture *f, struct region *r,
 		perror(f->path);
 		return false;
 	}
-	err = region_init(r, f->path, what, fd, true, FILE_SIZE, mode);
+	err = pcimem_region_init(r, f->path, what, fd, true, FILE_SIZE, mode);
 	if (err) {
-		fprintf(stderr, "%s: region_init: %s\n", f->path, strerror(-err));
+		fprintf(stderr, "%s: pcimem_region_init: %s\n", f->path, strerror(-err));
 		close(fd);
 		return false;
 	}
@@ -124,7 +124,7 @@ static bool fixture_open(struct fixture *f)
 	unsigned int i, v;
 
 	f->raw = check_temp_file(f->path, sizeof(f->path), "mailbox-test",
-				FILE_SIZE);
+				 FILE_SIZE);
 	if (f->raw < 0)
 		return false;
 	for (i = 0; i < 2; i++) {
@@ -144,8 +144,8 @@ static void fixture_close(struct fixture *f)
 {
 	unsigned int i, v;
 
-	region_close(&f->mapped);
-	region_close(&f->plain);
+	pcimem_region_close(&f->mapped);
+	pcimem_region_close(&f->plain);
 	for (i = 0; i < 2; i++)
 		for (v = 0; v < VECTORS; v++)
 			close(doorbell[i][v]);
@@ -191,7 +191,7 @@ static bool start_pong(struct fixture *f, struct child *c, uint64_t count,
 	if (c->pid == 0) {
 		struct mailbox mb = make_mailbox(&f->plain, &pong_id, vector,
 						 timeout_ms);
-		int code = mailbox_pong(&mb, count);
+		int code = pcimem_mailbox_pong(&mb, count);
 
 		if (write(fds[1], mb.why, strlen(mb.why)) < 0)
 			code = 99;
@@ -246,7 +246,7 @@ static bool wait_raw(unsigned int self, unsigned int vector)
 static void test_round_trips(void)
 {
 	uint64_t rtt[ROUND_TRIPS], seq = 0;
-	struct mailbox_latency lat;
+	struct pcimem_mailbox_latency lat;
 	struct fixture f;
 	struct child c;
 	struct mailbox mb;
@@ -259,7 +259,7 @@ static void test_round_trips(void)
 		return;
 	}
 	mb = make_mailbox(&f.mapped, &ping_id, 1, TIMEOUT_MS);
-	code = mailbox_ping(&mb, PONG_ID, ROUND_TRIPS, rtt);
+	code = pcimem_mailbox_ping(&mb, PONG_ID, ROUND_TRIPS, rtt);
 	child = finish(&c, why, sizeof(why));
 	check(code == 0 || check_why("exit %d: %s", code, mb.why),
 	      "ping: 100 round trips on vector 1, mapped against pread/pwrite");
@@ -277,11 +277,11 @@ static void test_round_trips(void)
 	      "the file holds reply 100, \"pong 100\", at 1 MiB + 256");
 
 	if (!code) {
-		mailbox_latency(rtt, ROUND_TRIPS, &lat);
+		pcimem_mailbox_latency(rtt, ROUND_TRIPS, &lat);
 		check((lat.p50 > 0 && lat.p50 <= lat.p99 &&
-		      lat.p99 <= lat.max) ||
+		       lat.p99 <= lat.max) ||
 		      check_why("p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99,
-		      lat.max), "latency: 0 < p50 <= p99 <= max");
+				lat.max), "latency: 0 < p50 <= p99 <= max");
 	}
 	fixture_close(&f);
 }
@@ -342,7 +342,7 @@ static void pong_catches(const char *what, uint64_t bad_seq,
 	child = finish(&c, why, sizeof(why));
 	check((child == EXIT_MISMATCH && strstr(why, want)) ||
 	      check_why("exit %d: \"%s\" (want exit 1 and \"%s\")", child, why,
-	      want), "%s", what);
+			want), "%s", what);
 	fixture_close(&f);
 }
 
@@ -374,11 +374,11 @@ static void ping_catches(const char *what, uint64_t seq, uint32_t sender,
 		_exit(0);
 	}
 	mb = make_mailbox(&f.mapped, &ping_id, 0, SHORT_MS * 5);
-	code = mailbox_ping(&mb, PONG_ID, 2, NULL);
+	code = pcimem_mailbox_ping(&mb, PONG_ID, 2, NULL);
 	waitpid(c.pid, NULL, 0);
 	check((code == EXIT_MISMATCH && strstr(mb.why, want)) ||
 	      check_why("exit %d: \"%s\" (want exit 1 and \"%s\")", code,
-	      mb.why, want), "%s", what);
+			mb.why, want), "%s", what);
 	fixture_close(&f);
 }
 
@@ -393,82 +393,82 @@ static void test_errors(void)
 		return;
 	}
 	mb = make_mailbox(&f.plain, &pong_id, 0, SHORT_MS);
-	code = mailbox_pong(&mb, 1);
+	code = pcimem_mailbox_pong(&mb, 1);
 	check((code == EXIT_MISMATCH && strstr(mb.why,
-	      "no ring on vector 0 within 100 ms")) ||
+					       "no ring on vector 0 within 100 ms")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "pong with nobody pinging times out, exit 1");
 
 	mb = make_mailbox(&f.mapped, &ping_id, 0, SHORT_MS);
 	mb.ops = &gone_ops;
-	code = mailbox_ping(&mb, PONG_ID, 1, NULL);
+	code = pcimem_mailbox_ping(&mb, PONG_ID, 1, NULL);
 	check((code == EXIT_NODEV && strstr(mb.why, "the peer left")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "a partner gone while ringing: exit 3");
 
 	mb = make_mailbox(&f.mapped, &ping_id, 0, SHORT_MS);
-	code = mailbox_ping(&mb, 42, 1, NULL);
+	code = pcimem_mailbox_ping(&mb, 42, 1, NULL);
 	check((code == EXIT_NODEV && strstr(mb.why,
-	      "ringing peer 42 vector 0: no such peer")) ||
+					    "ringing peer 42 vector 0: no such peer")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "an unknown peer: exit 3");
 
 	mb.offset = FILE_SIZE - MAILBOX_SIZE + 8;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == EXIT_USAGE && strstr(mb.why,
-	      "beyond shared memory (2 MiB)")) ||
+					    "beyond shared memory (2 MiB)")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "a mailbox across the end is refused, exit 2");
 	mb.offset = FILE_SIZE - MAILBOX_SIZE;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check(code == 0 || check_why("exit %d: %s", code, mb.why),
 	      "a mailbox at the very end fits");
 	mb.offset = 4;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == EXIT_USAGE && strstr(mb.why, "not a multiple of 8")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "an unaligned mailbox is refused, exit 2");
 	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == 0 && mb.offset == MAILBOX_DEFAULT_OFFSET) ||
 	      check_why("exit %d, offset 0x%llx: %s", code,
-	      (unsigned long long)mb.offset, mb.why),
+			(unsigned long long)mb.offset, mb.why),
 	      "the default offset in 2 MiB is 1 MiB");
 	/* Smaller regions, told so: the mapping itself stays 2 MiB. */
 	f.mapped.size = 1 << 20;
 	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == 0 && mb.offset == 0xffe00) ||
 	      check_why("exit %d, offset 0x%llx: %s", code,
-	      (unsigned long long)mb.offset, mb.why),
+			(unsigned long long)mb.offset, mb.why),
 	      "the default offset in 1 MiB is its last 512 bytes, 0xffe00");
 	f.mapped.size = MAILBOX_SIZE;
 	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == 0 && mb.offset == 0) ||
 	      check_why("exit %d, offset 0x%llx: %s", code,
-	      (unsigned long long)mb.offset, mb.why),
+			(unsigned long long)mb.offset, mb.why),
 	      "in 512 bytes the default mailbox is the whole region");
 	f.mapped.size = 256;
 	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == EXIT_USAGE && strstr(mb.why,
-	      "the mailbox (512 bytes) does not fit in shared memory (256 B)")) ||
+					    "the mailbox (512 bytes) does not fit in shared memory (256 B)")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "a region smaller than the mailbox is refused, exit 2");
-	check((mailbox_default_offset(4096) == 0xe00 &&
-	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE) == MAILBOX_DEFAULT_OFFSET &&
-	      mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8) == 0xffff8) ||
+	check((pcimem_mailbox_default_offset(4096) == 0xe00 &&
+	       pcimem_mailbox_default_offset((1 << 20) + MAILBOX_SIZE) == MAILBOX_DEFAULT_OFFSET &&
+	      pcimem_mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8) == 0xffff8) ||
 	      check_why("0x%llx 0x%llx 0x%llx",
-	      (unsigned long long)mailbox_default_offset(4096),
-	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE),
-	      (unsigned long long)mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8)),
+			(unsigned long long)pcimem_mailbox_default_offset(4096),
+	      (unsigned long long)pcimem_mailbox_default_offset((1 << 20) + MAILBOX_SIZE),
+	      (unsigned long long)pcimem_mailbox_default_offset((1 << 20) + MAILBOX_SIZE - 8)),
 	      "default offsets: 4 KiB 0xe00, 1 MiB + 512 at 1 MiB, 8 bytes less at the end");
 	f.mapped.size = FILE_SIZE;
 
 	mb.offset = 0;
 	f.mapped.access_width = 4;
-	code = mailbox_check(&mb);
+	code = pcimem_mailbox_check(&mb);
 	check((code == EXIT_USAGE && strstr(mb.why, "holds registers")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "a mailbox in registers is refused, exit 2");
@@ -479,20 +479,20 @@ static void test_errors(void)
 static void test_latency(void)
 {
 	uint64_t ns[200];
-	struct mailbox_latency lat;
+	struct pcimem_mailbox_latency lat;
 	unsigned int i;
 
 	for (i = 0; i < 200; i++)		/* 200 us .. 1 us, reversed */
 		ns[i] = (200 - i) * 1000ULL;
-	mailbox_latency(ns, 200, &lat);
+	pcimem_mailbox_latency(ns, 200, &lat);
 	check((lat.p50 == 100.0 && lat.p99 == 198.0 && lat.max == 200.0) ||
 	      check_why("p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99,
-	      lat.max), "latency of 1..200 us: p50 100, p99 198, max 200");
+			lat.max), "latency of 1..200 us: p50 100, p99 198, max 200");
 	ns[0] = 7000;
-	mailbox_latency(ns, 1, &lat);
+	pcimem_mailbox_latency(ns, 1, &lat);
 	check((lat.p50 == 7.0 && lat.p99 == 7.0 && lat.max == 7.0) ||
 	      check_why("p50 %.1f p99 %.1f max %.1f", lat.p50, lat.p99,
-	      lat.max), "latency of one round trip");
+			lat.max), "latency of one round trip");
 }
 
 int main(void)

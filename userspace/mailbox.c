@@ -39,7 +39,7 @@ fail(struct mailbox *mb, int code, const char *fmt, ...)
 
 static int memory_error(struct mailbox *mb, int err, const char *doing)
 {
-	return fail(mb, cli_errno_exit(-err), "%s the mailbox in %s: %s",
+	return fail(mb, pcimem_cli_errno_exit(-err), "%s the mailbox in %s: %s",
 		    doing, mb->r->what, strerror(-err));
 }
 
@@ -61,7 +61,7 @@ static int op_error(struct mailbox *mb, int err, const char *what)
 	case -EOPNOTSUPP:
 		return fail(mb, EXIT_USAGE, "%s: the device has no doorbell", what);
 	default:
-		return fail(mb, cli_errno_exit(-err), "%s: %s", what,
+		return fail(mb, pcimem_cli_errno_exit(-err), "%s: %s", what,
 			    strerror(-err));
 	}
 }
@@ -76,7 +76,7 @@ static int clear_slot(struct mailbox *mb, uint64_t slot)
 	static const unsigned char zero[MAILBOX_SLOT_SIZE];
 	int err;
 
-	err = region_write_bytes(mb->r, mb->offset + slot, zero, sizeof(zero));
+	err = pcimem_region_write_bytes(mb->r, mb->offset + slot, zero, sizeof(zero));
 	memory_barrier();
 	return err ? memory_error(mb, err, "clearing") : EXIT_OK;
 }
@@ -98,12 +98,12 @@ static int write_message(struct mailbox *mb, uint64_t slot, uint64_t seq,
 	memcpy(buf + MAILBOX_LENGTH - MAILBOX_SENDER, &v, sizeof(v));
 	memcpy(buf + MAILBOX_PAYLOAD - MAILBOX_SENDER, text, len);
 
-	err = region_write_bytes(mb->r, base + MAILBOX_SENDER, buf,
-				 MAILBOX_PAYLOAD - MAILBOX_SENDER + len);
+	err = pcimem_region_write_bytes(mb->r, base + MAILBOX_SENDER, buf,
+					MAILBOX_PAYLOAD - MAILBOX_SENDER + len);
 	memory_barrier();
 	if (!err)
-		err = region_write_value(mb->r, base + MAILBOX_SEQ, 8,
-					 htole64(seq));
+		err = pcimem_region_write_value(mb->r, base + MAILBOX_SEQ, 8,
+						htole64(seq));
 	memory_barrier();
 	return err ? memory_error(mb, err, "writing") : EXIT_OK;
 }
@@ -115,18 +115,18 @@ static int read_message(struct mailbox *mb, uint64_t slot, struct message *m)
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = region_read_value(mb->r, base + MAILBOX_SEQ, 8, &seq);
+	err = pcimem_region_read_value(mb->r, base + MAILBOX_SEQ, 8, &seq);
 	memory_barrier();
 	if (!err)
-		err = region_read_bytes(mb->r, base + MAILBOX_SENDER, hdr,
-					sizeof(hdr));
+		err = pcimem_region_read_bytes(mb->r, base + MAILBOX_SENDER, hdr,
+					       sizeof(hdr));
 	if (err)
 		return memory_error(mb, err, "reading");
 	m->seq = le64toh(seq);
 	m->sender = le32toh(hdr[0]);
 	m->length = le32toh(hdr[1]);
-	err = region_read_bytes(mb->r, base + MAILBOX_PAYLOAD, m->payload,
-				m->length < MAILBOX_PAYLOAD_MAX ?
+	err = pcimem_region_read_bytes(mb->r, base + MAILBOX_PAYLOAD, m->payload,
+				       m->length < MAILBOX_PAYLOAD_MAX ?
 				m->length : MAILBOX_PAYLOAD_MAX);
 	return err ? memory_error(mb, err, "reading") : EXIT_OK;
 }
@@ -203,7 +203,7 @@ static int ring(struct mailbox *mb, const char *kind, uint64_t seq,
 	return op_error(mb, err, what);
 }
 
-uint64_t mailbox_default_offset(uint64_t size)
+uint64_t pcimem_mailbox_default_offset(uint64_t size)
 {
 	if (size >= MAILBOX_DEFAULT_OFFSET + MAILBOX_SIZE)
 		return MAILBOX_DEFAULT_OFFSET;
@@ -212,7 +212,7 @@ uint64_t mailbox_default_offset(uint64_t size)
 	return (size - MAILBOX_SIZE) & ~(uint64_t)(MAILBOX_ALIGN - 1);
 }
 
-int mailbox_check(struct mailbox *mb)
+int pcimem_mailbox_check(struct mailbox *mb)
 {
 	char size[32];
 
@@ -225,34 +225,34 @@ int mailbox_check(struct mailbox *mb)
 		return fail(mb, EXIT_USAGE,
 			    "the mailbox (%d bytes) does not fit in %s (%s)",
 			    MAILBOX_SIZE, mb->r->what,
-			    cli_human_size(mb->r->size, size, sizeof(size)));
+			    pcimem_cli_human_size(mb->r->size, size, sizeof(size)));
 	if (mb->offset == MAILBOX_OFFSET_AUTO)
-		mb->offset = mailbox_default_offset(mb->r->size);
+		mb->offset = pcimem_mailbox_default_offset(mb->r->size);
 	if (mb->offset % MAILBOX_ALIGN)
 		return fail(mb, EXIT_USAGE,
 			    "mailbox offset 0x%" PRIx64 " is not a multiple of %d",
 			    mb->offset, MAILBOX_ALIGN);
-	if (!region_contains(mb->r, mb->offset, MAILBOX_SIZE))
+	if (!pcimem_region_contains(mb->r, mb->offset, MAILBOX_SIZE))
 		return fail(mb, EXIT_USAGE,
 			    "mailbox at 0x%" PRIx64 " (%d bytes) beyond %s (%s)",
 			    mb->offset, MAILBOX_SIZE, mb->r->what,
-			    cli_human_size(mb->r->size, size, sizeof(size)));
+			    pcimem_cli_human_size(mb->r->size, size, sizeof(size)));
 	return EXIT_OK;
 }
 
-int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
-		 uint64_t *rtt_ns)
+int pcimem_mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
+			uint64_t *rtt_ns)
 {
 	char text[TEXT_LEN];
 	struct message m;
 	uint64_t i, t0;
 	int code;
 
-	code = mailbox_check(mb);
+	code = pcimem_mailbox_check(mb);
 	if (!code)
 		code = clear_slot(mb, MAILBOX_REQUEST);
 	for (i = 1; i <= count && !code; i++) {
-		t0 = monotonic_ns();
+		t0 = pcimem_monotonic_ns();
 		snprintf(text, sizeof(text), "ping %" PRIu64, i);
 		code = write_message(mb, MAILBOX_REQUEST, i, text);
 		if (!code)
@@ -265,19 +265,19 @@ int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
 		if (!code)
 			code = check_message(mb, "reply", &m, i, peer, text);
 		if (!code && rtt_ns)
-			rtt_ns[i - 1] = monotonic_ns() - t0;
+			rtt_ns[i - 1] = pcimem_monotonic_ns() - t0;
 	}
 	return code;
 }
 
-int mailbox_pong(struct mailbox *mb, uint64_t count)
+int pcimem_mailbox_pong(struct mailbox *mb, uint64_t count)
 {
 	char text[TEXT_LEN];
 	struct message m;
 	uint64_t i;
 	int code;
 
-	code = mailbox_check(mb);
+	code = pcimem_mailbox_check(mb);
 	if (!code)
 		code = clear_slot(mb, MAILBOX_REPLY);
 	for (i = 1; i <= count && !code; i++) {
@@ -312,8 +312,8 @@ static double percentile_us(const uint64_t *sorted, uint64_t n,
 	return (double)sorted[rank ? rank - 1 : 0] / 1000.0;
 }
 
-void mailbox_latency(uint64_t *rtt_ns, uint64_t n,
-		     struct mailbox_latency *lat)
+void pcimem_mailbox_latency(uint64_t *rtt_ns, uint64_t n,
+			    struct pcimem_mailbox_latency *lat)
 {
 	qsort(rtt_ns, n, sizeof(*rtt_ns), compare_u64);
 	lat->p50 = percentile_us(rtt_ns, n, 50);

@@ -47,7 +47,7 @@
 #include "region.h"
 
 #define MAILBOX_DEFAULT_OFFSET	(1ULL << 20)	/* where it fits */
-/* mb->offset before mailbox_check(): the default for the region's size. */
+/* mb->offset before pcimem_mailbox_check(): the default for the region's size. */
 #define MAILBOX_OFFSET_AUTO	UINT64_MAX
 #define MAILBOX_SLOT_SIZE	256
 #define MAILBOX_REQUEST		0			/* slot offsets */
@@ -90,7 +90,7 @@ struct mailbox {
 };
 
 /* Round-trip times in microseconds. */
-struct mailbox_latency {
+struct pcimem_mailbox_latency {
 	double p50;
 	double p99;
 	double max;
@@ -105,28 +105,28 @@ struct mailbox_latency {
 /*
  * The default offset in a region of @size bytes: MAILBOX_DEFAULT_OFFSET
  * where the mailbox fits there, else the last MAILBOX_SIZE bytes (0 when
- * @size is smaller than the mailbox; mailbox_check() refuses that).
+ * @size is smaller than the mailbox; pcimem_mailbox_check() refuses that).
  */
-uint64_t mailbox_default_offset(uint64_t size);
+uint64_t pcimem_mailbox_default_offset(uint64_t size);
 
 /*
  * Whether the mailbox fits, aligned, in memory (not registers); first
  * replaces MAILBOX_OFFSET_AUTO in mb->offset with the default.
  */
-int mailbox_check(struct mailbox *mb);
+int pcimem_mailbox_check(struct mailbox *mb);
 
 /*
  * @count round trips with @peer. @rtt_ns, if not NULL, gets the time of
  * each round trip (CLOCK_MONOTONIC), @count entries.
  */
-int mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
-		 uint64_t *rtt_ns);
+int pcimem_mailbox_ping(struct mailbox *mb, unsigned int peer, uint64_t count,
+			uint64_t *rtt_ns);
 
 /* Answer @count requests. */
-int mailbox_pong(struct mailbox *mb, uint64_t count);
+int pcimem_mailbox_pong(struct mailbox *mb, uint64_t count);
 
 /* p50, p99 (nearest rank) and max of @n > 0 times; sorts @rtt_ns. */
-void mailbox_latency(uint64_t *rtt_ns, uint64_t n,
-		     struct mailbox_latency *lat);
+void pcimem_mailbox_latency(uint64_t *rtt_ns, uint64_t n,
+			    struct pcimem_mailbox_latency *lat);
 
 #endif /* PCIMEM_MAILBOX_H */

@@ -38,7 +38,7 @@ static int suffix_shift(const char *s)
 	return -1;
 }
 
-int number_parse(const char *s, unsigned int flags, uint64_t *v)
+int pcimem_number_parse(const char *s, unsigned int flags, uint64_t *v)
 {
 	unsigned int base = 10;
 	uint64_t n = 0;

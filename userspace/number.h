@@ -13,14 +13,14 @@
 
 #include <stdint.h>
 
-/* Flags of number_parse(). */
+/* Flags of pcimem_number_parse(). */
 #define NUMBER_SUFFIX	(1U << 0)	/* accept K, M, G, T, KiB, ... TiB */
 
-/* What number_parse() accepts, for help texts and messages. */
+/* What pcimem_number_parse() accepts, for help texts and messages. */
 #define NUMBER_GRAMMAR	"decimal or 0x hex (a leading 0 is decimal)"
 #define NUMBER_SUFFIXES	"K, M, G, T (or KiB, MiB, GiB, TiB)"
 
 /* @s into *@v: 0, -EINVAL (not a number of this grammar) or -ERANGE. */
-int number_parse(const char *s, unsigned int flags, uint64_t *v);
+int pcimem_number_parse(const char *s, unsigned int flags, uint64_t *v);
 
 #endif /* PCIMEM_NUMBER_H */

@@ -60,8 +60,8 @@ static int run_bars(const struct cli_run *r)
 	for (bar = 0; bar < DEVICE_BARS && !code; bar++) {
 		err = device_bar_info(&d, bar, &bi);
 		if (err) {
-			cli_error(d.path, "BAR%u: %s", bar, strerror(-err));
-			code = cli_errno_exit(-err);
+			pcimem_cli_error(d.path, "BAR%u: %s", bar, strerror(-err));
+			code = pcimem_cli_errno_exit(-err);
 		} else {
 			report_bar(stdout, bar, &bi, r->opt.json);
 		}
@@ -82,7 +82,7 @@ static int run_id(const struct cli_run *r)
 		return code;
 	device_close(&d);
 	if (d.info.peer_id < 0) {
-		cli_error(d.path, "no peer ID: not an ivshmem device");
+		pcimem_cli_error(d.path, "no peer ID: not an ivshmem device");
 		return EXIT_USAGE;
 	}
 	printf("%d\n", d.info.peer_id);
@@ -99,18 +99,18 @@ static int run_region(const struct cli_run *run)
 	struct region r;
 	int code;
 
-	if (!command_parse(run, &a))
+	if (!pcimem_command_parse(run, &a))
 		return EXIT_USAGE;
 	code = device_open(&d, run->target, rc->writes, o);
 	if (code)
 		return code;
 	if (rc->memory_only && d.bar.access_width > 1)
-		code = command_refuse_registers(run->c, d.path, d.what);
+		code = pcimem_command_refuse_registers(run->c, d.path, d.what);
 	if (!code)
 		code = device_region(&d, rc->writes, o->rw, &r);
 	if (!code) {
 		code = rc->run(&r, &a);
-		region_close(&r);
+		pcimem_region_close(&r);
 	}
 	device_close(&d);
 	return code;
@@ -158,11 +158,11 @@ static const struct cli_command *const commands[] = {
 	&command_info,
 	&command_bars,
 	&command_id,
-	&command_dump,
-	&command_read,
-	&command_write,
-	&command_fill,
-	&command_verify,
+	&pcimem_command_dump,
+	&pcimem_command_read,
+	&pcimem_command_write,
+	&pcimem_command_fill,
+	&pcimem_command_verify,
 	&doorbell_ring,
 	&doorbell_wait,
 	&doorbell_events,
@@ -198,7 +198,7 @@ static bool handle_option(void *ctx, int val, const char *arg)
 		o->rw = true;
 		return true;
 	case OPT_BAR:
-		if (!cli_parse_max("BAR", arg, DEVICE_BARS - 1, &bar))
+		if (!pcimem_cli_parse_max("BAR", arg, DEVICE_BARS - 1, &bar))
 			return false;
 		o->bar = (unsigned int)bar;
 		return true;
@@ -267,5 +267,5 @@ static const struct cli_tool pcimem_tool = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(&pcimem_tool, argc, argv);
+	return pcimem_cli_main(&pcimem_tool, argc, argv);
 }

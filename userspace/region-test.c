@@ -45,9 +45,9 @@ static bool fixture_open(struct fixture *f, enum region_mode mode,
 		perror(f->path);
 		return false;
 	}
-	err = region_init(&f->r, f->path, "test file", fd, true, size, mode);
+	err = pcimem_region_init(&f->r, f->path, "test file", fd, true, size, mode);
 	if (err) {
-		fprintf(stderr, "%s: region_init: %s\n", f->path, strerror(-err));
+		fprintf(stderr, "%s: pcimem_region_init: %s\n", f->path, strerror(-err));
 		return false;
 	}
 	return true;
@@ -55,7 +55,7 @@ static bool fixture_open(struct fixture *f, enum region_mode mode,
 
 static void fixture_close(struct fixture *f)
 {
-	region_close(&f->r);
+	pcimem_region_close(&f->r);
 	close(f->raw);
 	unlink(f->path);
 }
@@ -82,7 +82,7 @@ static void check_phase(struct fixture *f)
 			break;
 	check(i == BIG_SIZE ||
 	      check_why("byte at 0x%zx is 0x%02x, expected 0x%02x", i,
-	      i < BIG_SIZE ? buf[i] : 0, PATTERN[i % PATLEN]), "%s",
+			i < BIG_SIZE ? buf[i] : 0, PATTERN[i % PATLEN]), "%s",
 	      name(f, "pattern phase over a non-multiple size"));
 }
 
@@ -99,24 +99,24 @@ static void test_fill_verify(enum region_mode mode)
 		return;
 	}
 
-	err = region_fill(&f.r, PATTERN, PATLEN);
+	err = pcimem_region_fill(&f.r, PATTERN, PATLEN);
 	check(!err || check_why("%s", strerror(-err)), "%s", name(&f, "fill"));
 	check_phase(&f);
 
-	err = region_verify(&f.r, PATTERN, PATLEN, &m);
+	err = pcimem_region_verify(&f.r, PATTERN, PATLEN, &m);
 	check((!err && m.count == 0) ||
 	      check_why("err %d, %llu bad bytes", err,
-	      (unsigned long long)m.count), "%s",
+			(unsigned long long)m.count), "%s",
 	      name(&f, "verify after fill"));
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (pwrite(f.raw, "\0", 1, (off_t)bad[i]) != 1)
 			perror("pwrite");
-	err = region_verify(&f.r, PATTERN, PATLEN, &m);
+	err = pcimem_region_verify(&f.r, PATTERN, PATLEN, &m);
 	check((!err && m.count == 3 && m.offset == bad[0] &&
-	      m.expected == PATTERN[bad[0] % PATLEN] && m.found == 0) ||
+	       m.expected == PATTERN[bad[0] % PATLEN] && m.found == 0) ||
 	      check_why("err %d, count %llu, first 0x%llx expected 0x%02x found 0x%02x",
-	      err, (unsigned long long)m.count, (unsigned long long)m.offset,
+			err, (unsigned long long)m.count, (unsigned long long)m.offset,
 	      m.expected, m.found), "%s",
 	      name(&f, "verify finds 3 corrupted bytes, first one first"));
 
@@ -147,12 +147,12 @@ static void test_values(enum region_mode mode)
 
 		snprintf(what, sizeof(what), "write and read back %u bits",
 			 width * 8);
-		err = region_write_value(&f.r, off, width, want);
+		err = pcimem_region_write_value(&f.r, off, width, want);
 		if (!err)
-			err = region_read_value(&f.r, off, width, &v);
+			err = pcimem_region_read_value(&f.r, off, width, &v);
 		check((!err && v == want) ||
 		      check_why("err %d, read 0x%llx, wrote 0x%llx", err,
-		      (unsigned long long)v, (unsigned long long)want), "%s",
+				(unsigned long long)v, (unsigned long long)want), "%s",
 		      name(&f, what));
 
 		/* The file holds exactly those bytes and nothing around. */
@@ -161,24 +161,24 @@ static void test_values(enum region_mode mode)
 		if (pread(f.raw, raw, sizeof(raw), (off_t)(off - 4)) != 16)
 			perror("pread");
 		check((!memcmp(raw, zero, 4) && !memcmp(raw + 4, &want,
-		      width) && !memcmp(raw + 4 + width, zero, 12 - width)) ||
+							width) && !memcmp(raw + 4 + width, zero, 12 - width)) ||
 		      check_why("bytes around 0x%llx differ",
-		      (unsigned long long)off), "%s", name(&f, what));
+				(unsigned long long)off), "%s", name(&f, what));
 	}
 
-	err = region_read_value(&f.r, 2, 4, &v);
+	err = pcimem_region_read_value(&f.r, 2, 4, &v);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "unaligned 32-bit read refused"));
-	err = region_write_value(&f.r, 4, 8, 1);
+	err = pcimem_region_write_value(&f.r, 4, 8, 1);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "unaligned 64-bit write refused"));
-	err = region_read_value(&f.r, 0, 3, &v);
+	err = pcimem_region_read_value(&f.r, 0, 3, &v);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "width 3 refused"));
-	err = region_read_value(&f.r, 4096, 1, &v);
+	err = pcimem_region_read_value(&f.r, 4096, 1, &v);
 	check(err == -ERANGE || check_why("got %d", err), "%s",
 	      name(&f, "read at the end refused"));
-	err = region_write_value(&f.r, 4092, 8, 1);
+	err = pcimem_region_write_value(&f.r, 4092, 8, 1);
 	check(err == -EINVAL || err == -ERANGE || check_why("got %d", err),
 	      "%s", name(&f, "write past the end refused"));
 
@@ -199,7 +199,7 @@ static void check_dump(struct fixture *f, uint64_t off, uint64_t len,
 		      name(f, what));
 		return;
 	}
-	err = region_dump(&f->r, off, len, out);
+	err = pcimem_region_dump(&f->r, off, len, out);
 	fclose(out);
 	check((!err && !strcmp(text, want)) ||
 	      check_why("err %d, got:\n%swant:\n%s", err, text, want), "%s",
@@ -221,17 +221,17 @@ static void test_dump(enum region_mode mode)
 		perror("pwrite");
 
 	check_dump(&f, 0, 0x33,
-		"00000000  61 62 63 64 65 66 67 68  69 6a 6b 6c 6d 6e 6f 70  |abcdefghijklmnop|\n"
+		   "00000000  61 62 63 64 65 66 67 68  69 6a 6b 6c 6d 6e 6f 70  |abcdefghijklmnop|\n"
 		"00000010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
 		"*\n"
 		"00000030  78 79 7a                                          |xyz|\n"
 		"00000033\n",
 		"dump collapses repeated lines");
 	check_dump(&f, 0x8, 0x10,
-		"00000008  69 6a 6b 6c 6d 6e 6f 70  00 00 00 00 00 00 00 00  |ijklmnop........|\n"
+		   "00000008  69 6a 6b 6c 6d 6e 6f 70  00 00 00 00 00 00 00 00  |ijklmnop........|\n"
 		"00000018\n",
 		"dump at an offset");
-	err = region_dump(&f.r, 0x30, 0x4, stdout);
+	err = pcimem_region_dump(&f.r, 0x30, 0x4, stdout);
 	check(err == -ERANGE || check_why("got %d", err), "%s",
 	      name(&f, "dump past the end refused"));
 	fixture_close(&f);
@@ -252,27 +252,27 @@ static void test_registers(enum region_mode mode)
 	}
 	f.r.access_width = 4;
 
-	err = region_read_bytes(&f.r, 0, buf, 16);
+	err = pcimem_region_read_bytes(&f.r, 0, buf, 16);
 	check((!err && !memcmp(buf, init, 16)) || check_why("err %d", err),
 	      "%s", name(&f, "registers: 16 bytes read as four 32-bit loads"));
-	err = region_read_bytes(&f.r, 2, buf, 4);
+	err = pcimem_region_read_bytes(&f.r, 2, buf, 4);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "registers: unaligned byte read refused"));
-	err = region_read_bytes(&f.r, 0, buf, 6);
+	err = pcimem_region_read_bytes(&f.r, 0, buf, 6);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "registers: partial register refused"));
-	err = region_write_bytes(&f.r, 4, "WXYZ", 4);
+	err = pcimem_region_write_bytes(&f.r, 4, "WXYZ", 4);
 	if (pread(f.raw, buf, 8, 0) != 8)
 		perror("pread");
 	check((!err && !memcmp(buf, "0123WXYZ", 8)) || check_why("err %d", err),
 	      "%s", name(&f, "registers: 4 bytes written as one 32-bit store"));
-	err = region_read_value(&f.r, 0, 1, &v);
+	err = pcimem_region_read_value(&f.r, 0, 1, &v);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "registers: 8-bit read refused"));
-	err = region_write_value(&f.r, 8, 8, 1);
+	err = pcimem_region_write_value(&f.r, 8, 8, 1);
 	check(err == -EINVAL || check_why("got %d", err), "%s",
 	      name(&f, "registers: 64-bit write refused"));
-	err = region_read_value(&f.r, 4, 4, &v);
+	err = pcimem_region_read_value(&f.r, 4, 4, &v);
 	check((!err && v == 0x5a595857) ||
 	      check_why("err %d, 0x%llx", err, (unsigned long long)v), "%s",
 	      name(&f, "registers: 32-bit read"));

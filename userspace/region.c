@@ -15,8 +15,8 @@
 #define CHUNK_SIZE	(64 * 1024)	/* multiple of the 16-byte dump line */
 #define DUMP_LINE	16
 
-int region_init(struct region *r, const char *name, const char *what,
-		int fd, bool writable, uint64_t size, enum region_mode mode)
+int pcimem_region_init(struct region *r, const char *name, const char *what,
+		       int fd, bool writable, uint64_t size, enum region_mode mode)
 {
 	void *map;
 
@@ -42,7 +42,7 @@ int region_init(struct region *r, const char *name, const char *what,
 	return 0;
 }
 
-void region_close(struct region *r)
+void pcimem_region_close(struct region *r)
 {
 	if (r->map)
 		munmap((void *)r->map, r->size);
@@ -52,7 +52,7 @@ void region_close(struct region *r)
 	r->fd = -1;
 }
 
-bool region_contains(const struct region *r, uint64_t off, uint64_t len)
+bool pcimem_region_contains(const struct region *r, uint64_t off, uint64_t len)
 {
 	return off <= r->size && len <= r->size - off;
 }
@@ -125,10 +125,10 @@ static int register_copy(const struct region *r, uint64_t off,
 		return -EINVAL;
 	for (i = 0; i < len; i += w) {
 		if (write)
-			err = region_write_value(r, off + i, w,
-						 bytes_to_value(buf + i, w));
+			err = pcimem_region_write_value(r, off + i, w,
+							bytes_to_value(buf + i, w));
 		else
-			err = region_read_value(r, off + i, w, &v);
+			err = pcimem_region_read_value(r, off + i, w, &v);
 		if (err)
 			return err;
 		if (!write)
@@ -137,10 +137,10 @@ static int register_copy(const struct region *r, uint64_t off,
 	return 0;
 }
 
-int region_read_bytes(const struct region *r, uint64_t off, void *buf,
-		      size_t len)
+int pcimem_region_read_bytes(const struct region *r, uint64_t off, void *buf,
+			     size_t len)
 {
-	if (!region_contains(r, off, len))
+	if (!pcimem_region_contains(r, off, len))
 		return -ERANGE;
 	if (len == 0)
 		return 0;
@@ -152,10 +152,10 @@ int region_read_bytes(const struct region *r, uint64_t off, void *buf,
 	return 0;
 }
 
-int region_write_bytes(const struct region *r, uint64_t off,
-		       const void *buf, size_t len)
+int pcimem_region_write_bytes(const struct region *r, uint64_t off,
+			      const void *buf, size_t len)
 {
-	if (!region_contains(r, off, len))
+	if (!pcimem_region_contains(r, off, len))
 		return -ERANGE;
 	if (!r->writable)
 		return -EBADF;
@@ -179,7 +179,7 @@ static int validate_access(const struct region *r, uint64_t off,
 		return -EINVAL;
 	if (off % width)
 		return -EINVAL;
-	if (!region_contains(r, off, width))
+	if (!pcimem_region_contains(r, off, width))
 		return -ERANGE;
 	return 0;
 }
@@ -199,8 +199,8 @@ static int fd_single(const struct region *r, uint64_t off, void *buf,
 	return n == (ssize_t)width ? 0 : -EIO;
 }
 
-int region_read_value(const struct region *r, uint64_t off,
-		      unsigned int width, uint64_t *value)
+int pcimem_region_read_value(const struct region *r, uint64_t off,
+			     unsigned int width, uint64_t *value)
 {
 	union { uint8_t b; uint16_t w; uint32_t l; uint64_t q; } v;
 	const volatile void *p;
@@ -231,8 +231,8 @@ int region_read_value(const struct region *r, uint64_t off,
 	return 0;
 }
 
-int region_write_value(const struct region *r, uint64_t off,
-		       unsigned int width, uint64_t value)
+int pcimem_region_write_value(const struct region *r, uint64_t off,
+			      unsigned int width, uint64_t value)
 {
 	union { uint8_t b; uint16_t w; uint32_t l; uint64_t q; } v;
 	volatile void *p;
@@ -282,8 +282,8 @@ static void dump_line(FILE *out, uint64_t addr, const unsigned char *b,
 	fputs("|\n", out);
 }
 
-int region_dump(const struct region *r, uint64_t off, uint64_t len,
-		FILE *out)
+int pcimem_region_dump(const struct region *r, uint64_t off, uint64_t len,
+		       FILE *out)
 {
 	unsigned char prev[DUMP_LINE];
 	bool have_prev = false, starred = false;
@@ -291,7 +291,7 @@ int region_dump(const struct region *r, uint64_t off, uint64_t len,
 	uint64_t done;
 	int err = 0;
 
-	if (!region_contains(r, off, len))
+	if (!pcimem_region_contains(r, off, len))
 		return -ERANGE;
 	buf = malloc(CHUNK_SIZE);
 	if (!buf)
@@ -301,7 +301,7 @@ int region_dump(const struct region *r, uint64_t off, uint64_t len,
 		size_t n = len - done < CHUNK_SIZE ? len - done : CHUNK_SIZE;
 		size_t i;
 
-		err = region_read_bytes(r, off + done, buf, n);
+		err = pcimem_region_read_bytes(r, off + done, buf, n);
 		for (i = 0; i < n && !err; i += DUMP_LINE) {
 			size_t line = n - i < DUMP_LINE ? n - i : DUMP_LINE;
 			unsigned char *b = buf + i;
@@ -350,7 +350,7 @@ static unsigned char *pattern_chunk(const void *pat, size_t patlen,
 	return buf;
 }
 
-int region_fill(const struct region *r, const void *pat, size_t patlen)
+int pcimem_region_fill(const struct region *r, const void *pat, size_t patlen)
 {
 	unsigned char *chunk;
 	size_t chunk_len;
@@ -369,7 +369,7 @@ int region_fill(const struct region *r, const void *pat, size_t patlen)
 		uint64_t left = r->size - off;
 		size_t n = left < chunk_len ? left : chunk_len;
 
-		err = region_write_bytes(r, off, chunk, n);
+		err = pcimem_region_write_bytes(r, off, chunk, n);
 		if (!err && r->progress)
 			r->progress(r->progress_ctx, off + n);
 	}
@@ -377,7 +377,7 @@ int region_fill(const struct region *r, const void *pat, size_t patlen)
 	return err;
 }
 
-/* A run of bad bytes being collected by region_verify(). */
+/* A run of bad bytes being collected by pcimem_region_verify(). */
 struct bad_run {
 	uint64_t start;
 	uint64_t len;		/* 0: none open */
@@ -393,8 +393,8 @@ static void end_run(struct region_mismatch *m, struct bad_run *run)
 	run->len = 0;
 }
 
-int region_verify(const struct region *r, const void *pat, size_t patlen,
-		  struct region_mismatch *m)
+int pcimem_region_verify(const struct region *r, const void *pat, size_t patlen,
+			 struct region_mismatch *m)
 {
 	unsigned char *chunk, *buf;
 	struct bad_run run = { 0 };
@@ -421,7 +421,7 @@ int region_verify(const struct region *r, const void *pat, size_t patlen,
 		size_t n = left < chunk_len ? left : chunk_len;
 		size_t i;
 
-		err = region_read_bytes(r, off, buf, n);
+		err = pcimem_region_read_bytes(r, off, buf, n);
 		if (!err && r->progress)
 			r->progress(r->progress_ctx, off + n);
 		if (err || !memcmp(buf, chunk, n)) {
@@ -452,7 +452,7 @@ int region_verify(const struct region *r, const void *pat, size_t patlen,
 	return err;
 }
 
-int region_sync(const struct region *r)
+int pcimem_region_sync(const struct region *r)
 {
 	if (r->map && msync((void *)r->map, r->size, MS_SYNC))
 		return -errno;

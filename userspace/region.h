@@ -32,11 +32,11 @@ struct region {
 	 * 1 for memory. Registers (e.g. 4) take accesses of exactly this
 	 * many bytes at multiples of it: the byte copies below then go
 	 * register by register, and other widths are -EINVAL. Set by the
-	 * caller after region_init().
+	 * caller after pcimem_region_init().
 	 */
 	unsigned int access_width;
 	/*
-	 * If set (by the caller, after region_init()), called by fill and
+	 * If set (by the caller, after pcimem_region_init()), called by fill and
 	 * verify after each chunk with the bytes done so far.
 	 */
 	void (*progress)(void *ctx, uint64_t done);
@@ -44,7 +44,7 @@ struct region {
 };
 
 /*
- * First mismatch and count of bad bytes found by region_verify(). If the
+ * First mismatch and count of bad bytes found by pcimem_region_verify(). If the
  * caller sets @range, it is called once per run of consecutive bad bytes,
  * in order, with the run's first expected and found byte.
  */
@@ -60,45 +60,45 @@ struct region_mismatch {
 
 /* Take over @fd (opened O_RDONLY or O_RDWR) of @size bytes; maps it in
  * REGION_MMAP mode. On failure @fd is left open. */
-int region_init(struct region *r, const char *name, const char *what,
-		int fd, bool writable, uint64_t size, enum region_mode mode);
+int pcimem_region_init(struct region *r, const char *name, const char *what,
+		       int fd, bool writable, uint64_t size, enum region_mode mode);
 /* Unmap and close the fd. */
-void region_close(struct region *r);
+void pcimem_region_close(struct region *r);
 
 /* Whether [off, off + len) lies inside the region (overflow-safe). */
-bool region_contains(const struct region *r, uint64_t off, uint64_t len);
+bool pcimem_region_contains(const struct region *r, uint64_t off, uint64_t len);
 
 /* One access of @width bytes (1, 2, 4, 8) at @off aligned to @width:
  * a single volatile load/store, or a single pread/pwrite. -EINVAL if
  * @width is bad (or not the region's access width) or @off unaligned,
  * -ERANGE if outside the region. */
-int region_read_value(const struct region *r, uint64_t off,
-		      unsigned int width, uint64_t *value);
-int region_write_value(const struct region *r, uint64_t off,
-		       unsigned int width, uint64_t value);
+int pcimem_region_read_value(const struct region *r, uint64_t off,
+			     unsigned int width, uint64_t *value);
+int pcimem_region_write_value(const struct region *r, uint64_t off,
+			      unsigned int width, uint64_t value);
 
 /* Plain byte copies; -ERANGE if outside the region, -EINVAL if @off or
  * @len is not a multiple of the region's access width. */
-int region_read_bytes(const struct region *r, uint64_t off, void *buf,
-		      size_t len);
-int region_write_bytes(const struct region *r, uint64_t off,
-		       const void *buf, size_t len);
+int pcimem_region_read_bytes(const struct region *r, uint64_t off, void *buf,
+			     size_t len);
+int pcimem_region_write_bytes(const struct region *r, uint64_t off,
+			      const void *buf, size_t len);
 
 /* hexdump -C of [off, off + len) with absolute offsets, collapsing
  * repeated 16-byte lines into one "*" line, ending with the end offset. */
-int region_dump(const struct region *r, uint64_t off, uint64_t len,
-		FILE *out);
+int pcimem_region_dump(const struct region *r, uint64_t off, uint64_t len,
+		       FILE *out);
 
 /* Fill the whole region with @pat repeated; byte at offset o gets
  * pat[o % patlen]. */
-int region_fill(const struct region *r, const void *pat, size_t patlen);
+int pcimem_region_fill(const struct region *r, const void *pat, size_t patlen);
 
-/* Compare every byte with what region_fill() would have written; the
+/* Compare every byte with what pcimem_region_fill() would have written; the
  * caller sets @m's range callback (or zeroes it). */
-int region_verify(const struct region *r, const void *pat, size_t patlen,
-		  struct region_mismatch *m);
+int pcimem_region_verify(const struct region *r, const void *pat, size_t patlen,
+			 struct region_mismatch *m);
 
 /* Push stores to the backing file (msync / fdatasync). */
-int region_sync(const struct region *r);
+int pcimem_region_sync(const struct region *r);
 
 #endif /* PCIMEM_REGION_H */

@@ -38,7 +38,7 @@ static void print_flag_list(FILE *out, unsigned int flags, bool json)
 			continue;
 		fputs(sep, out);
 		if (json)
-			cli_json_string(out, flag_names[i].name);
+			pcimem_cli_json_string(out, flag_names[i].name);
 		else
 			fputs(flag_names[i].name, out);
 		sep = ", ";
@@ -85,7 +85,7 @@ void report_info(FILE *out, const struct pcimem_info *i, bool json)
 	fprintf(out, "revision: 0x%02x\n", i->revision);
 	fprintf(out, "bar: %u\n", i->bar);
 	fprintf(out, "bar_size: %llu (%s)\n", (unsigned long long)i->bar_size,
-		cli_human_size(i->bar_size, size, sizeof(size)));
+		pcimem_cli_human_size(i->bar_size, size, sizeof(size)));
 	fprintf(out, "bar_start: 0x%llx\n", (unsigned long long)i->bar_start);
 	fprintf(out, "flags: 0x%x (", i->flags);
 	print_flag_list(out, i->flags, false);
@@ -102,7 +102,7 @@ void report_bars_begin(FILE *out, const char *node, bool json)
 {
 	if (json) {
 		fputs("{\"node\": ", out);
-		cli_json_string(out, node);
+		pcimem_cli_json_string(out, node);
 		fputs(", \"bars\": [", out);
 		return;
 	}
@@ -138,7 +138,7 @@ void report_bar(FILE *out, unsigned int bar, const struct pcimem_bar_info *bi,
 	snprintf(start, sizeof(start), "0x%llx", (unsigned long long)bi->start);
 	fprintf(out, "%-4u %-7s %-10s %-18s %-8s %s\n", bar,
 		device_bar_kind(bi->flags),
-		cli_human_size(bi->size, size, sizeof(size)), start,
+		pcimem_cli_human_size(bi->size, size, sizeof(size)), start,
 		has_memtype ? device_memtype_name(bi->memtype) : "-",
 		bi->flags & PCIMEM_BAR_MMAP ? "yes" : "no");
 }
@@ -156,7 +156,7 @@ void report_events(FILE *out, const char *node,
 
 	if (json) {
 		fputs("{\"node\": ", out);
-		cli_json_string(out, node);
+		pcimem_cli_json_string(out, node);
 		fputs(", \"vectors\": [", out);
 	}
 	for (v = 0; v < ev->vectors && v < PCIMEM_MAX_VECTORS; v++) {

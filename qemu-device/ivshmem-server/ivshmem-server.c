@@ -100,7 +100,7 @@ static void usage(FILE *f)
 static int parse_uint(const char *arg, unsigned long max, unsigned long *out)
 {
 	uint64_t v;
-	int err = number_parse(arg, 0, &v);
+	int err = pcimem_number_parse(arg, 0, &v);
 
 	if (err)
 		return err;
@@ -327,7 +327,7 @@ int main(int argc, char **argv)
 			cfg.shm_dir = optarg;
 			break;
 		case 'l':
-			if (number_parse(optarg, NUMBER_SUFFIX, &cfg.shm_size) < 0) {
+			if (pcimem_number_parse(optarg, NUMBER_SUFFIX, &cfg.shm_size) < 0) {
 				fprintf(stderr, PROG ": %s %s: invalid size\n",
 					opt_name(c, longindex, name, sizeof(name)),
 					optarg);
