@@ -8,7 +8,7 @@ include $(BUILD)/kernels.mk
 RELEASES := $(KERNEL_6_1) $(KERNEL_6_12)
 BIN := $(BUILD)/bin
 GUEST_TESTS := $(addprefix $(BIN)/pcimem-,contract bar-test unplug-test badinput-test \
-	fuzz writers-test bench fault-test suid-write testdev-test)
+	fuzz writers-test bench fault-test suid-write testdev-test stream-data)
 GUEST_TOOLS := $(BIN)/pcimem $(GUEST_TESTS)
 MODULE_SRC := $(wildcard drivers/*.c drivers/*.h drivers/uapi/*.h) drivers/Kbuild
 GUEST_SRC := $(wildcard ci/guest/*.sh) ci/make-initramfs.sh
@@ -28,6 +28,12 @@ $(BIN)/pcimem: tools
 
 # The set-user-ID helper of the confused-deputy check needs nothing else.
 $(BIN)/pcimem-suid-write: ci/tests/pcimem-suid-write.c
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# The channel lab's 1 GiB streams, made and checked in the guests and on
+# the host (the same program): nothing else either.
+$(BIN)/pcimem-stream-data: ci/tests/pcimem-stream-data.c
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $<
 

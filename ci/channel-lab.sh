@@ -6,25 +6,31 @@
 #      and an ivshmem-plain one: SIZE bytes guest to host and host to
 #      guest on each, through pcimem send/recv and the host's ivshmem-host
 #      send/recv (ci/channel-agent.sh), the same sha256 at both ends; BIG
-#      bytes host to guest; each side killed mid-stream under the other,
-#      host peer and guest in turn (the other exits 3, never hangs);
+#      bytes host to guest and guest to host; each side killed mid-stream
+#      under the other, host peer and guest in turn (the other exits 3,
+#      never hangs);
 #   2. two guests on one server, sharing a plain backing file too: a sends
-#      SIZE bytes to b on each (without doorbells: the two poll), then b's
-#      recv is killed under a's send and a's send under b's recv.
+#      SIZE bytes to b on each (without doorbells: the two poll), and BIG
+#      bytes on the doorbell device; then b's recv is killed under a's
+#      send and a's send under b's recv.
 # One line per check; the caller counts.
 #
 #   ci/channel-lab.sh KERNEL_RELEASE      (BUILD=... as run-tests.sh)
 #
 # SIZE (default 16M): under TCG a guest moves some MB/s (urandom, sha256,
 # the copies) and keeps what it sends and receives in its RAM (256 MiB).
-# BIG (default 1G on a 6.12 kernel, 0 elsewhere): one stream host to
-# guest that the guest sums as it arrives and never keeps; the host makes
-# it (AES-CTR by openssl) and sums it as it goes. Its cost is the guest's
-# sha256sum under TCG, some 17 MB/s here: a minute per GiB, in each
-# direction, on each kernel; make test has no six minutes to spare, so 1
-# GiB goes one way on one kernel, and the 1 GiB streams of every other
-# kind are the host's (ci/channel-tests.sh). VMLINUZ, INITRD, EXTRA_APPEND
-# and MEM as in ci/guest-pair.sh. Servers, files, QEMUs and host peers are
+# BIG (default 1G on a 6.12 kernel, 0 elsewhere): the 1 GiB streams. Host
+# to guest, the host makes them (AES-CTR by openssl) and sums them as they
+# go, the guest sums them as they arrive and never keeps them; a guest's
+# sha256sum under TCG does some 17 MB/s, a minute per GiB. Guest to host
+# and guest to guest, the sender makes them with ci/tests/
+# pcimem-stream-data (each 8 bytes a function of their offset), the host
+# sums what it receives natively and compares it with the sum of its own
+# pcimem-stream-data's output, and a receiving guest checks every byte
+# against the program's stream as it arrives: seconds per GiB, not a
+# minute. The 6.1 kernel's streams are SIZE bytes; the 1 GiB streams of
+# every other kind are the host's (ci/channel-tests.sh). VMLINUZ, INITRD,
+# EXTRA_APPEND and MEM as in ci/guest-pair.sh. Servers, files, QEMUs and host peers are
 # gone when the script exits.
 set -u
 rel=${1:?usage: channel-lab.sh KERNEL_RELEASE}
@@ -40,6 +46,11 @@ export DOORBELL_LIMIT=240	# the host's end of BIG, under a loaded host
 built || exit 1
 bytes=$(numfmt --from=iec "$size")
 big=$(numfmt --from=iec "$big")
+bigsha=
+if [ "$big" -gt 0 ]; then
+	bigsha=$(set -o pipefail; "$bin/pcimem-stream-data" "$big" | sha256sum | cut -c1-64)
+	check "host: the sha256 of $big bytes of pcimem-stream-data" $?
+fi
 
 # ---- 1. one guest: doorbell and plain, both directions ----
 server one 1
@@ -47,7 +58,7 @@ check "server 1 (1 vector) listens" $?
 "$bin/ivshmem-host" create "/dev/shm/$tag-plain" 4M >/dev/null
 check "host: a 4 MiB file for the plain device" $?
 export DOORBELL_SOCKETS="/dev/shm/$tag-one=$dir/one.sock"
-vm one "$dir/one" 600 "lab=channel role=one size=$bytes big=$big" \
+vm one "$dir/one" 600 "lab=channel role=one size=$bytes big=$big bigsha=$bigsha" \
 	--doorbell "$dir/one.sock:1:/dev/shm/$tag-one" --shm "/dev/shm/$tag-plain:4M"
 reap one "$vm_pid"
 
@@ -58,8 +69,8 @@ check "server 2 (1 vector) listens" $?
 check "host: a 4 MiB file for the guests' plain devices" $?
 export DOORBELL_SOCKETS="/dev/shm/$tag-pair=$dir/pair.sock"
 pair=(--doorbell "$dir/pair.sock:1:/dev/shm/$tag-pair" --shm "/dev/shm/$tag-pplain:4M")
-vm b "$dir/pair" 300 "lab=channel role=b size=$bytes" "${pair[@]}"
+vm b "$dir/pair" 300 "lab=channel role=b size=$bytes big=$big" "${pair[@]}"
 b_pid=$vm_pid
-vm a "$dir/pair" 300 "lab=channel role=a size=$bytes" "${pair[@]}"
+vm a "$dir/pair" 300 "lab=channel role=a size=$bytes big=$big" "${pair[@]}"
 reap a "$vm_pid"
 reap b "$b_pid"

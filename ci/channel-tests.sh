@@ -395,4 +395,23 @@ else
 	fail "the same program linked with libpcimem-channel.a runs" "$out"
 fi
 
+# pcimem-stream-data, which makes and checks the channel lab's 1 GiB
+# streams in guests: its check takes the stream, and refuses a changed
+# byte, a stream cut short and one too long, each with its own message.
+sd=$bin/pcimem-stream-data
+out=$("$sd" 1048576 | "$sd" --check 1048576 2>&1)
+check "pcimem-stream-data --check takes the 1 MiB stream it made" $? "$out"
+out=$({ printf '~'; "$sd" 1048576 | tail -c +2; } | "$sd" --check 1048576 2>&1)
+st=$?
+[ "$st" -eq 1 ] && grep -q 'byte 0 differs' <<<"$out"
+check "pcimem-stream-data --check refuses a changed first byte (exit 1, byte 0)" $? "exit $st: $out"
+out=$("$sd" 1048576 | head -c 1048000 | "$sd" --check 1048576 2>&1)
+st=$?
+[ "$st" -eq 1 ] && grep -q '1048000 bytes of the 1048576' <<<"$out"
+check "pcimem-stream-data --check refuses a stream cut short (exit 1)" $? "exit $st: $out"
+out=$({ "$sd" 1048576; echo; } | "$sd" --check 1048576 2>&1)
+st=$?
+[ "$st" -eq 1 ] && grep -q 'more than the 1048576 bytes' <<<"$out"
+check "pcimem-stream-data --check refuses a stream too long (exit 1)" $? "exit $st: $out"
+
 report

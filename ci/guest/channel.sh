@@ -8,18 +8,21 @@
 #        an ivshmem-plain one at 00:05.0: SIZE bytes guest to host and host
 #        to guest on each, the same sha256 at both ends (the host ends
 #        through the host agent, ci/channel-agent.sh); with big=BYTES,
-#        BYTES host to guest streamed, summed as they arrive, never kept;
-#        then, each side in turn killed mid-stream (SIGKILL) under the
-#        other: the guest's send fails and its recv reports the stream
-#        truncated (exit 3) when a host peer is killed, and so do the
-#        host's when the guest's recv or send is killed;
+#        BYTES host to guest streamed, summed as they arrive, never kept,
+#        and BYTES of pcimem-stream-data guest to host, whose sha256 the
+#        host knows (bigsha=); then, each side in turn killed mid-stream
+#        (SIGKILL) under the other: the guest's send fails and its recv
+#        reports the stream truncated (exit 3) when a host peer is killed,
+#        and so do the host's when the guest's recv or send is killed;
 #   a, b two guests on one server and one plain backing file: a sends SIZE
-#        bytes to b on each (without doorbells the two poll); then b's
-#        recv killed under a's send, and a's send under b's recv.
+#        bytes to b on each (without doorbells the two poll), with
+#        big=BYTES then BYTES of pcimem-stream-data, which b checks byte
+#        for byte as they arrive; then b's recv killed under a's send, and
+#        a's send under b's recv.
 # size=BYTES (default 16 MiB): the data, from /dev/urandom, summed here.
 # The guests hear no leave notice from the server when a process dies
 # (the device stays): the heartbeat tells them, within some 3 s.
-# shellcheck disable=SC2154 # role, size, big: kernel parameters; reply: host()
+# shellcheck disable=SC2154 # role, size, big, bigsha: kernel parameters; reply: host()
 # shellcheck source=ci/guest/lib.sh
 . /pcimem/lib.sh
 
@@ -27,6 +30,7 @@ D=00:04.0
 P=00:05.0
 SIZE=${size:-16777216}
 BIG=${big:-0}
+BIGSHA=${bigsha:-}
 hostlink_open
 
 # sum FILE: its sha256.
@@ -169,6 +173,25 @@ killed_guest_send() {
 		"truncated stream" "$hrc" "$herr"
 }
 
+# big_from_guest: BIG bytes of pcimem-stream-data to a host recv, which
+# sums them: the stream's sha256, BIGSHA, is the host's (summed natively).
+big_from_guest() {
+	host info $D chrecv big-g2h >/dev/null
+	peer=$(value)
+	peer=${peer#id }
+	check "doorbell, guest to host: pcimem send streams $BIG bytes of pcimem-stream-data" \
+		sh -c "pcimem-stream-data $BIG | pcimem send $node $peer --timeout 60000"
+	host_is "doorbell, guest to host: the host received $BIG bytes with the stream's sha256" \
+		"rc 0 sha $BIGSHA" info $D chjoin big-g2h
+}
+
+# big_checked: the recv of b's BIG stream exited 0 (/tmp/big.rc) and
+# pcimem-stream-data --check found every byte (/tmp/big.check), else what
+# it said.
+big_checked() {
+	test "$(cat /tmp/big.rc)-$(cat /tmp/big.check)" = 0-0 || { cat /tmp/big.err; false; }
+}
+
 # big_to_guest: BIG bytes from a host send, summed as they arrive (the
 # guest keeps none of them: it has less RAM than BIG).
 big_to_guest() {
@@ -193,7 +216,10 @@ one)
 		sh -c "pcimem info $node | grep -qx 'irq_mode: msix'"
 	guest_to_host $D "$node" "doorbell, guest to host"
 	host_to_guest $D "$node" "$id" "doorbell, host to guest"
-	[ "$BIG" -gt 0 ] && big_to_guest
+	if [ "$BIG" -gt 0 ]; then
+		big_to_guest
+		big_from_guest
+	fi
 	pnode=$(node_of $P)
 	check "$P is ivshmem-plain (no peer ID, no interrupts)" \
 		sh -c "pcimem info $pnode | grep -qx 'vectors: 0'"
@@ -224,6 +250,13 @@ b)
 	check "b: $SIZE bytes from a on $P, the sha256 a sent" \
 		test "$(wc -c </tmp/a.data)-$(sum /tmp/a.data)" = "$SIZE-$asha"
 	rm -f /tmp/a.data
+	if [ "$BIG" -gt 0 ]; then
+		{ pcimem recv "$node" --timeout 120000; echo $? >/tmp/big.rc; } |
+			pcimem-stream-data --check "$BIG" 2>/tmp/big.err
+		echo "$?" >/tmp/big.check
+		check "b: pcimem recv takes a's $BIG-byte stream, checked byte for byte as it arrives" \
+			big_checked
+	fi
 	# b's recv killed under a's send (a checks that its send fails).
 	pcimem recv "$node" --timeout 60000 >/tmp/k.data 2>/dev/null &
 	pid=$!
@@ -255,6 +288,9 @@ a)
 		sh -c "pcimem send $pnode 0 --timeout 60000 </tmp/g.data"
 	host info $D get b-psha >/dev/null
 	check "a: b received the same sha256 on $P" test "$(value)" = "$gsha"
+	[ "$BIG" -gt 0 ] &&
+		check "a: pcimem send streams $BIG bytes of pcimem-stream-data to guest b" \
+			sh -c "pcimem-stream-data $BIG | pcimem send $node $b --timeout 120000"
 	host info $D get b-kill >/dev/null
 	trickle | pcimem send "$node" "$b" --timeout 60000 2>/tmp/k.err &
 	pid=$!
