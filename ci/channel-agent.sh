@@ -12,6 +12,9 @@
 #                                   server, prints "id N", its peer ID
 #   info FILE chsend NAME PEER SIZE start a host send of SIZE bytes of
 #                                   deterministic data to PEER
+#   info FILE chstream NAME PEER SIZE
+#                                   the same with SIZE bytes of
+#                                   pcimem-stream-data (next to the tool)
 #   info FILE chjoin NAME           wait for it to end: "rc N sha SHA256"
 #                                   (of what it received or sent)
 #   info FILE chtrickle NAME PEER   start a host send to PEER of 64 KiB of
@@ -27,7 +30,7 @@ limit=${DOORBELL_LIMIT:-120}
 here=$(dirname "$0")
 
 case "${1:-} ${3:-}" in
-"info chrecv"|"info chsend"|"info chjoin"|"info chtrickle"|"info chkill") ;;
+"info chrecv"|"info chsend"|"info chstream"|"info chjoin"|"info chtrickle"|"info chkill") ;;
 *) exec "$here/doorbell-agent.sh" "$@" ;;
 esac
 file=$2 verb=$3
@@ -85,6 +88,14 @@ chsend)
 	start "$name" 'openssl enc -aes-128-ctr -pass pass:pcimem -nosalt -pbkdf2 -in /dev/zero 2>/dev/null |
 		head -c "$3" | tee >(sha256sum >"$2.sha") |
 		"$0" $1 "$4" --timeout 60000 --json 2>"$2.err"' \
+		"$tool" "$(target send)" "$state/ch-$name" "$size" "$peer"
+	echo "started"
+	exit 0 ;;
+chstream)
+	name=$1 peer=$2 size=$3
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	start "$name" 'set -o pipefail; "$(dirname "$0")/pcimem-stream-data" "$3" |
+		tee >(sha256sum >"$2.sha") | "$0" $1 "$4" --timeout 60000 --json 2>"$2.err"' \
 		"$tool" "$(target send)" "$state/ch-$name" "$size" "$peer"
 	echo "started"
 	exit 0 ;;
