@@ -3,7 +3,9 @@
 #
 # Shared by the bench guests (bench.sh, bench-vfio.sh): mapping and
 # bandwidth, each path measured in turn within every round, so that the
-# load of a shared host falls on all of them alike. The caller sets
+# load of a shared host falls on all of them alike, and each round starting
+# one path later than the last (round 1: A B C, round 2: B C A, ...), so
+# that no path always runs first, on a cold cache, or right after another. The caller sets
 # node, then bench_pcimem_paths (or its own file_of(): PATH -> what
 # maptouch opens), R (rounds), SIZES and BWMIN;
 # MAPSIZES (MiB, default 16 256 1024) and SPLITSIZE (MiB, default 256) the
@@ -40,13 +42,30 @@ file_of() {
 	esac
 }
 
+# rotated ROUND PATH...: the PATHs in their order of round ROUND (from 1):
+# rotated left by ROUND - 1.
+rotated() {
+	k=$((($1 - 1) % ($# - 1)))
+	shift
+	i=0
+	for p in "$@"; do
+		[ $i -ge $k ] && printf '%s ' "$p"
+		i=$((i + 1))
+	done
+	i=0
+	for p in "$@"; do
+		[ $i -lt $k ] && printf '%s ' "$p"
+		i=$((i + 1))
+	done
+}
+
 # bench_maps PATH...: mmap and touch every page of 16 MiB, 256 MiB, 1 GiB.
 # pcimem-4k is pcimem at an address no 2 MiB entry fits.
 bench_maps() {
 	for size in ${MAPSIZES:-16 256 1024}; do
 		section "mmap and touch every page of $size MiB, $R rounds: $*"
 		for round in $(seq "$R"); do
-			for p in "$@"; do
+			for p in $(rotated "$round" "$@"); do
 				extra=
 				[ "$p" = pcimem-4k ] && extra=4k
 				# shellcheck disable=SC2086 # extra is one word or none
@@ -68,7 +87,7 @@ bench_mapsplit() {
 	size=${SPLITSIZE:-256}
 	section "mapping in parts, $size MiB, $R rounds: $*"
 	for round in $(seq "$R"); do
-		for p in "$@"; do
+		for p in $(rotated "$round" "$@"); do
 			extra=
 			[ "$p" = pcimem-4k ] && extra=4k
 			# shellcheck disable=SC2086 # extra is one word or none
@@ -122,7 +141,7 @@ bench_bw() {
 	section "bandwidth, $R rounds, sizes $SIZES: $*"
 	for size in $SIZES; do
 		for round in $(seq "$R"); do
-			for nt in "$@"; do
+			for nt in $(rotated "$round" "$@"); do
 				if ! PCIMEM_BENCH_PASSES=1 pcimem-bench bw "${nt%%=*}" "${nt#*=}" "$BWMIN" \
 					"$size" >/tmp/bw.out 2>&1; then
 					echo "FAIL - bandwidth through ${nt%%=*}, $size, round $round:"
