@@ -16,6 +16,17 @@ set -u
 # indent: stdin's first 20 lines, indented, as the details of a finding.
 indent() { sed 's/^/    /' | head -n 20; }
 
+# quiet RC OUTPUT OK FAIL: ok OK when a command exited RC 0 and printed
+# nothing (OUTPUT empty); else fail FAIL with OUTPUT indented below it.
+quiet() {
+	if [ "$1" -eq 0 ] && [ -z "$2" ]; then
+		ok "$3"
+	else
+		fail "$4"
+		indent <<<"$2"
+	fi
+}
+
 cd "$top" || exit 1
 files=(drivers/*.c drivers/*.h drivers/uapi/*.h)
 out=$(perl "$build/checkpatch/checkpatch.pl" --no-tree --strict --show-types -f \
@@ -37,12 +48,8 @@ while read -r _ _ rel; do
 	rc=$?
 	# Everything that is not the build's own progress is a finding.
 	findings=$(grep -vE '^(ln -sf|make|  (CC|LD|CHECK|MODPOST|BTF)|Skipping BTF)' <<<"$out")
-	if [ $rc -eq 0 ] && [ -z "$findings" ]; then
-		ok "W=1 and sparse (C=2) build against $rel: no warnings"
-	else
-		fail "W=1 and sparse (C=2) build against $rel (exit $rc)"
-		indent <<<"$findings"
-	fi
+	quiet "$rc" "$findings" "W=1 and sparse (C=2) build against $rel: no warnings" \
+		"W=1 and sparse (C=2) build against $rel (exit $rc)"
 	rm -rf "$odir"
 done <"$build/kernels.mk"
 
@@ -59,12 +66,8 @@ out=$({
 	done
 } 2>&1)
 rc=$?
-if [ $rc -eq 0 ] && [ -z "$out" ]; then
-	ok "user space builds with clang -Wall -Wextra -Werror: no warnings"
-else
-	fail "user space with clang (exit $rc)"
-	indent <<<"$out"
-fi
+quiet "$rc" "$out" "user space builds with clang -Wall -Wextra -Werror: no warnings" \
+	"user space with clang (exit $rc)"
 rm -rf "$cdir"
 
 # The uapi header alone, with nothing but <stdint.h> before it, as user
@@ -87,12 +90,8 @@ out=$(cppcheck --error-exitcode=1 --enable=warning,portability --std=c11 --quiet
 	-Iuserspace -Idrivers/uapi userspace/*.c qemu-device/*.c \
 	qemu-device/ivshmem-server/*.c ci/tests/*.c 2>&1)
 rc=$?
-if [ $rc -eq 0 ] && [ -z "$out" ]; then
-	ok "cppcheck (warning, portability) finds nothing in user space"
-else
-	fail "cppcheck on user space (exit $rc)"
-	indent <<<"$out"
-fi
+quiet "$rc" "$out" "cppcheck (warning, portability) finds nothing in user space" \
+	"cppcheck on user space (exit $rc)"
 
 # Every tracked shell script goes through shellcheck: the *.sh files and
 # any other file whose first line runs sh or bash. -x follows `.` and
