@@ -20,19 +20,10 @@ set -u
 . "$(dirname "$0")/test-lib.sh"
 bin=$1
 size=${2:-1G}
-host=$bin/ivshmem-host
-server=$bin/ivshmem-server
 limit=120			# seconds, for any one transfer
-dir=$(mktemp -d /dev/shm/channel-tests.XXXXXX)
-sock=$dir/sock
-server_pid=
-
-# ok, fail, bg_pids and stop_bg: test-lib.sh.
-cleanup() {
-	stop_bg "$server_pid"
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+# ok, fail, bg_pids and server_setup (host, server, dir, sock, server_pid):
+# test-lib.sh.
+server_setup "$bin" /dev/shm/channel-tests.XXXXXX
 
 # data BYTES: the same BYTES bytes every time.
 data() {

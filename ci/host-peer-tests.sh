@@ -12,20 +12,10 @@ set -u
 # shellcheck source=test-lib.sh
 . "$(dirname "$0")/test-lib.sh"
 bin=$1
-host=$bin/ivshmem-host
-server=$bin/ivshmem-server
 limit=20			# seconds, for any one command
-dir=$(mktemp -d /tmp/host-peer-tests.XXXXXX)
-sock=$dir/sock
-server_pid=
-
-cleanup() {
-	stop_bg "$server_pid"
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-# ok, fail, t, bg (pid in $last_pid), finish: test-lib.sh.
+# ok, fail, t, bg (pid in $last_pid), finish and server_setup (host,
+# server, dir, sock, server_pid): test-lib.sh.
+server_setup "$bin" /tmp/host-peer-tests.XXXXXX
 
 # peers_up N: wait until N other peers are connected, the same in two
 # looks 0.1 s apart (a client that just exited may linger a moment);

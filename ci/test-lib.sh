@@ -104,6 +104,25 @@ stop_bg() {
 	done
 }
 
+# server_setup BIN_DIR TEMPLATE: for a script that runs our ivshmem server:
+# host and server (BIN_DIR's ivshmem-host and ivshmem-server), dir (a new
+# folder, mktemp -d TEMPLATE), sock (the server's socket in it) and
+# server_pid (empty until the script starts the server); at exit the
+# server and every bg command are stopped and dir is removed.
+# shellcheck disable=SC2034 # host, server and sock are the caller's
+server_setup() {
+	host=$1/ivshmem-host
+	server=$1/ivshmem-server
+	dir=$(mktemp -d "$2")
+	sock=$dir/sock
+	server_pid=
+	trap server_cleanup EXIT
+}
+server_cleanup() {
+	stop_bg "$server_pid"
+	rm -rf "$dir"
+}
+
 # report: print `N passed, N failed`; succeeds when none failed.
 report() {
 	echo "$passed passed, $failed failed"
