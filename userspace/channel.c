@@ -133,19 +133,35 @@ static void write_layout(volatile void *base, const struct channel_header *h)
 	__atomic_store_n((volatile uint32_t *)base, h->magic, __ATOMIC_RELEASE);
 }
 
-int pcimem_channel_format(struct channel *ch, volatile void *base, uint64_t len,
-			  uint32_t max_peers, uint32_t ring_size)
+/*
+ * Format and create both start here: @ch cleared, the sizes checked and
+ * the header for them in @h, or -EINVAL / -ENOSPC with ch->why, before
+ * anything is written to the region.
+ */
+static int plan_layout(struct channel *ch, uint64_t len, uint32_t max_peers,
+		       uint32_t ring_size, struct channel_header *h)
 {
-	struct channel_header h;
 	const char *why;
 
 	*ch = (struct channel) { 0 };
 	why = bad_sizes(max_peers, ring_size);
 	if (why)
 		return fail(ch, -EINVAL, why);
-	h = make_header(max_peers, ring_size);
-	if (h.total_size > len)
+	*h = make_header(max_peers, ring_size);
+	if (h->total_size > len)
 		return fail(ch, -ENOSPC, "the layout does not fit in the region");
+	return 0;
+}
+
+int pcimem_channel_format(struct channel *ch, volatile void *base, uint64_t len,
+			  uint32_t max_peers, uint32_t ring_size)
+{
+	struct channel_header h;
+	int err;
+
+	err = plan_layout(ch, len, max_peers, ring_size, &h);
+	if (err)
+		return err;
 	write_layout(base, &h);
 	return pcimem_channel_open(ch, base, len);
 }
@@ -174,22 +190,16 @@ int pcimem_channel_create(struct channel *ch, volatile void *base, uint64_t len,
 {
 	volatile uint32_t *magic = base;
 	struct channel_header h;
-	const char *why;
-	int waited = 0;
+	int waited = 0, err;
 	uint32_t m;
 
-	*ch = (struct channel) { 0 };
-	why = bad_sizes(max_peers, ring_size);
-	if (why)
-		return fail(ch, -EINVAL, why);
-	h = make_header(max_peers, ring_size);
-	if (h.total_size > len)
-		return fail(ch, -ENOSPC, "the layout does not fit in the region");
+	err = plan_layout(ch, len, max_peers, ring_size, &h);
+	if (err)
+		return err;
 	for (;;) {
 		m = __atomic_load_n(magic, __ATOMIC_ACQUIRE);
 		if (m == CHANNEL_MAGIC) {
-			int err = pcimem_channel_open(ch, base, len);
-
+			err = pcimem_channel_open(ch, base, len);
 			if (!err || !force)
 				return err;
 		} else if (m == CHANNEL_FORMATTING && !force) {
@@ -437,39 +447,51 @@ ssize_t pcimem_channel_recv(struct channel_ring *r, void *buf, size_t len)
 	return n;
 }
 
+/*
+ * Doorbell suppression, both ways: one side stores the index it wants a
+ * doorbell at (want or want_space); the other, having moved its own index
+ * from @old to @now, rings only if that index was passed. Both halves need
+ * a full fence, not just release/acquire: each side writes one word and
+ * then reads the other's, and without it both could miss the other's write.
+ */
+static void want_event(volatile uint64_t *want, uint64_t event)
+{
+	store_u64(want, event);
+	/* The other side's index must be read after want is out. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static bool event_passed(const volatile uint64_t *want, uint64_t old,
+			 uint64_t now)
+{
+	uint64_t event;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	event = load_u64(want);	/* once; any value is safe */
+	/* Whether event lies in [old, now), counting with wrap. */
+	return now - event - 1 < now - old;
+}
+
 void pcimem_channel_want(struct channel_ring *r, uint64_t event)
 {
-	store_u64(&r->ctl->want, event);
-	/* The producer's head must be read after want is out. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	want_event(&r->ctl->want, event);
 }
 
 bool pcimem_channel_need_doorbell(const struct channel_ring *r, uint64_t old,
 				  uint64_t new_head)
 {
-	uint64_t event;
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	event = load_u64(&r->ctl->want);	/* once; any value is safe */
-	/* Whether event lies in [old, new_head), counting with wrap. */
-	return new_head - event - 1 < new_head - old;
+	return event_passed(&r->ctl->want, old, new_head);
 }
 
 void pcimem_channel_want_space(struct channel_ring *r, uint64_t event)
 {
-	store_u64(&r->ctl->want_space, event);
-	/* The consumer's tail must be read after want_space is out. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	want_event(&r->ctl->want_space, event);
 }
 
 bool pcimem_channel_need_space_doorbell(const struct channel_ring *r, uint64_t old,
 					uint64_t new_tail)
 {
-	uint64_t event;
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	event = load_u64(&r->ctl->want_space);	/* once; any value is safe */
-	return new_tail - event - 1 < new_tail - old;
+	return event_passed(&r->ctl->want_space, old, new_tail);
 }
 
 bool pcimem_channel_drained(const struct channel_ring *r)
