@@ -50,6 +50,22 @@ static void *shared_map(size_t len)
 	return p;
 }
 
+/*
+ * A fresh 8 KiB layout and both ends of peer 0's ring to peer 1, as the
+ * ring and doorbell tests all start: tx is the producer, rx the consumer.
+ */
+static unsigned char *ring_both_ends(struct channel_ring *tx,
+				     struct channel_ring *rx)
+{
+	unsigned char *mem = shared_map(8192);
+	struct channel ch;
+
+	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
+	pcimem_channel_ring_open(&ch, 0, 1, true, tx);
+	pcimem_channel_ring_open(&ch, 0, 1, false, rx);
+	return mem;
+}
+
 static void test_layout(void)
 {
 	uint64_t size = pcimem_channel_size(PEERS, RING);
@@ -157,16 +173,13 @@ static void test_peers(void)
 
 static void test_rings(void)
 {
-	unsigned char *mem = shared_map(8192), buf[RING], got[RING];
+	unsigned char *mem, buf[RING], got[RING];
 	struct channel_ring tx, rx;
-	struct channel ch;
 	uint32_t len, sent = 0, bad = 0;
 	ssize_t n;
 	int err;
 
-	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
-	pcimem_channel_ring_open(&ch, 0, 1, true, &tx);
-	pcimem_channel_ring_open(&ch, 0, 1, false, &rx);
+	mem = ring_both_ends(&tx, &rx);
 	check(pcimem_channel_recv(&rx, got, sizeof(got)) == -EAGAIN ||
 	      check_why("%s", ""), "an empty ring: -EAGAIN");
 	check(pcimem_channel_send(&tx, buf,
@@ -204,14 +217,11 @@ static void test_rings(void)
 
 static void test_doorbell(void)
 {
-	unsigned char *mem = shared_map(8192), got[16];
+	unsigned char *mem, got[16];
 	struct channel_ring tx, rx;
-	struct channel ch;
 	uint64_t old;
 
-	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
-	pcimem_channel_ring_open(&ch, 0, 1, true, &tx);
-	pcimem_channel_ring_open(&ch, 0, 1, false, &rx);
+	mem = ring_both_ends(&tx, &rx);
 	pcimem_channel_want(&rx, rx.own);
 	old = tx.own;
 	pcimem_channel_send(&tx, "a", 1);
@@ -237,14 +247,11 @@ static void test_doorbell(void)
 
 static void test_space_doorbell(void)
 {
-	unsigned char *mem = shared_map(8192), got[16];
+	unsigned char *mem, got[16];
 	struct channel_ring tx, rx;
-	struct channel ch;
 	uint64_t old;
 
-	pcimem_channel_format(&ch, mem, 8192, PEERS, RING);
-	pcimem_channel_ring_open(&ch, 0, 1, true, &tx);
-	pcimem_channel_ring_open(&ch, 0, 1, false, &rx);
+	mem = ring_both_ends(&tx, &rx);
 	while (pcimem_channel_send(&tx, "0123456789", 10) == 0)
 		;
 	check(!pcimem_channel_drained(&tx) || check_why("%s", ""),
