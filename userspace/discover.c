@@ -336,35 +336,56 @@ static void sort_devices(struct pci_access *pacc)
 }
 
 /*
- * scan_filtered: libpci's view of the bus and the filter F asks for, or
- * NULL (said why) when F does not parse.
+ * A walk over our devices that a filter selects: scan_open() scans the
+ * bus, scan_next() steps d to the next device of ours that matches (name
+ * is its driver's name) and scan_close() frees the scan. Listing and
+ * selecting both walk the same devices, so the test lives here once.
  */
-static struct pci_access *scan_filtered(const struct discover_filter *f, struct pci_filter *pf)
+struct scan {
+	struct pci_access *pacc;
+	struct pci_filter pf;
+	struct pci_dev *d;	/* NULL before the first scan_next() */
+	const char *name;
+};
+
+/* Scans the bus for F; false (said why) when F does not parse. */
+static bool scan_open(const struct discover_filter *f, struct scan *s)
 {
-	struct pci_access *pacc = new_pacc();
 	const char *why, *which = "";
 
-	why = make_filter(pacc, f, pf, &which);
+	s->pacc = new_pacc();
+	s->d = NULL;
+	why = make_filter(s->pacc, f, &s->pf, &which);
 	if (why) {
-		pci_cleanup(pacc);
+		pci_cleanup(s->pacc);
 		pcimem_cli_error(NULL, "bad device selection '%s': %s", which, why);
-		return NULL;
+		return false;
 	}
-	pci_scan_bus(pacc);
-	return pacc;
+	pci_scan_bus(s->pacc);
+	return true;
+}
+
+static bool scan_next(struct scan *s)
+{
+	s->d = s->d ? s->d->next : s->pacc->devices;
+	while (s->d && (!is_ours(s->d, &s->name) ||
+			!pci_filter_match(&s->pf, s->d)))
+		s->d = s->d->next;
+	return s->d;
+}
+
+static void scan_close(struct scan *s)
+{
+	pci_cleanup(s->pacc);
 }
 
 int discover_list(FILE *out, const struct discover_filter *f, bool json)
 {
 	bool loaded = discover_module_loaded();
-	const char *name;
-	struct pci_access *pacc;
-	struct pci_filter pf;
-	struct pci_dev *d;
+	struct scan s;
 	int found = 0;
 
-	pacc = scan_filtered(f, &pf);
-	if (!pacc)
+	if (!scan_open(f, &s))
 		return EXIT_USAGE;
 	if (!loaded)
 		discover_no_module();
@@ -372,37 +393,31 @@ int discover_list(FILE *out, const struct discover_filter *f, bool json)
 		fprintf(out, "{\"module_loaded\": %s, \"devices\": [",
 			loaded ? "true" : "false");
 
-	sort_devices(pacc);
-	for (d = pacc->devices; d; d = d->next) {
-		if (!is_ours(d, &name) || !pci_filter_match(&pf, d))
-			continue;
+	sort_devices(s.pacc);
+	while (scan_next(&s)) {
 		if (found++)
 			fputs(json ? ", " : "\n", out);
-		print_device(out, pacc, d, name, json);
+		print_device(out, s.pacc, s.d, s.name, json);
 	}
 	if (json)
 		fputs("]}\n", out);
 	else if (!found)
 		fputs("no supported devices\n", out);
-	pci_cleanup(pacc);
+	scan_close(&s);
 	return EXIT_OK;
 }
 
 int discover_select(const struct discover_filter *f, char *node, size_t len)
 {
 	char address[ADDRESS_LEN], first[ADDRESS_LEN] = "", found_node[NAME_LEN];
-	const char *name;
-	struct pci_access *pacc;
-	struct pci_filter pf;
+	struct scan s;
 	struct pci_dev *d;
 	int found = 0;
 
-	pacc = scan_filtered(f, &pf);
-	if (!pacc)
+	if (!scan_open(f, &s))
 		return EXIT_USAGE;
-	for (d = pacc->devices; d; d = d->next) {
-		if (!is_ours(d, &name) || !pci_filter_match(&pf, d))
-			continue;
+	while (scan_next(&s)) {
+		d = s.d;
 		format_address(address, sizeof(address), d->domain, d->bus,
 			       d->dev, d->func);
 		if (find_node(address, found_node, sizeof(found_node)))
@@ -415,7 +430,7 @@ int discover_select(const struct discover_filter *f, char *node, size_t len)
 					 first, address, d->next ? ", ..." : "");
 		}
 	}
-	pci_cleanup(pacc);
+	scan_close(&s);
 	if (found == 1)
 		return EXIT_OK;
 	if (found > 1)
