@@ -382,6 +382,23 @@ static void ping_catches(const char *what, uint64_t seq, uint32_t sender,
 	fixture_close(&f);
 }
 
+/*
+ * pcimem_mailbox_check() on MAILBOX_OFFSET_AUTO must pick @want in the
+ * region @mb is on, at whatever size the caller has told that region.
+ */
+static void check_auto_offset(struct mailbox *mb, uint64_t want,
+			      const char *what)
+{
+	int code;
+
+	mb->offset = MAILBOX_OFFSET_AUTO;
+	code = pcimem_mailbox_check(mb);
+	check((code == 0 && mb->offset == want) ||
+	      check_why("exit %d, offset 0x%llx: %s", code,
+			(unsigned long long)mb->offset, mb->why),
+	      "%s", what);
+}
+
 static void test_errors(void)
 {
 	struct mailbox mb;
@@ -428,27 +445,15 @@ static void test_errors(void)
 	check((code == EXIT_USAGE && strstr(mb.why, "not a multiple of 8")) ||
 	      check_why("exit %d: %s", code, mb.why),
 	      "an unaligned mailbox is refused, exit 2");
-	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = pcimem_mailbox_check(&mb);
-	check((code == 0 && mb.offset == MAILBOX_DEFAULT_OFFSET) ||
-	      check_why("exit %d, offset 0x%llx: %s", code,
-			(unsigned long long)mb.offset, mb.why),
-	      "the default offset in 2 MiB is 1 MiB");
+	check_auto_offset(&mb, MAILBOX_DEFAULT_OFFSET,
+			  "the default offset in 2 MiB is 1 MiB");
 	/* Smaller regions, told so: the mapping itself stays 2 MiB. */
 	f.mapped.size = 1 << 20;
-	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = pcimem_mailbox_check(&mb);
-	check((code == 0 && mb.offset == 0xffe00) ||
-	      check_why("exit %d, offset 0x%llx: %s", code,
-			(unsigned long long)mb.offset, mb.why),
-	      "the default offset in 1 MiB is its last 512 bytes, 0xffe00");
+	check_auto_offset(&mb, 0xffe00,
+			  "the default offset in 1 MiB is its last 512 bytes, 0xffe00");
 	f.mapped.size = MAILBOX_SIZE;
-	mb.offset = MAILBOX_OFFSET_AUTO;
-	code = pcimem_mailbox_check(&mb);
-	check((code == 0 && mb.offset == 0) ||
-	      check_why("exit %d, offset 0x%llx: %s", code,
-			(unsigned long long)mb.offset, mb.why),
-	      "in 512 bytes the default mailbox is the whole region");
+	check_auto_offset(&mb, 0,
+			  "in 512 bytes the default mailbox is the whole region");
 	f.mapped.size = 256;
 	mb.offset = MAILBOX_OFFSET_AUTO;
 	code = pcimem_mailbox_check(&mb);
