@@ -16,6 +16,8 @@
 
 #include "cli.h"
 
+_Static_assert(PCIMEM_MAX_PEER_ID == 65535, "CLI_PEER_RANGE says 0-65535");
+
 void pcimem_cli_error(const char *subject, const char *fmt, ...)
 {
 	va_list ap;

@@ -87,6 +87,22 @@ bool pcimem_cli_parse_pattern(const char *s, struct pattern *p);
 /* "16 MiB", "256 B", "1.5 KiB" into @buf. */
 const char *pcimem_cli_human_size(uint64_t n, char *buf, size_t len);
 
+/*
+ * Lines of the --help notes that pcimem and ivshmem-host share word for
+ * word: the same library parses these arguments in both tools, so one
+ * text describes them. CLI_PEER_RANGE is PCIMEM_MAX_PEER_ID (uapi/pcimem.h)
+ * as text (cli.c checks that they agree); CLI_NOTES_PING_PONG has no
+ * final newline, as pcimem goes on with ping --latency.
+ */
+#define CLI_PEER_RANGE	"0-65535"
+#define CLI_NOTES_PING_PONG \
+	"ping, pong  mailbox at --offset of the shared memory (default 1M, or\n" \
+	"         the last 512 bytes of a region of 1 MiB or less), doorbell\n" \
+	"         --vector (default 0), --count messages (default 1), --timeout\n" \
+	"         MS per message (default 10000); start pong first"
+#define CLI_NOTES_DASHDASH \
+	"An argument that starts with '-' (a pattern) goes after '--'.\n"
+
 /* ---- commands ---- */
 
 /* Options a command may take (a mask of these). */

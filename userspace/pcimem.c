@@ -31,16 +31,31 @@ static int run_list(const struct cli_run *r)
 	return discover_list(stdout, &o->filter, r->opt.json);
 }
 
+/*
+ * What the driver says about DEV, read-only: open it, ask, close it again.
+ * d->info and d->path stay valid after the close; nothing else is needed.
+ */
+static int ask_device(struct device *d, const char *target,
+		      const struct device_options *o)
+{
+	int code;
+
+	code = device_open(d, target, false, o);
+	if (code)
+		return code;
+	device_close(d);
+	return EXIT_OK;
+}
+
 static int run_info(const struct cli_run *r)
 {
 	const struct device_options *o = r->ctx;
 	struct device d;
 	int code;
 
-	code = device_open(&d, r->target, false, o);
+	code = ask_device(&d, r->target, o);
 	if (code)
 		return code;
-	device_close(&d);
 	report_info(stdout, &d.info, r->opt.json);
 	return EXIT_OK;
 }
@@ -77,10 +92,10 @@ static int run_id(const struct cli_run *r)
 	struct device d;
 	int code;
 
-	code = device_open(&d, r->target, false, NULL);
+	/* No options: --bar does not apply to id (see the notes below). */
+	code = ask_device(&d, r->target, NULL);
 	if (code)
 		return code;
-	device_close(&d);
 	if (d.info.peer_id < 0) {
 		pcimem_cli_error(d.path, "no peer ID: not an ivshmem device");
 		return EXIT_USAGE;
@@ -247,16 +262,13 @@ static const struct cli_tool pcimem_tool = {
 	"PATTERN  text stands for its bytes (abcd), hex:... for raw bytes\n"
 	"         (hex:deadbeef, HEX: too); fill repeats it from offset 0 (memory\n"
 	"         only); fill and verify refuse an empty BAR\n"
-	"PEER     ivshmem peer ID, 0-65535; VECTOR: below the device's vectors\n"
+	"PEER     ivshmem peer ID, " CLI_PEER_RANGE "; VECTOR: below the device's vectors\n"
 	"wait     --count N: N interrupts (default 1) on VECTOR, or in all on\n"
 	"         any vector; --timeout MS (default: none) then exit 1\n"
-	"ping, pong  mailbox at --offset of the shared memory (default 1M, or\n"
-	"         the last 512 bytes of a region of 1 MiB or less), doorbell\n"
-	"         --vector (default 0), --count messages (default 1), --timeout\n"
-	"         MS per message (default 10000); start pong first;\n"
+	CLI_NOTES_PING_PONG ";\n"
 	"         ping --latency prints p50/p99/max round trip times\n"
 	"\n"
-	"An argument that starts with '-' (a pattern) goes after '--'.\n"
+	CLI_NOTES_DASHDASH
 	"\n"
 	"exit status: 0 success, 1 verify mismatch, wait or ping/pong timeout\n"
 	"or protocol mismatch, 2 usage error or bad argument, 3 no such device\n"
