@@ -35,6 +35,12 @@ int check_failures(void);
 /* Prints "N passed, N failed"; returns the exit status, 1 if any failed. */
 int check_summary(void);
 
+/*
+ * A test program's subcommand: argv[1] is @name and argc is @argc, e.g.
+ *   if (check_command(argc, argv, "irq", 3)) return irq_main(argv[2]);
+ */
+int check_command(int argc, char **argv, const char *name, int want_argc);
+
 /* The call returned -1 and set exactly this errno. */
 int failed_with(long ret, int want);
 

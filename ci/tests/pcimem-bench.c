@@ -378,42 +378,62 @@ static unsigned char *window_4k(uint64_t size)
 }
 
 /*
+ * The node, or with "vfio:BDF" the BAR2 region of that device through
+ * VFIO (its offset in the descriptor in *@base): a descriptor, or -1 with
+ * the reason printed.
+ */
+static int open_file(const char *file, uint64_t *base)
+{
+	uint64_t rsize;
+
+	if (!strncmp(file, "vfio:", 5))
+		return open_vfio(file + 5, base, &rsize);
+	return open_node(file);
+}
+
+/*
+ * A fresh shared mapping of @size bytes of @fd at @base, on a window_4k()
+ * range when @off4k; *@t0 is the time just before mmap. MAP_FAILED with
+ * the reason printed.
+ */
+static unsigned char *map_timed(const char *file, int fd, uint64_t base, uint64_t size,
+				int off4k, double *t0)
+{
+	unsigned char *hint = off4k ? window_4k(size) : NULL, *m;
+
+	if (hint == MAP_FAILED)
+		return MAP_FAILED;
+	*t0 = now_s();
+	m = mmap(hint, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, (off_t)base);
+	if (m == MAP_FAILED)
+		fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
+	return m;
+}
+
+/*
  * The cost of mapping: mmap, a read of one byte of every page (the first
  * touch faults the mapping in, however the driver does it), munmap.
  */
 static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 {
-	uint64_t base = 0, rsize;
+	uint64_t base = 0;
 	double t[64];
 	int i, fd;
 
-	if (!strncmp(file, "vfio:", 5))
-		fd = open_vfio(file + 5, &base, &rsize);
-	else
-		fd = open_node(file);
+	fd = open_file(file, &base);
 	if (fd < 0)
 		return 5;
 	if (reps < 1 || reps > 64)
 		return usage();
 	for (i = 0; i < reps; i++) {
 		volatile unsigned char sum = 0;
-		unsigned char *hint = NULL, *m;
+		unsigned char *m;
 		double t0;
 		uint64_t o;
 
-		if (off4k) {
-			hint = window_4k(size);
-			if (hint == MAP_FAILED) {
-				close(fd);
-				return 5;
-			}
-		}
-		t0 = now_s();
-		m = mmap(hint, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, (off_t)base);
-
+		m = map_timed(file, fd, base, size, off4k, &t0);
 		if (m == MAP_FAILED) {
-			fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
 			close(fd);
 			return 5;
 		}
@@ -441,15 +461,12 @@ static int bench_maptouch(const char *file, uint64_t size, int reps, int off4k)
 static int bench_mapsplit(const char *file, uint64_t size, int reps, int off4k)
 {
 	double t[5][64], t0;
-	uint64_t base = 0, rsize, o;
+	uint64_t base = 0, o;
 	int i, k, fd;
 
 	if (reps < 1 || reps > 64)
 		return usage();
-	if (!strncmp(file, "vfio:", 5))
-		fd = open_vfio(file + 5, &base, &rsize);
-	else
-		fd = open_node(file);
+	fd = open_file(file, &base);
 	if (fd < 0)
 		return 5;
 	for (i = 0; i < reps; i++) {
@@ -458,17 +475,8 @@ static int bench_mapsplit(const char *file, uint64_t size, int reps, int off4k)
 		int pass;
 
 		for (pass = 0; pass < 2; pass++) {
-			unsigned char *hint = off4k ? window_4k(size) : NULL;
-
-			if (hint == MAP_FAILED) {
-				close(fd);
-				return 5;
-			}
-			t0 = now_s();
-			m = mmap(hint, size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | (hint ? MAP_FIXED_NOREPLACE : 0), fd, (off_t)base);
+			m = map_timed(file, fd, base, size, off4k, &t0);
 			if (m == MAP_FAILED) {
-				fprintf(stderr, "pcimem-bench: mmap %s: %s\n", file, strerror(errno));
 				close(fd);
 				return 5;
 			}

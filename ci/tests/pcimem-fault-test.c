@@ -692,21 +692,21 @@ static int lockdown_main(const char *node)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "faults"))
+	if (check_command(argc, argv, "faults", 4))
 		return faults_main(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "deputy"))
+	if (check_command(argc, argv, "deputy", 4))
 		return deputy_main(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "intrstatus"))
+	if (check_command(argc, argv, "intrstatus", 3))
 		return intrstatus_main(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "lockdown"))
+	if (check_command(argc, argv, "lockdown", 3))
 		return lockdown_main(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "memtypes"))
 		return memtypes_main(argc - 2, argv + 2);
-	if (argc == 6 && !strcmp(argv[1], "reset"))
+	if (check_command(argc, argv, "reset", 6))
 		return reset_main(argv + 2);
-	if (argc == 4 && !strcmp(argv[1], "quiesce"))
+	if (check_command(argc, argv, "quiesce", 4))
 		return quiesce_main(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "framebuffer"))
+	if (check_command(argc, argv, "framebuffer", 3))
 		return framebuffer_main(argv[2]);
 	fprintf(stderr, "usage: pcimem-fault-test faults NODE huge|nohuge\n"
 		"       pcimem-fault-test deputy EDU_NODE SUID_HELPER\n"

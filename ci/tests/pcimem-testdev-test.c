@@ -1353,30 +1353,30 @@ static int shared_main(const char *dead_node, const char *dead, const char *live
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "bars"))
+	if (check_command(argc, argv, "bars", 4))
 		return bars_main(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "pattern"))
+	if (check_command(argc, argv, "pattern", 4))
 		return pattern_main(argv[2], argv[3]);
-	if (argc == 3 && !strcmp(argv[1], "irq"))
+	if (check_command(argc, argv, "irq", 3))
 		return irq_main(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "storm"))
+	if (check_command(argc, argv, "storm", 4))
 		return storm_main(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "dma") &&
+	if (check_command(argc, argv, "dma", 4) &&
 	    (!strcmp(argv[3], "busmaster") || !strcmp(argv[3], "nobusmaster")))
 		return dma_main(argv[2], !strcmp(argv[3], "busmaster"));
-	if (argc == 3 && !strcmp(argv[1], "privileges"))
+	if (check_command(argc, argv, "privileges", 3))
 		return privileges_main(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "reset"))
+	if (check_command(argc, argv, "reset", 4))
 		return reset_main(argv[2], argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "fail"))
+	if (check_command(argc, argv, "fail", 4))
 		return fail_main(argv[2], argv[3]);
-	if (argc == 6 && !strcmp(argv[1], "gap"))
+	if (check_command(argc, argv, "gap", 6))
 		return gap_main(argv[2], (unsigned int)strtoul(argv[3], NULL, 0),
 				strtoull(argv[4], NULL, 0), strtoull(argv[5], NULL, 0));
-	if (argc == 7 && !strcmp(argv[1], "ivshmem-intx"))
+	if (check_command(argc, argv, "ivshmem-intx", 7))
 		return ivshmem_intx_main(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 0),
 					 argv[5], argv[6]);
-	if (argc == 6 && !strcmp(argv[1], "shared"))
+	if (check_command(argc, argv, "shared", 6))
 		return shared_main(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: pcimem-testdev-test bars NODE SLOT\n"
 		"       pcimem-testdev-test pattern NODE PATTERN\n"
