@@ -59,23 +59,35 @@ rotated() {
 	done
 }
 
+# bench_rounds OP SIZE_MIB TAG SED PATH...: R rounds of pcimem-bench OP
+# (maptouch, mapsplit) of SIZE_MIB MiB through every PATH in turn
+# (rotated), 3 mappings each (pcimem-4k's at an address no 2 MiB entry
+# fits); each output shown, then "bench TAG PATH SIZE_MIB NUMBERS" with the
+# numbers SED's script picks out of it, or a FAIL line.
+bench_rounds() {
+	op=$1 mib=$2 tag=$3 pick=$4
+	shift 4
+	for round in $(seq "$R"); do
+		for p in $(rotated "$round" "$@"); do
+			extra=
+			[ "$p" = pcimem-4k ] && extra=4k
+			# shellcheck disable=SC2086 # extra is one word or none
+			out=$(pcimem-bench "$op" "$(file_of "$p")" "${mib}M" 3 $extra 2>&1)
+			echo "    $p round $round: $out"
+			nums=$(echo "$out" | sed -n "$pick")
+			if [ -n "$nums" ]; then echo "bench $tag $p $mib $nums"; else
+				echo "FAIL - $op $p $mib MiB: $out"; fi
+		done
+	done
+}
+
 # bench_maps PATH...: mmap and touch every page of 16 MiB, 256 MiB, 1 GiB.
 # pcimem-4k is pcimem at an address no 2 MiB entry fits.
 bench_maps() {
 	for size in ${MAPSIZES:-16 256 1024}; do
 		section "mmap and touch every page of $size MiB, $R rounds: $*"
-		for round in $(seq "$R"); do
-			for p in $(rotated "$round" "$@"); do
-				extra=
-				[ "$p" = pcimem-4k ] && extra=4k
-				# shellcheck disable=SC2086 # extra is one word or none
-				out=$(pcimem-bench maptouch "$(file_of "$p")" "${size}M" 3 $extra 2>&1)
-				echo "    $p round $round: $out"
-				best=$(echo "$out" | sed -n 's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p')
-				if [ -n "$best" ]; then echo "bench map $p $size $best"; else
-					echo "FAIL - maptouch $p $size MiB: $out"; fi
-			done
-		done
+		bench_rounds maptouch "$size" map \
+			's/^maptouch: best \([0-9.]*\) ms, median \([0-9.]*\) ms/\1 \2/p' "$@"
 	done
 }
 
@@ -86,18 +98,8 @@ bench_maps() {
 bench_mapsplit() {
 	size=${SPLITSIZE:-256}
 	section "mapping in parts, $size MiB, $R rounds: $*"
-	for round in $(seq "$R"); do
-		for p in $(rotated "$round" "$@"); do
-			extra=
-			[ "$p" = pcimem-4k ] && extra=4k
-			# shellcheck disable=SC2086 # extra is one word or none
-			out=$(pcimem-bench mapsplit "$(file_of "$p")" "${size}M" 3 $extra 2>&1)
-			echo "    $p round $round: $out"
-			line=$(echo "$out" | sed -n 's/^mapsplit: mmap \([0-9.]*\) ms, first \([0-9.]*\) ms, second \([0-9.]*\) ms, munmap \([0-9.]*\) ms, sparse \([0-9.]*\) ms$/\1 \2 \3 \4 \5/p')
-			if [ -n "$line" ]; then echo "bench mapsplit $p $size $line"; else
-				echo "FAIL - mapsplit $p $size MiB: $out"; fi
-		done
-	done
+	bench_rounds mapsplit "$size" mapsplit \
+		's/^mapsplit: mmap \([0-9.]*\) ms, first \([0-9.]*\) ms, second \([0-9.]*\) ms, munmap \([0-9.]*\) ms, sparse \([0-9.]*\) ms$/\1 \2 \3 \4 \5/p' "$@"
 }
 
 # bench_faults FAULTS PATH SIZE_MIB: the debugfs fault counts (file FAULTS)
