@@ -35,10 +35,9 @@ case "${1:-} ${3:-}" in
 esac
 file=$2 verb=$3
 shift 3
-sock=
-for pair in ${DOORBELL_SOCKETS:-}; do
-	[ "${pair%%=*}" = "$file" ] && sock=${pair#*=}
-done
+# shellcheck source=ci/peer-ids.sh
+. "$here/peer-ids.sh"
+sock=$(socket_of "$file")
 # The command's target: peer SOCKET CMD, or CMD FILE.
 target() {
 	if [ -n "$sock" ]; then
@@ -47,8 +46,6 @@ target() {
 		echo "$1 $file"
 	fi
 }
-# shellcheck source=ci/peer-ids.sh
-. "$here/peer-ids.sh"
 
 # start NAME SCRIPT ARGS...: run bash SCRIPT in its own session (its ID
 # in $state/ch-NAME.pid), its status in $state/ch-NAME.rc.

@@ -36,18 +36,16 @@ if [ "${1:-}" != info ] || [ $# -lt 3 ]; then
 fi
 file=$2 verb=$3
 shift 3
-sock=
-for pair in ${DOORBELL_SOCKETS:-}; do
-	[ "${pair%%=*}" = "$file" ] && sock=${pair#*=}
-done
+# socket_of and settled_ids: peer-ids.sh.
+. "$(dirname "$0")/peer-ids.sh"
+sock=$(socket_of "$file")
 need_sock() {
 	[ -n "$sock" ] && return
 	echo "doorbell-agent: no server socket for $file"
 	exit 2
 }
 
-# ids: the IDs the server lists, sorted, once they settle (peer-ids.sh).
-. "$(dirname "$0")/peer-ids.sh"
+# ids: the IDs the server lists, sorted, once they settle.
 ids() { settled_ids "$tool" "$sock"; }
 
 # await SECONDS CMD...: poll CMD every 50 ms until it succeeds.

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Sourced by doorbell-tests.sh and doorbell-agent.sh (bash).
+# Sourced by doorbell-tests.sh, doorbell-agent.sh and channel-agent.sh (bash).
 
 # settled_ids TOOL SOCKET: the IDs the ivshmem server on SOCKET lists, asked
 # with TOOL (ivshmem-host), sorted, on one line, once two looks 0.1 s apart
@@ -16,4 +16,14 @@ settled_ids() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# socket_of FILE: the server socket that DOORBELL_SOCKETS ("FILE=SOCKET
+# ...") gives for FILE (the last one named), or nothing.
+socket_of() {
+	local pair sock=
+	for pair in ${DOORBELL_SOCKETS:-}; do
+		[ "${pair%%=*}" = "$1" ] && sock=${pair#*=}
+	done
+	echo "$sock"
 }
