@@ -111,3 +111,13 @@ kmemleak_check() {
 	check "kmemleak finds no leak" test -z "$leaks"
 	[ -z "$leaks" ] || printf '%s\n' "$leaks" | head -n 60 | sed 's/^/    | /'
 }
+
+# kernel_log: the closing section of a guest script: kmemleak_check, then
+# the whole kernel log between "--- dmesg ---" and "--- end of dmesg ---".
+kernel_log() {
+	section "the kernel log"
+	kmemleak_check
+	echo "--- dmesg ---"
+	dmesg
+	echo "--- end of dmesg ---"
+}

@@ -21,8 +21,4 @@ pcimem-fault-test reset "$(node_of $E)" $E "$(node_of $A)" $A
 check "$A still holds abcd everywhere after its reset" pcimem verify "$(node_of $A)" abcd
 check "rmmod pcimem" rmmod pcimem
 
-section "the kernel log"
-kmemleak_check
-echo "--- dmesg ---"
-dmesg
-echo "--- end of dmesg ---"
+kernel_log

@@ -230,8 +230,4 @@ else
 	check "rmmod pcimem" rmmod pcimem
 fi
 
-section "the kernel log"
-kmemleak_check
-echo "--- dmesg ---"
-dmesg
-echo "--- end of dmesg ---"
+kernel_log

@@ -76,8 +76,4 @@ expect_fail "an empty pattern is refused before the device is touched" 2 "bad pa
 	pcimem fill /dev/pcimem0 ''
 check "rmmod pcimem" rmmod pcimem
 
-section "the kernel log"
-kmemleak_check
-echo "--- dmesg ---"
-dmesg
-echo "--- end of dmesg ---"
+kernel_log
