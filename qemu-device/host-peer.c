@@ -525,14 +525,10 @@ static int run_stream(struct host_peer *p, const struct peer_args *a,
 		return code;
 	l = (struct channel_link) {
 		.name = p->socket, .mem = r.map, .size = r.size,
-		.offset = a->opt.offset, .force = a->opt.force,
 		.self_id = (int)ivshm_client_id(p->c), .ops = &host_link_ops,
-		.ctx = &h, .timeout_ms = a->opt.timeout_ms, .json = a->opt.json,
+		.ctx = &h,
 	};
-	if (send)
-		code = pcimem_channel_stream_send(&l, a->peer, STDIN_FILENO);
-	else
-		code = pcimem_channel_stream_recv(&l, !a->has_peer, a->peer, STDOUT_FILENO);
+	code = pcimem_channel_stream_command(&l, &a->opt, send, !a->has_peer, a->peer);
 	pcimem_region_close(&r);
 	return code;
 }
@@ -729,24 +725,18 @@ static const struct cli_command peer_pong = {
 	.defaults = &pcimem_mailbox_command_defaults, .run = cmd_pong,
 };
 
-static const struct cli_command_options send_defaults = {
-	.count = 1, .timeout_ms = 10000,
-};
-
 static const struct cli_command peer_send = {
 	.name = "send", .args = "PEER",
 	.help = "stream standard input to recv on PEER, over a channel",
-	.details = CHANNEL_STREAM_DETAILS
-		   "send waits --timeout MS (default 10000) for recv on PEER.\n",
+	.details = CHANNEL_STREAM_SEND_DETAILS,
 	.min_args = 1, .max_args = 1, .options = CHANNEL_STREAM_OPTIONS,
-	.defaults = &send_defaults, .run = cmd_send,
+	.defaults = &pcimem_channel_stream_send_defaults, .run = cmd_send,
 };
 
 static const struct cli_command peer_recv = {
 	.name = "recv", .args = "[PEER]",
 	.help = "write what PEER (or the first peer) streams with send",
-	.details = CHANNEL_STREAM_DETAILS
-		   "recv waits --timeout MS (default forever) for a stream to begin.\n",
+	.details = CHANNEL_STREAM_RECV_DETAILS,
 	.max_args = 1, .options = CHANNEL_STREAM_OPTIONS, .run = cmd_recv,
 };
 

@@ -257,14 +257,9 @@ static int run_stream(const struct cli_run *r, bool send)
 		return pcimem_cli_fail(r->target, -err);
 	}
 	l = (struct channel_link) {
-		.name = r->target, .mem = reg.map, .size = reg.size,
-		.offset = r->opt.offset, .force = r->opt.force, .self_id = -1,
-		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
+		.name = r->target, .mem = reg.map, .size = reg.size, .self_id = -1,
 	};
-	if (send)
-		code = pcimem_channel_stream_send(&l, peer, STDIN_FILENO);
-	else
-		code = pcimem_channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
+	code = pcimem_channel_stream_command(&l, &r->opt, send, !r->argc, peer);
 	pcimem_region_close(&reg);
 	return code;
 }
@@ -279,25 +274,19 @@ static int run_recv(const struct cli_run *r)
 	return run_stream(r, false);
 }
 
-static const struct cli_command_options send_defaults = {
-	.count = 1, .timeout_ms = 10000,
-};
-
 static const struct cli_command command_send = {
 	.name = "send", .args = "PEER",
 	.help = "stream standard input to recv on FILE's channel slot PEER",
-	.details = CHANNEL_STREAM_DETAILS
-		   "send waits --timeout MS (default 10000) for recv on PEER.\n",
+	.details = CHANNEL_STREAM_SEND_DETAILS,
 	.target = true, .min_args = 1, .max_args = 1,
 	.options = CHANNEL_STREAM_OPTIONS & ~CLI_OPT_VECTOR,
-	.defaults = &send_defaults, .run = run_send,
+	.defaults = &pcimem_channel_stream_send_defaults, .run = run_send,
 };
 
 static const struct cli_command command_recv = {
 	.name = "recv", .args = "[PEER]",
 	.help = "write what slot PEER (or the first) streams with send on FILE",
-	.details = CHANNEL_STREAM_DETAILS
-		   "recv waits --timeout MS (default forever) for a stream to begin.\n",
+	.details = CHANNEL_STREAM_RECV_DETAILS,
 	.target = true, .max_args = 1,
 	.options = CHANNEL_STREAM_OPTIONS & ~CLI_OPT_VECTOR, .run = run_recv,
 };

@@ -117,15 +117,10 @@ static int run_stream(const struct cli_run *r, bool send)
 	}
 	l = (struct channel_link) {
 		.name = d.path, .mem = reg.map, .size = reg.size,
-		.offset = r->opt.offset, .force = r->opt.force,
 		.self_id = bells ? d.info.peer_id : -1,
 		.ops = bells ? &guest_ops : NULL, .ctx = &g,
-		.timeout_ms = r->opt.timeout_ms, .json = r->opt.json,
 	};
-	if (send)
-		code = pcimem_channel_stream_send(&l, peer, STDIN_FILENO);
-	else
-		code = pcimem_channel_stream_recv(&l, !r->argc, peer, STDOUT_FILENO);
+	code = pcimem_channel_stream_command(&l, &r->opt, send, !r->argc, peer);
 	pcimem_region_close(&reg);
 	device_close(&d);
 	return code;
@@ -141,25 +136,19 @@ static int run_recv(const struct cli_run *r)
 	return run_stream(r, false);
 }
 
-static const struct cli_command_options send_defaults = {
-	.count = 1, .timeout_ms = 10000,
-};
-
 const struct cli_command channel_send_command = {
 	.name = "send", .args = "PEER",
 	.help = "stream standard input to recv on PEER, over a channel",
-	.details = CHANNEL_STREAM_DETAILS
-		   "send waits --timeout MS (default 10000) for recv on PEER.\n",
+	.details = CHANNEL_STREAM_SEND_DETAILS,
 	.target = true, .min_args = 1, .max_args = 1,
-	.options = CHANNEL_STREAM_OPTIONS, .defaults = &send_defaults,
+	.options = CHANNEL_STREAM_OPTIONS, .defaults = &pcimem_channel_stream_send_defaults,
 	.run = run_send,
 };
 
 const struct cli_command channel_recv_command = {
 	.name = "recv", .args = "[PEER]",
 	.help = "write what PEER (or the first peer) streams with send",
-	.details = CHANNEL_STREAM_DETAILS
-		   "recv waits --timeout MS (default forever) for a stream to begin.\n",
+	.details = CHANNEL_STREAM_RECV_DETAILS,
 	.target = true, .max_args = 1, .options = CHANNEL_STREAM_OPTIONS,
 	.run = run_recv,
 };

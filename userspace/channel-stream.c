@@ -750,3 +750,20 @@ int pcimem_channel_stream_recv(const struct channel_link *l, bool any,
 	leave(&s);
 	return code;
 }
+
+const struct cli_command_options pcimem_channel_stream_send_defaults = {
+	.count = 1, .timeout_ms = 10000,
+};
+
+int pcimem_channel_stream_command(struct channel_link *l,
+				  const struct cli_command_options *opt,
+				  bool send, bool any, uint32_t peer)
+{
+	l->offset = opt->offset;
+	l->force = opt->force;
+	l->timeout_ms = opt->timeout_ms;
+	l->json = opt->json;
+	if (send)
+		return pcimem_channel_stream_send(l, peer, STDIN_FILENO);
+	return pcimem_channel_stream_recv(l, any, peer, STDOUT_FILENO);
+}

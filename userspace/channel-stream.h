@@ -46,6 +46,13 @@
 	"lowest but PEER's. send exits 0 once recv has taken the whole stream;\n" \
 	"either exits 3 when the other goes away mid-stream (recv: truncated).\n" \
 	"--json: a summary on standard error (bytes, messages, doorbells rung).\n"
+#define CHANNEL_STREAM_SEND_DETAILS CHANNEL_STREAM_DETAILS \
+	"send waits --timeout MS (default 10000) for recv on PEER.\n"
+#define CHANNEL_STREAM_RECV_DETAILS CHANNEL_STREAM_DETAILS \
+	"recv waits --timeout MS (default forever) for a stream to begin.\n"
+
+/* send's defaults in every tool: --timeout 10000 (recv's: the table's). */
+extern const struct cli_command_options pcimem_channel_stream_send_defaults;
 
 enum channel_frame_type {
 	CHANNEL_FRAME_BEGIN	= 1 << 0,
@@ -98,5 +105,15 @@ int pcimem_channel_stream_send(const struct channel_link *l, uint32_t peer,
 			       int in_fd);
 int pcimem_channel_stream_recv(const struct channel_link *l, bool any,
 			       uint32_t peer, int out_fd);
+
+/*
+ * The send or recv command of a tool on @l, whose transport fields (name,
+ * memory, self_id, ops) the tool has set: the rest from the command's
+ * options @opt, then standard input to @peer, or to standard output from
+ * @peer (any peer if @any). The exit code, as the two above.
+ */
+int pcimem_channel_stream_command(struct channel_link *l,
+				  const struct cli_command_options *opt,
+				  bool send, bool any, uint32_t peer);
 
 #endif /* PCIMEM_CHANNEL_STREAM_H */
