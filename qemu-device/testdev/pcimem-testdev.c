@@ -1127,6 +1127,14 @@ static const VMStateDescription td_vmstate = {
     .unmigratable = 1,
 };
 
+/* The three properties of BAR n: barN-size, barN-kind, barN-memdev. */
+#define TD_BAR_PROPERTIES(n)                                                 \
+    DEFINE_PROP_SIZE("bar" #n "-size", TestdevState, bar[n].size,            \
+                     SIZE_DEFAULT),                                          \
+    DEFINE_PROP_STRING("bar" #n "-kind", TestdevState, bar[n].kind),         \
+    DEFINE_PROP_LINK("bar" #n "-memdev", TestdevState, bar[n].memdev,        \
+                     TYPE_MEMORY_BACKEND, HostMemoryBackend *)
+
 static Property td_properties[] = {
     DEFINE_PROP_UINT16("vendor-id", TestdevState, vendor_id, 0x1234),
     DEFINE_PROP_UINT16("device-id", TestdevState, device_id, 0x11e9),
@@ -1135,30 +1143,12 @@ static Property td_properties[] = {
     DEFINE_PROP_UINT16("subsystem-id", TestdevState, subsys_id, 0x11e9),
     DEFINE_PROP_UINT16("class-id", TestdevState, class_id, 0x00ff),
     DEFINE_PROP_UINT8("revision", TestdevState, revision, 1),
-    DEFINE_PROP_SIZE("bar0-size", TestdevState, bar[0].size, SIZE_DEFAULT),
-    DEFINE_PROP_STRING("bar0-kind", TestdevState, bar[0].kind),
-    DEFINE_PROP_LINK("bar0-memdev", TestdevState, bar[0].memdev,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
-    DEFINE_PROP_SIZE("bar1-size", TestdevState, bar[1].size, SIZE_DEFAULT),
-    DEFINE_PROP_STRING("bar1-kind", TestdevState, bar[1].kind),
-    DEFINE_PROP_LINK("bar1-memdev", TestdevState, bar[1].memdev,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
-    DEFINE_PROP_SIZE("bar2-size", TestdevState, bar[2].size, SIZE_DEFAULT),
-    DEFINE_PROP_STRING("bar2-kind", TestdevState, bar[2].kind),
-    DEFINE_PROP_LINK("bar2-memdev", TestdevState, bar[2].memdev,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
-    DEFINE_PROP_SIZE("bar3-size", TestdevState, bar[3].size, SIZE_DEFAULT),
-    DEFINE_PROP_STRING("bar3-kind", TestdevState, bar[3].kind),
-    DEFINE_PROP_LINK("bar3-memdev", TestdevState, bar[3].memdev,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
-    DEFINE_PROP_SIZE("bar4-size", TestdevState, bar[4].size, SIZE_DEFAULT),
-    DEFINE_PROP_STRING("bar4-kind", TestdevState, bar[4].kind),
-    DEFINE_PROP_LINK("bar4-memdev", TestdevState, bar[4].memdev,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
-    DEFINE_PROP_SIZE("bar5-size", TestdevState, bar[5].size, SIZE_DEFAULT),
-    DEFINE_PROP_STRING("bar5-kind", TestdevState, bar[5].kind),
-    DEFINE_PROP_LINK("bar5-memdev", TestdevState, bar[5].memdev,
-                     TYPE_MEMORY_BACKEND, HostMemoryBackend *),
+    TD_BAR_PROPERTIES(0),
+    TD_BAR_PROPERTIES(1),
+    TD_BAR_PROPERTIES(2),
+    TD_BAR_PROPERTIES(3),
+    TD_BAR_PROPERTIES(4),
+    TD_BAR_PROPERTIES(5),
     DEFINE_PROP_UINT8("regs-bar", TestdevState, regs_bar, 0),
     DEFINE_PROP_UINT8("dma-bar", TestdevState, dma_bar, 2),
     DEFINE_PROP_STRING("regs", TestdevState, regs),
