@@ -249,7 +249,7 @@ for dseries in 6.1 6.12; do
 	result "[$name] the sanitizer kernel and pcimem.ko for it are built (log: $logs/$name-kernel.log)" $?
 	rel=$(cat "$build/debug-kernel/$link/release" 2>/dev/null)
 	[ -n "$rel" ] && USER_LABS=no VMLINUZ=$build/debug-kernel/$link/vmlinuz suite_kernel "$name" "$rel" \
-		"panic_on_warn=1 kmemleak=on" "${DEBUG_UNBIND_CYCLES:-100}" "${DEBUG_HOTPLUG_CYCLES:-25}"
+		"panic_on_warn=1 kmemleak=on" "${DEBUG_UNBIND_CYCLES:-50}" "${DEBUG_HOTPLUG_CYCLES:-12}"
 done
 
 echo
