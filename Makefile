@@ -70,7 +70,7 @@ TOOLS_BIN ?= $(BUILD)/bin
 # userspace/Makefile's install-lib and uninstall-lib, on TOOLS_BIN's build.
 LIB_MAKE = $(MAKE) --no-print-directory -C userspace BUILD=$(abspath $(TOOLS_BIN)/..) \
 	DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)
-MODULE_FILES := Kbuild pcimem_dev.h $(notdir $(wildcard drivers/*.c)) uapi/pcimem.h
+MODULE_FILES := Kbuild $(notdir $(wildcard drivers/*.h drivers/*.c)) uapi/pcimem.h
 INSTALLED := $(BINDIR)/pcimem $(BINDIR)/ivshmem-host $(SBINDIR)/ivshmem-server \
 	$(MANDIR)/man1/pcimem.1 $(MANDIR)/man1/ivshmem-host.1 \
 	$(MANDIR)/man8/ivshmem-server.8 $(MANDIR)/man4/pcimem.4 \
