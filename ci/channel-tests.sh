@@ -404,5 +404,24 @@ out=$({ "$sd" 1048576; echo; } | "$sd" --check 1048576 2>&1)
 st=$?
 [ "$st" -eq 1 ] && grep -q 'more than the 1048576 bytes' <<<"$out"
 check "pcimem-stream-data --check refuses a stream too long (exit 1)" $? "exit $st: $out"
+# The stream itself, pinned: word 0 is splitmix64(0), little-endian, so
+# that generator and checker cannot agree on something else.
+out=$("$sd" 8 | od -An -tx1 | tr -d ' \n')
+check "pcimem-stream-data's first 8 bytes are splitmix64(0): af cd 1d 7b 39 a8 20 e2" \
+	"$([ "$out" = afcd1d7b39a820e2 ] && echo 0 || echo 1)" "got $out"
+# Beyond the first 1 MiB chunk: 3 MiB whose second MiB repeats the first
+# (a block sent twice) is refused at its first byte.
+out=$({ "$sd" 1048576; "$sd" 1048576; "$sd" 3145728 | tail -c +2097153; } |
+	"$sd" --check 3145728 2>&1)
+st=$?
+[ "$st" -eq 1 ] && grep -q 'byte 1048576 differs' <<<"$out"
+check "pcimem-stream-data --check refuses a repeated second MiB at byte 1048576 (exit 1)" $? \
+	"exit $st: $out"
+out=$("$sd" 3145728 | "$sd" --check 3145728 2>&1)
+check "pcimem-stream-data --check takes a 3 MiB stream it made (three chunks)" $? "$out"
+out=$("$sd" 12 2>&1)
+st=$?
+[ "$st" -eq 2 ] && grep -q 'a multiple of 8' <<<"$out"
+check "pcimem-stream-data refuses a SIZE not a multiple of 8 (exit 2)" $? "exit $st: $out"
 
 report

@@ -183,12 +183,16 @@ t "make install: PREFIX/lib has libpcimem-channel.a, .so.$version (soname .so.0)
 	       test -f '$lib/pkgconfig/pcimem-channel.pc' -a -f '$inc/channel.h' -a -f '$inc/region.h' &&
 	       test -f '$inc/commands.h' -a -f '$inc/mailbox.h' -a -f '$inc/mailbox-command.h'"
 # One prefix for every name the library gives a program's link: what the
-# shared library exports and what the static one defines globally.
-foreign=$({ nm -D --defined-only "$lib/libpcimem-channel.so.$version" &&
-	nm -g --defined-only "$lib/libpcimem-channel.a"; } 2>&1 |
-	awk 'NF == 3 && $3 !~ /^pcimem_/ { print $3 }' | sort -u | tr '\n' ' ')
+# shared library exports and what the static one defines globally. Both
+# nm runs must succeed and both list pcimem_channel_create, or the
+# check fails (an empty list is not a clean one).
+globals=$(nm -D --defined-only "$lib/libpcimem-channel.so.$version" 2>&1 &&
+	nm -g --defined-only "$lib/libpcimem-channel.a" 2>&1)
+nm_rc=$?
+foreign=$(awk 'NF == 3 && $3 !~ /^pcimem_/ { print $3 }' <<<"$globals" | sort -u | tr '\n' ' ')
 t "make install: every global name of libpcimem-channel (.so and .a) starts with pcimem_" 0 "" \
-	sh -c "[ -z '$foreign' ] || { echo 'not pcimem_: $foreign'; false; }"
+	sh -c "[ $nm_rc -eq 0 ] && [ $(grep -c ' T pcimem_channel_create$' <<<"$globals") -eq 2 ] &&
+	       [ -z '$foreign' ] || { echo 'nm exit $nm_rc; not pcimem_: $foreign'; false; }"
 pcvars=(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest")
 t "make install: pkg-config finds pcimem-channel $version in PREFIX" 0 "" \
 	test "$(env "${pcvars[@]}" pkg-config --modversion pcimem-channel 2>&1)" = "$version"

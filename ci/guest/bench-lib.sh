@@ -5,9 +5,9 @@
 # bandwidth, each path measured in turn within every round, so that the
 # load of a shared host falls on all of them alike, and each round starting
 # one path later than the last (round 1: A B C, round 2: B C A, ...), so
-# that no path always runs first, on a cold cache, or right after another. The caller sets
-# node, then bench_pcimem_paths (or its own file_of(): PATH -> what
-# maptouch opens), R (rounds), SIZES and BWMIN;
+# that no path always runs first, on a cold cache, or right after another.
+# The caller sets node, then bench_pcimem_paths (or its own file_of():
+# PATH -> what maptouch opens), R (rounds), SIZES and BWMIN;
 # MAPSIZES (MiB, default 16 256 1024) and SPLITSIZE (MiB, default 256) the
 # windows. Lines for the host:
 #   bench map PATH SIZE_MIB BEST_MS MEDIAN_MS     (3 mappings)
@@ -43,8 +43,10 @@ file_of() {
 }
 
 # rotated ROUND PATH...: the PATHs in their order of round ROUND (from 1):
-# rotated left by ROUND - 1.
+# rotated left by ROUND - 1, one word each (no PATH holds a blank or a
+# glob character: the callers split the output).
 rotated() {
+	[ $# -ge 2 ] || return 0
 	k=$((($1 - 1) % ($# - 1)))
 	shift
 	i=0

@@ -11,10 +11,11 @@
 #        BYTES each way on the doorbell device, never kept: from the host
 #        with h2g=sha its AES-CTR data, summed as they arrive, else the
 #        stream of pcimem-stream-data, checked as it arrives; to the host
-#        that stream, whose sha256 the host knows (bigsha=); then, each side in turn killed mid-stream
-#        (SIGKILL) under the other: the guest's send fails and its recv
-#        reports the stream truncated (exit 3) when a host peer is killed,
-#        and so do the host's when the guest's recv or send is killed;
+#        that stream, whose sha256 the host knows (bigsha=); then, each
+#        side in turn killed mid-stream (SIGKILL) under the other: the
+#        guest's send fails and its recv reports the stream truncated
+#        (exit 3) when a host peer is killed, and so do the host's when
+#        the guest's recv or send is killed;
 #   a, b two guests on one server and one plain backing file: a sends SIZE
 #        bytes to b on each (without doorbells the two poll), with
 #        big=BYTES then BYTES of pcimem-stream-data, which b checks byte
@@ -182,16 +183,17 @@ big_from_guest() {
 	peer=$(value)
 	peer=${peer#id }
 	check "doorbell, guest to host: pcimem send streams $BIG bytes of pcimem-stream-data" \
-		sh -c "pcimem-stream-data $BIG | pcimem send $node $peer --timeout 60000"
+		sh -c "set -o pipefail; pcimem-stream-data $BIG | pcimem send $node $peer --timeout 60000"
 	host_is "doorbell, guest to host: the host received $BIG bytes with the stream's sha256" \
 		"rc 0 sha $BIGSHA" info $D chjoin big-g2h
 }
 
 # big_checked: the recv of a BIG stream exited 0 (/tmp/big.rc) and
 # pcimem-stream-data --check found every byte (/tmp/big.check), else what
-# it said.
+# the two said (/tmp/big.recv.err, /tmp/big.err).
 big_checked() {
-	test "$(cat /tmp/big.rc)-$(cat /tmp/big.check)" = 0-0 || { cat /tmp/big.err; false; }
+	test "$(cat /tmp/big.rc)-$(cat /tmp/big.check)" = 0-0 ||
+		{ cat /tmp/big.recv.err /tmp/big.err; false; }
 }
 
 # big_to_guest: BIG bytes from a host send, none of them kept (the guest
@@ -209,12 +211,14 @@ big_to_guest() {
 		return
 	fi
 	host info $D chstream big "$id" "$BIG" >/dev/null
-	{ pcimem recv "$node" --timeout 60000; echo $? >/tmp/big.rc; } |
+	{ pcimem recv "$node" --timeout 60000 2>/tmp/big.recv.err; echo $? >/tmp/big.rc; } |
 		pcimem-stream-data --check "$BIG" 2>/tmp/big.err
 	echo "$?" >/tmp/big.check
 	check "doorbell, host to guest: pcimem recv streams $BIG bytes of pcimem-stream-data, checked byte for byte" \
 		big_checked
-	host_is "doorbell, host to guest: the host sent $BIG bytes with the stream's sha256" \
+	# (the host sums what its send took from the same program: this says
+	# the send ended well; the guest's check above says what arrived)
+	host_is "doorbell, host to guest: the host's send of the $BIG bytes exited 0" \
 		"rc 0 sha $BIGSHA" info $D chjoin big
 }
 
@@ -266,7 +270,7 @@ b)
 		test "$(wc -c </tmp/a.data)-$(sum /tmp/a.data)" = "$SIZE-$asha"
 	rm -f /tmp/a.data
 	if [ "$BIG" -gt 0 ]; then
-		{ pcimem recv "$node" --timeout 120000; echo $? >/tmp/big.rc; } |
+		{ pcimem recv "$node" --timeout 120000 2>/tmp/big.recv.err; echo $? >/tmp/big.rc; } |
 			pcimem-stream-data --check "$BIG" 2>/tmp/big.err
 		echo "$?" >/tmp/big.check
 		check "b: pcimem recv takes a's $BIG-byte stream, checked byte for byte as it arrives" \
@@ -305,7 +309,7 @@ a)
 	check "a: b received the same sha256 on $P" test "$(value)" = "$gsha"
 	[ "$BIG" -gt 0 ] &&
 		check "a: pcimem send streams $BIG bytes of pcimem-stream-data to guest b" \
-			sh -c "pcimem-stream-data $BIG | pcimem send $node $b --timeout 120000"
+			sh -c "set -o pipefail; pcimem-stream-data $BIG | pcimem send $node $b --timeout 120000"
 	host info $D get b-kill >/dev/null
 	trickle | pcimem send "$node" "$b" --timeout 60000 2>/tmp/k.err &
 	pid=$!

@@ -80,7 +80,7 @@ int failed_with(long ret, int want)
 
 int check_command(int argc, char **argv, const char *name, int want_argc)
 {
-	return argc == want_argc && !strcmp(argv[1], name);
+	return want_argc >= 2 && argc == want_argc && !strcmp(argv[1], name);
 }
 
 int check_temp_file(char *path, size_t len, const char *prefix, uint64_t size)

@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 {
 	static unsigned char buf[CHUNK_WORDS * 8], want[CHUNK_WORDS * 8];
 	int check = argc == 3 && !strcmp(argv[1], "--check");
-	const char *arg = argv[argc - 1];
+	const char *arg = argc >= 2 ? argv[argc - 1] : "";
 	unsigned long long size;
 	char *end;
 
