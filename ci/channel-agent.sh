@@ -78,21 +78,21 @@ chrecv)
 	done
 	echo "channel-agent: recv $name did not join: $(cat "$state/ch-$name".* 2>/dev/null)"
 	exit 1 ;;
-chsend)
+chsend|chstream)
 	name=$1 peer=$2 size=$3
+	# The data: openssl's AES-CTR, cut by head (openssl ends on SIGPIPE
+	# once head has enough: the pipeline's status is send's), or the
+	# stream of pcimem-stream-data, under pipefail.
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	# (send's status: openssl ends on SIGPIPE once head has enough)
-	start "$name" 'openssl enc -aes-128-ctr -pass pass:pcimem -nosalt -pbkdf2 -in /dev/zero 2>/dev/null |
-		head -c "$3" | tee >(sha256sum >"$2.sha") |
+	if [ "$verb" = chsend ]; then
+		data='openssl enc -aes-128-ctr -pass pass:pcimem -nosalt -pbkdf2 -in /dev/zero 2>/dev/null |
+			head -c "$3"'
+	else
+		data='set -o pipefail; "$(dirname "$0")/pcimem-stream-data" "$3"'
+	fi
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	start "$name" "$data"' | tee >(sha256sum >"$2.sha") |
 		"$0" $1 "$4" --timeout 60000 --json 2>"$2.err"' \
-		"$tool" "$(target send)" "$state/ch-$name" "$size" "$peer"
-	echo "started"
-	exit 0 ;;
-chstream)
-	name=$1 peer=$2 size=$3
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	start "$name" 'set -o pipefail; "$(dirname "$0")/pcimem-stream-data" "$3" |
-		tee >(sha256sum >"$2.sha") | "$0" $1 "$4" --timeout 60000 --json 2>"$2.err"' \
 		"$tool" "$(target send)" "$state/ch-$name" "$size" "$peer"
 	echo "started"
 	exit 0 ;;
