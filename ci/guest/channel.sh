@@ -188,6 +188,15 @@ big_from_guest() {
 		"rc 0 sha $BIGSHA" info $D chjoin big-g2h
 }
 
+# big_recv TIMEOUT_MS: pcimem recv of a BIG stream from the first peer
+# that sends, each byte checked against pcimem-stream-data's as it
+# arrives, none kept; big_checked says how it went.
+big_recv() {
+	{ pcimem recv "$node" --timeout "$1" 2>/tmp/big.recv.err; echo $? >/tmp/big.rc; } |
+		pcimem-stream-data --check "$BIG" 2>/tmp/big.err
+	echo "$?" >/tmp/big.check
+}
+
 # big_checked: the recv of a BIG stream exited 0 (/tmp/big.rc) and
 # pcimem-stream-data --check found every byte (/tmp/big.check), else what
 # the two said (/tmp/big.recv.err, /tmp/big.err).
@@ -211,9 +220,7 @@ big_to_guest() {
 		return
 	fi
 	host info $D chstream big "$id" "$BIG" >/dev/null
-	{ pcimem recv "$node" --timeout 60000 2>/tmp/big.recv.err; echo $? >/tmp/big.rc; } |
-		pcimem-stream-data --check "$BIG" 2>/tmp/big.err
-	echo "$?" >/tmp/big.check
+	big_recv 60000
 	check "doorbell, host to guest: pcimem recv streams $BIG bytes of pcimem-stream-data, checked byte for byte" \
 		big_checked
 	# (the host sums what its send took from the same program: this says
@@ -270,9 +277,7 @@ b)
 		test "$(wc -c </tmp/a.data)-$(sum /tmp/a.data)" = "$SIZE-$asha"
 	rm -f /tmp/a.data
 	if [ "$BIG" -gt 0 ]; then
-		{ pcimem recv "$node" --timeout 120000 2>/tmp/big.recv.err; echo $? >/tmp/big.rc; } |
-			pcimem-stream-data --check "$BIG" 2>/tmp/big.err
-		echo "$?" >/tmp/big.check
+		big_recv 120000
 		check "b: pcimem recv takes a's $BIG-byte stream, checked byte for byte as it arrives" \
 			big_checked
 	fi
