@@ -81,6 +81,11 @@ t "a length takes M" 2 "beyond shared memory" "$host" dump "$f" 0 2M
 t "a junk suffix is refused" 2 "bad offset '1KB'" "$host" dump "$f" 1KB 16
 t "a number beyond 64 bits is refused" 2 "larger than 64 bits" "$host" read "$f" 0x10000000000000000
 t "a value takes no suffix" 2 "bad value '1K'" "$host" write "$f" 0 1K
+t "a width follows the number grammar too (0x20 is 32 bits)" 0 "^0x00000000\$" "$host" read "$f" 0 0x20
+t "a width is 8, 16, 32 or 64" 2 "bad width '24'" "$host" read "$f" 0 24
+t "a device index follows the number grammar (0x7 is /dev/pcimem7)" 3 "not loaded|pcimem7" "$pcimem" info 0x7
+t "a device index takes no suffix" 2 "bad device '1K'" "$pcimem" info 1K
+t "a hex byte of a pattern is two hex digits" 2 "'0x' is not a hex byte" "$host" put "$f" 0 hex:0x
 t "HEX: is a hex pattern too" 0 "" "$host" put "$f" 0x100 HEX:4142
 t "... and wrote its bytes" 0 "" "$host" expect "$f" 0x100 AB
 : >"$f.empty"

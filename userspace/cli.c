@@ -2,7 +2,6 @@
 /*
  * Command-line helpers shared by pcimem and ivshmem-host.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -587,27 +586,6 @@ void pcimem_cli_json_string(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
-bool pcimem_cli_strtou64(const char *s, int base, uint64_t *v)
-{
-	unsigned long long n;
-	char *end;
-
-	/* strtoull would skip blanks and accept a sign: refuse both. */
-	if (!(base == 16 ? isxdigit : isdigit)((unsigned char)s[0])) {
-		errno = EINVAL;
-		return false;
-	}
-	errno = 0;
-	n = strtoull(s, &end, base);
-	if (errno)
-		return false;
-	if (*end) {
-		errno = EINVAL;
-		return false;
-	}
-	*v = n;
-	return true;
-}
 
 static bool parse_number(const char *what, const char *s, unsigned int flags,
 			 uint64_t *v)
@@ -664,7 +642,7 @@ bool pcimem_cli_parse_width(const char *s, unsigned int *bytes)
 {
 	uint64_t bits;
 
-	if (pcimem_cli_strtou64(s, 10, &bits) &&
+	if (!pcimem_number_parse(s, 0, &bits) &&
 	    (bits == 8 || bits == 16 || bits == 32 || bits == 64)) {
 		*bytes = (unsigned int)bits / 8;
 		return true;
@@ -691,7 +669,7 @@ static bool parse_hex_bytes(const char *hex, struct pattern *p)
 		char byte[3] = { hex[i], hex[i + 1], '\0' };
 		uint64_t v;
 
-		if (!pcimem_cli_strtou64(byte, 16, &v)) {
+		if (pcimem_number_parse(byte, NUMBER_HEX, &v)) {
 			pcimem_cli_error(NULL, "bad pattern 'hex:%s': '%s' is not a hex byte",
 					 hex, byte);
 			return false;

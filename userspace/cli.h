@@ -67,9 +67,6 @@ int pcimem_cli_fail(const char *subject, int errnum);
 
 /* ---- numbers and patterns ---- */
 
-/* Quiet strtoull(base) with full checks: digits only, no junk, no overflow. */
-bool pcimem_cli_strtou64(const char *s, int base, uint64_t *v);
-
 /* Parsers: return true on success, else print why and return false. */
 /* A number of number.h's grammar, without suffixes (values, counts). */
 bool pcimem_cli_parse_u64(const char *what, const char *s, uint64_t *v);

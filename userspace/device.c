@@ -24,7 +24,7 @@ int device_resolve(const char *dev, char *path, size_t len)
 		snprintf(path, len, "%s", dev);
 		return EXIT_OK;
 	}
-	if (pcimem_cli_strtou64(dev, 10, &n)) {
+	if (!pcimem_number_parse(dev, 0, &n)) {
 		snprintf(path, len, "/dev/pcimem%llu", (unsigned long long)n);
 		return EXIT_OK;
 	}

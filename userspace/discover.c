@@ -167,7 +167,7 @@ static int find_node(const char *address, char *node, size_t len)
 		uint64_t minor;
 
 		if (strncmp(e->d_name, NODE_PREFIX, strlen(NODE_PREFIX)) ||
-		    !pcimem_cli_strtou64(e->d_name + strlen(NODE_PREFIX), 10, &minor))
+		    pcimem_number_parse(e->d_name + strlen(NODE_PREFIX), 0, &minor))
 			continue;
 		snprintf(node, len, "/dev/%s", e->d_name);
 		err = 0;

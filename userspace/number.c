@@ -45,7 +45,9 @@ int pcimem_number_parse(const char *s, unsigned int flags, uint64_t *v)
 	bool any = false;
 	int d, shift = 0;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+	if (flags & NUMBER_HEX) {
+		base = 16;
+	} else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
 	}

@@ -5,6 +5,8 @@
  * 0x; a leading 0 is decimal, never octal; sizes and offsets may end in
  * K, M, G or T, or KiB, MiB, GiB or TiB (both meaning 1024, 1024^2,
  * 1024^3, 1024^4; any letter case). No sign, no blanks, nothing after the number.
+ * The one variant, NUMBER_HEX, reads bare hex digits (the bytes of a
+ * hex: pattern).
  *
  * Quiet and self-contained (libc only), so any program can link it.
  */
@@ -15,6 +17,7 @@
 
 /* Flags of pcimem_number_parse(). */
 #define NUMBER_SUFFIX	(1U << 0)	/* accept K, M, G, T, KiB, ... TiB */
+#define NUMBER_HEX	(1U << 1)	/* hex digits without 0x (a pattern's bytes) */
 
 /* What pcimem_number_parse() accepts, for help texts and messages. */
 #define NUMBER_GRAMMAR	"decimal or 0x hex (a leading 0 is decimal)"
