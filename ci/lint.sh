@@ -133,4 +133,31 @@ else
 	fail "files without an SPDX line: ${missing//$'\n'/ }"
 fi
 
+# The README's layout table names every tracked file of drivers/,
+# userspace/ and qemu-device/ (a header beside its .c file, by the .c),
+# and every source file it gives in backquotes is in the tree (the built
+# ones, pcimem-channel.pc or the .so, are not).
+table=$(sed -n '/^## Layout$/,/^## /p' README.md)
+unnamed=$(git ls-files drivers userspace qemu-device | while read -r f; do
+	b=${f##*/}
+	case $b in *.h) [ -e "${f%.h}.c" ] && continue ;; esac
+	grep -qE "\`([^\`]*/)?${b//./\\.}\`" <<<"$table" || echo "$f"
+done)
+if [ -z "$unnamed" ]; then
+	ok "the README's layout table names every file of drivers/, userspace/ and qemu-device/"
+else
+	fail "the README's layout table does not name: ${unnamed//$'\n'/ }"
+fi
+# shellcheck disable=SC2016 # the backquotes are the README's, not the shell's
+absent=$(grep -oE '`[A-Za-z0-9_/-]+\.(c|h|sh|rst|[148]|conf|rules|service|socket|default|bash-completion)`' \
+	<<<"$table" | tr -d '`' | sort -u |
+	while read -r b; do
+		[ -n "$(git ls-files ":(glob)**/$b" "$b")" ] || echo "$b"
+	done)
+if [ -z "$absent" ]; then
+	ok "every file the README's layout table names is in the tree"
+else
+	fail "the README's layout table names files not in the tree: ${absent//$'\n'/ }"
+fi
+
 report
