@@ -18,6 +18,10 @@ set -u
 mkdir -p "$logs"
 
 passed=0 failed=0
+# Scratch files of this run; $work/failed collects every FAIL line, shown
+# again above the last line so that a log's tail says what failed.
+work=$(mktemp -d "${TMPDIR:-/tmp}/pcimem-run-tests.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 # wanted LAB: whether LABS (unset: every lab) names LAB.
 wanted() {
@@ -30,7 +34,8 @@ count() {
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) passed=$((passed + 1)); echo "ok - $1${line#ok - }" ;;
-		"FAIL - "*) failed=$((failed + 1)); echo "FAIL - $1${line#FAIL - }" ;;
+		"FAIL - "*) failed=$((failed + 1)); echo "FAIL - $1${line#FAIL - }" |
+			tee -a "$work/failed" ;;
 		"    "*|"=== "*) echo "$line" ;;
 		esac
 	done
@@ -42,7 +47,7 @@ result() {
 		echo "ok - $1"
 	else
 		failed=$((failed + 1))
-		echo "FAIL - $1"
+		echo "FAIL - $1" | tee -a "$work/failed"
 	fi
 }
 
@@ -81,8 +86,6 @@ fi
 # The sanitizer kernels build one after the other, 6.12's first: its
 # suite is the longer, so it starts first. The build of each writes its
 # exit status to $work/prefetch-SERIES.rc when it ends (debug_kernel_ready).
-work=$(mktemp -d "${TMPDIR:-/tmp}/pcimem-run-tests.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 debug_series=()
 case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug-6.12 "*) debug_series+=(6.12) ;; esac
 case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug "*) debug_series+=(6.1) ;; esac
@@ -304,6 +307,11 @@ if [ ${#debug_series[@]} -gt 0 ]; then
 	for dseries in 6.1 6.12; do
 		[ -f "$work/sanitizer-$dseries.out" ] && recount "$work/sanitizer-$dseries.out"
 	done
+fi
+if [ -s "$work/failed" ]; then
+	echo
+	echo "== the failed checks, again =="
+	cat "$work/failed"
 fi
 echo
 echo "$passed passed, $failed failed"
