@@ -83,26 +83,15 @@ if wanted testdev || wanted testdev-reset; then
 	nice -n 19 "$here/qemu-build.sh" "$build" >/dev/null 2>"$logs/qemu-build-prefetch.log" &
 	prefetch_qemu=$!
 fi
-# The sanitizer kernels build one after the other, 6.12's first: its
-# suite is the longer, so it starts first. The build of each writes its
-# exit status to $work/prefetch-SERIES.rc when it ends (debug_kernel_ready).
 debug_series=()
-case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug-6.12 "*) debug_series+=(6.12) ;; esac
 case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug "*) debug_series+=(6.1) ;; esac
+case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" debug-6.12 "*) debug_series+=(6.12) ;; esac
 if [ ${#debug_series[@]} -gt 0 ]; then
 	(for s in "${debug_series[@]}"; do
-		nice -n 19 "$here/debug-kernel.sh" "$build" "$s"
-		echo $? >"$work/prefetch-$s.rc"
+		nice -n 19 "$here/debug-kernel.sh" "$build" "$s" || exit
 	done) >"$logs/debug-kernel-prefetch.log" 2>&1 &
 	prefetch_debug=$!
 fi
-# debug_kernel_ready SERIES: wait until the background build of that
-# sanitizer kernel has ended (or the whole background build has).
-debug_kernel_ready() {
-	while [ ! -e "$work/prefetch-$1.rc" ] && kill -0 "$prefetch_debug" 2>/dev/null; do
-		sleep 2
-	done
-}
 
 echo "== host: unit tests =="
 suite "region: " "$bin/region-test"
@@ -147,8 +136,7 @@ guest() {
 # USER_LABS=yes (the Debian kernels) adds the labs of user space, the
 # tools' command line and the channel's streams; the sanitizer kernels
 # skip them (the driver paths they take are the test and doorbell labs'),
-# which, with their suites side by side, keeps make test near 35 minutes
-# on two cores.
+# which keeps make test near 50 minutes on two cores.
 suite_kernel() {
 	local series=$1 rel=$2 append=$3 user=${USER_LABS:-yes}
 	vmlinuz=${VMLINUZ:-$build/kernels/$rel/vmlinuz}
@@ -250,24 +238,16 @@ done <"$build/kernels.mk"
 # The sanitizer kernels: KASAN, KFENCE, lockdep, UBSAN, kmemleak. A warning
 # panics them (panic_on_warn), so nothing they report can scroll past.
 # debug is the 6.1 one (link current), debug-6.12 the 6.12 one (current-6.12).
-#
-# Each guest has one vCPU, so the two kernels' suites run side by side, one
-# per core of a two-core machine, each as soon as its kernel is built. Each
-# writes its lines to a file of its own (nothing it shares with the other:
-# its own backing files, sockets, logs and QEMUs); they are counted here,
-# 6.1's first, once both have ended.
-#
-# sanitizer_suite SERIES: build the sanitizer kernel of SERIES (taken from
-# the cache the background build filled) and pcimem.ko for it, then run
-# every suite on it.
-sanitizer_suite() {
-	local dseries=$1 name link rel
+for dseries in 6.1 6.12; do
 	if [ "$dseries" = 6.1 ]; then name=debug link=current; else
 		name=debug-$dseries link=current-$dseries; fi
+	case " ${KERNELS:-6.1 6.12 debug debug-6.12} " in *" $name "*) ;; *) continue ;; esac
 	echo
 	echo "== the sanitizer kernel ($dseries) =="
 	# The background build's log, when it failed, is in
 	# $logs/debug-kernel-prefetch.log; a failure here repeats it.
+	[ -n "$prefetch_debug" ] && wait "$prefetch_debug"
+	prefetch_debug=''
 	"$here/debug-kernel.sh" "$build" "$dseries" >"$logs/$name-kernel.log" 2>&1 &&
 		make --no-print-directory -C "$top" -f ci/build.mk BUILD="$build" "$name" \
 			>>"$logs/$name-kernel.log" 2>&1
@@ -275,39 +255,8 @@ sanitizer_suite() {
 	rel=$(cat "$build/debug-kernel/$link/release" 2>/dev/null)
 	[ -n "$rel" ] && USER_LABS=no VMLINUZ=$build/debug-kernel/$link/vmlinuz suite_kernel "$name" "$rel" \
 		"panic_on_warn=1 kmemleak=on" "${DEBUG_UNBIND_CYCLES:-50}" "${DEBUG_HOTPLUG_CYCLES:-12}"
-}
+done
 
-# recount FILE: echo FILE's lines, tallying its checks.
-recount() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) passed=$((passed + 1)) ;;
-		"FAIL - "*) failed=$((failed + 1)) ;;
-		esac
-		printf '%s\n' "$line"
-	done <"$1"
-}
-
-if [ ${#debug_series[@]} -gt 0 ]; then
-	# QEMU with the test device, built once before the two suites ask for it.
-	if [ -n "$prefetch_qemu" ]; then
-		wait "$prefetch_qemu"
-		prefetch_qemu=''
-	fi
-	echo
-	echo "== the sanitizer kernels (${debug_series[*]}), side by side: their lines follow when both have ended =="
-	sanitizer_jobs=()
-	for dseries in "${debug_series[@]}"; do
-		debug_kernel_ready "$dseries"
-		sanitizer_suite "$dseries" >"$work/sanitizer-$dseries.out" 2>&1 &
-		sanitizer_jobs+=($!)
-	done
-	wait "${sanitizer_jobs[@]}"
-	for dseries in 6.1 6.12; do
-		[ -f "$work/sanitizer-$dseries.out" ] && recount "$work/sanitizer-$dseries.out"
-	done
-fi
 if [ -s "$work/failed" ]; then
 	echo
 	echo "== the failed checks, again =="
