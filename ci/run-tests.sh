@@ -18,10 +18,10 @@ set -u
 mkdir -p "$logs"
 
 passed=0 failed=0
-# Scratch files of this run; $work/failed collects every FAIL line, shown
-# again above the last line so that a log's tail says what failed.
-work=$(mktemp -d "${TMPDIR:-/tmp}/pcimem-run-tests.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# Every FAIL line of this run, shown again above the last line so that a
+# log's tail says what failed.
+failures=$(mktemp "${TMPDIR:-/tmp}/pcimem-run-tests.XXXXXX")
+trap 'rm -f "$failures"' EXIT
 
 # wanted LAB: whether LABS (unset: every lab) names LAB.
 wanted() {
@@ -35,7 +35,7 @@ count() {
 		case $line in
 		"ok - "*) passed=$((passed + 1)); echo "ok - $1${line#ok - }" ;;
 		"FAIL - "*) failed=$((failed + 1)); echo "FAIL - $1${line#FAIL - }" |
-			tee -a "$work/failed" ;;
+			tee -a "$failures" ;;
 		"    "*|"=== "*) echo "$line" ;;
 		esac
 	done
@@ -47,7 +47,7 @@ result() {
 		echo "ok - $1"
 	else
 		failed=$((failed + 1))
-		echo "FAIL - $1" | tee -a "$work/failed"
+		echo "FAIL - $1" | tee -a "$failures"
 	fi
 }
 
@@ -136,7 +136,7 @@ guest() {
 # USER_LABS=yes (the Debian kernels) adds the labs of user space, the
 # tools' command line and the channel's streams; the sanitizer kernels
 # skip them (the driver paths they take are the test and doorbell labs'),
-# which keeps make test near 50 minutes on two cores.
+# which keeps make test near 55 minutes on two cores.
 suite_kernel() {
 	local series=$1 rel=$2 append=$3 user=${USER_LABS:-yes}
 	vmlinuz=${VMLINUZ:-$build/kernels/$rel/vmlinuz}
@@ -257,10 +257,10 @@ for dseries in 6.1 6.12; do
 		"panic_on_warn=1 kmemleak=on" "${DEBUG_UNBIND_CYCLES:-50}" "${DEBUG_HOTPLUG_CYCLES:-12}"
 done
 
-if [ -s "$work/failed" ]; then
+if [ -s "$failures" ]; then
 	echo
 	echo "== the failed checks, again =="
-	cat "$work/failed"
+	cat "$failures"
 fi
 echo
 echo "$passed passed, $failed failed"
